@@ -1,0 +1,16 @@
+"""Reading coverage: scraped pages, Markdown and JSON Lines into articles and passages."""
+
+from bot.corpus.loader import CorpusNotFoundError, LoadedCorpus, LoadWarning, load_corpus
+from bot.corpus.records import Article, Corpus, Passage, PassageKind, PassageRef
+
+__all__ = [
+    "Article",
+    "Corpus",
+    "CorpusNotFoundError",
+    "LoadWarning",
+    "LoadedCorpus",
+    "Passage",
+    "PassageKind",
+    "PassageRef",
+    "load_corpus",
+]

@@ -1,0 +1,105 @@
+"""One record per article: the same article seen in several pages is merged, no text twice.
+
+A page shows an article in full and another page shows its teaser (headline and
+lede); both carry the same headline. They merge when their headline matches after
+normalising case, quotes and spacing, and their dates and urls do not contradict
+each other. The merged article keeps the fullest text and fills its missing
+details (date, caption, url) from the other sightings.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+from bot.corpus.records import Article, Passage
+from bot.corpus.structure import ParsedArticle, collapse_whitespace
+
+_QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'"})
+_MAX_ID_LENGTH = 48
+
+
+def merge_articles(parsed: Iterable[ParsedArticle]) -> tuple[Article, ...]:
+    """Articles in order of first sighting, merged, with unique ids and no passage twice."""
+    groups: list[list[ParsedArticle]] = []
+    for article in parsed:
+        group = next((g for g in groups if _same_article(g[0], article)), None)
+        if group is None:
+            groups.append([article])
+        else:
+            group.append(article)
+
+    seen_texts: set[str] = set()
+    used_ids: set[str] = set()
+    articles = []
+    for group in groups:
+        merged = _merge_group(group)
+        passages = tuple(p for p in merged.passages if _claim(seen_texts, p))
+        article_id = _unique_id(merged.headline, used_ids)
+        articles.append(
+            Article(
+                id=article_id,
+                headline=merged.headline,
+                passages=passages,
+                date=merged.date,
+                updated=merged.updated,
+                caption=merged.caption,
+                source=merged.source,
+                url=merged.url,
+            )
+        )
+    return tuple(articles)
+
+
+def headline_key(headline: str) -> str:
+    """The headline as compared for sameness: case, quotes, spacing and end punctuation folded."""
+    text = unicodedata.normalize("NFKC", headline).translate(_QUOTES).casefold()
+    return collapse_whitespace(text).rstrip(".!?")
+
+
+def _same_article(a: ParsedArticle, b: ParsedArticle) -> bool:
+    return (
+        headline_key(a.headline) == headline_key(b.headline)
+        and (a.date is None or b.date is None or a.date == b.date)
+        and (a.url is None or b.url is None or a.url == b.url)
+    )
+
+
+def _merge_group(group: list[ParsedArticle]) -> ParsedArticle:
+    """The fullest sighting, with what it lacks taken from the others."""
+    fullest = max(group, key=lambda a: sum(len(p.text) for p in a.passages))
+    by_preference = [fullest, *(a for a in group if a is not fullest)]
+    return ParsedArticle(
+        headline=fullest.headline,
+        passages=fullest.passages,
+        date=next((a.date for a in by_preference if a.date), None),
+        updated=any(a.updated for a in group),
+        caption=next((a.caption for a in by_preference if a.caption), None),
+        source=fullest.source,
+        url=next((a.url for a in by_preference if a.url), None),
+    )
+
+
+def _claim(seen: set[str], passage: Passage) -> bool:
+    """True the first time a passage's text is seen anywhere in the corpus."""
+    key = collapse_whitespace(passage.text.translate(_QUOTES).casefold())
+    if key in seen:
+        return False
+    seen.add(key)
+    return True
+
+
+def _unique_id(headline: str, used: set[str]) -> str:
+    """A short readable slug of the headline, numbered when another article has it."""
+    ascii_text = unicodedata.normalize("NFKD", headline.translate(_QUOTES))
+    ascii_text = ascii_text.encode("ascii", "ignore").decode()
+    words = ascii_text.lower().replace("'", "")
+    slug = re.sub(r"[^a-z0-9]+", "-", words).strip("-") or "article"
+    if len(slug) > _MAX_ID_LENGTH:
+        slug = slug[: _MAX_ID_LENGTH + 1].rsplit("-", 1)[0]
+    candidate, n = slug, 2
+    while candidate in used:
+        candidate, n = f"{slug}-{n}", n + 1
+    used.add(candidate)
+    return candidate

@@ -1,0 +1,161 @@
+"""From the blocks of an article's body to passages that make sense shown alone.
+
+Every format (scraped pages, Markdown, JSON Lines) reduces its body to a list of
+:class:`Block`; :func:`assemble_passages` then applies the same rules to all of them:
+labels (``Why it matters:``) are kept apart from the text, a quote takes the
+attribution line that follows it (``— Trump on Twitter``), and a bullet carries
+the sentence it leans on (its parent paragraph, or the bullet before it when it
+only says "he said").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, replace
+from enum import StrEnum
+
+from bot.corpus.records import Passage, PassageKind
+from bot.sentences import split_sentences
+
+
+class BlockKind(StrEnum):
+    PARAGRAPH = "paragraph"
+    BULLET = "bullet"
+    ATTRIBUTION = "attribution"
+    HEADING = "heading"
+
+
+@dataclass(frozen=True)
+class Block:
+    """One line-level unit of an article body; ``depth`` is the bullet level (1 = top)."""
+
+    kind: BlockKind
+    text: str
+    depth: int = 0
+
+
+@dataclass(frozen=True)
+class ParsedArticle:
+    """An article as one file shows it, before articles seen in several files are merged."""
+
+    headline: str
+    passages: tuple[Passage, ...]
+    date: dt.date | None = None
+    updated: bool = False
+    caption: str | None = None
+    source: str = ""
+    url: str | None = None
+
+
+class CorpusFormatError(ValueError):
+    """A file, or a line of one, that cannot be read as coverage; ``line`` is 1-based."""
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+# "Why it matters: ...", "Pentagon statement: ...": a short capitalised phrase before a colon.
+_LABEL = re.compile(r"^(?P<label>[A-Z][^:.!?\"“”\d]{0,48}):(?:\s+(?P<rest>\S.*))?$", re.DOTALL)
+_MAX_LABEL_WORDS = 5
+# Labels whose paragraphs are about the page, not the news.
+_NOT_CONTENT_LABELS = frozenset({"editor's note", "editor’s note"})
+_BULLET = re.compile(r"^(?P<indent>[ \t]*)[•▪◦‣∙*-][ \t]+(?P<text>\S.*)$")
+_ATTRIBUTION = re.compile(r"^\s*(?:[—―–]|--)\s*(?P<who>\S.*)$")
+# A quote whose only speaker is a pronoun: '"...," he said.'
+_PRONOUN_SPEAKER = re.compile(
+    r"\b(?:he|she|they)\s+(?:said|says|added|told|wrote|noted|argued|warned)\b"
+    r"|\b(?:said|added)\s+(?:he|she)\b",
+    re.IGNORECASE,
+)
+_WHITESPACE = re.compile(r"\s+")
+
+
+def collapse_whitespace(text: str) -> str:
+    """Runs of whitespace as one space, ends stripped."""
+    return _WHITESPACE.sub(" ", text).strip()
+
+
+def classify_line(line: str) -> Block | None:
+    """A line of plain article text as a block; None for a blank line."""
+    if not line.strip():
+        return None
+    if bullet := _BULLET.match(line):
+        indent = len(bullet["indent"].expandtabs(4))
+        return Block(BlockKind.BULLET, collapse_whitespace(bullet["text"]), 1 + indent // 4)
+    if attribution := _ATTRIBUTION.match(line):
+        return Block(BlockKind.ATTRIBUTION, collapse_whitespace(attribution["who"]))
+    return Block(BlockKind.PARAGRAPH, collapse_whitespace(line))
+
+
+def blocks_from_text(text: str) -> list[Block]:
+    """The blocks of a plain-text body.
+
+    Blank lines end a paragraph; a bullet or "— who" line starts a block of its own; any
+    other line continues the paragraph or bullet above it, so hard-wrapped text reads right.
+    """
+    blocks: list[Block] = []
+    open_block = False
+    for line in text.splitlines():
+        block = classify_line(line)
+        if block is None:
+            open_block = False
+        elif block.kind is BlockKind.PARAGRAPH and open_block:
+            blocks[-1] = replace(blocks[-1], text=f"{blocks[-1].text} {block.text}")
+        else:
+            blocks.append(block)
+            open_block = block.kind is not BlockKind.ATTRIBUTION
+    return blocks
+
+
+def split_label(text: str) -> tuple[str | None, str]:
+    """``("Why it matters", "rest")`` for a labelled text, ``(None, text)`` otherwise.
+
+    A bare label (``What they're saying:``) comes back as ``(label, "")``.
+    """
+    match = _LABEL.match(text)
+    if not match or len(match["label"].split()) > _MAX_LABEL_WORDS:
+        return None, text
+    return match["label"].strip(), (match["rest"] or "").strip()
+
+
+def _first_sentence(passage: Passage) -> str:
+    sentences = split_sentences(passage.body)
+    return sentences[0] if sentences else passage.body
+
+
+def assemble_passages(blocks: list[Block]) -> tuple[Passage, ...]:
+    """The passages of an article body, each with the context it needs to stand alone."""
+    passages: list[Passage] = []
+    # The latest passage at each depth (0 = paragraph); None after a bare label.
+    latest: dict[int, Passage | None] = {}
+    for block in blocks:
+        if block.kind is BlockKind.ATTRIBUTION and passages and not passages[-1].attribution:
+            passages[-1] = replace(passages[-1], attribution=block.text)
+            continue
+        if block.kind is BlockKind.HEADING:
+            latest = {0: None}
+            continue
+        label, text = split_label(block.text)
+        if label and label.casefold() in _NOT_CONTENT_LABELS:
+            continue
+        depth = block.depth if block.kind is BlockKind.BULLET else 0
+        if not text:
+            latest = {k: v for k, v in latest.items() if k < depth}
+            latest[depth] = None
+            continue
+        passage = Passage(text=text, label=label, kind=_kind_of(block, text))
+        if _PRONOUN_SPEAKER.search(text):
+            before = latest.get(depth) or latest.get(depth - 1)
+            passage = replace(passage, lead_in=_first_sentence(before) if before else None)
+        passages.append(passage)
+        latest = {k: v for k, v in latest.items() if k < depth}
+        latest[depth] = passage
+    return tuple(passages)
+
+
+def _kind_of(block: Block, text: str) -> PassageKind:
+    if block.kind is BlockKind.BULLET:
+        return PassageKind.BULLET
+    return PassageKind.QUOTE if text[:1] in '"“' else PassageKind.PARAGRAPH

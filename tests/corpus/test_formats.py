@@ -1,0 +1,186 @@
+"""Markdown with front matter and JSON Lines: what loads, and what is skipped with a warning."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.corpus import CorpusNotFoundError, PassageKind, load_corpus
+
+MARKDOWN = """---
+headline: Iraq's parliament votes to expel U.S. troops
+date: 2020-01-05
+url: https://example.com/iraq-vote
+source: Example News
+---
+Iraq's parliament voted Sunday to **expel** U.S. troops, in a [non-binding](https://x) resolution.
+
+Why it matters: The vote follows the killing of Qasem Soleimani.
+
+- Prime Minister Adel Abdul Mahdi backed the resolution.
+  - "We have no choice," he said.
+- Kurdish lawmakers boycotted the session.
+
+"This is a sovereign decision."
+— Adel Abdul Mahdi
+"""
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_markdown_article_with_front_matter(tmp_path: Path) -> None:
+    write(tmp_path, "vote.md", MARKDOWN)
+    loaded = load_corpus(tmp_path)
+    assert loaded.warnings == ()
+    [article] = loaded.corpus.articles
+    assert article.headline == "Iraq's parliament votes to expel U.S. troops"
+    assert article.date == dt.date(2020, 1, 5)
+    assert article.url == "https://example.com/iraq-vote"
+    assert article.source == "Example News"
+    texts = [p.body for p in article.passages]
+    assert texts[0] == (
+        "Iraq's parliament voted Sunday to expel U.S. troops, in a non-binding resolution."
+    )
+    assert texts[1] == "Why it matters: The vote follows the killing of Qasem Soleimani."
+    he_said = article.passages[3]
+    assert he_said.kind is PassageKind.BULLET
+    assert he_said.lead_in == "Prime Minister Adel Abdul Mahdi backed the resolution."
+    assert article.passages[-1].attribution == "Adel Abdul Mahdi"
+
+
+def test_markdown_title_key_and_written_date(tmp_path: Path) -> None:
+    write(tmp_path, "a.md", "---\ntitle: A title\ndate: Jan 9, 2020\n---\nSome text.\n")
+    [article] = load_corpus(tmp_path).corpus.articles
+    assert (article.headline, article.date) == ("A title", dt.date(2020, 1, 9))
+    assert article.source == "a.md"
+
+
+def test_jsonl_articles_with_body_or_paragraphs(tmp_path: Path) -> None:
+    lines = [
+        {
+            "headline": "Oil prices jump",
+            "date": "2020-01-08",
+            "source": "Wire",
+            "body": "Oil rose 4% overnight\nafter the strikes.\n\n• Brent crossed $70.",
+        },
+        {
+            "headline": "Markets calm",
+            "date": "2020-01-09",
+            "url": "https://example.com/markets",
+            "paragraphs": ["Stocks recovered.", "Gold fell."],
+        },
+    ]
+    write(tmp_path, "wire.jsonl", "\n".join(json.dumps(line) for line in lines) + "\n")
+    loaded = load_corpus(tmp_path)
+    assert loaded.warnings == ()
+    oil, markets = loaded.corpus.articles
+    assert [p.text for p in oil.passages] == [
+        "Oil rose 4% overnight after the strikes.",
+        "Brent crossed $70.",
+    ]
+    assert oil.passages[1].kind is PassageKind.BULLET
+    assert oil.source == "Wire"
+    assert [p.text for p in markets.passages] == ["Stocks recovered.", "Gold fell."]
+    assert markets.source == "wire.jsonl"
+    assert markets.url == "https://example.com/markets"
+
+
+def test_malformed_jsonl_lines_are_skipped_with_file_and_line(tmp_path: Path) -> None:
+    good = json.dumps({"headline": "Good", "date": "2020-01-08", "body": "Fine text."})
+    write(
+        tmp_path,
+        "mixed.jsonl",
+        "\n".join(
+            [
+                good,
+                "{not json",
+                json.dumps({"date": "2020-01-08", "body": "No headline."}),
+                json.dumps({"headline": "Bad date", "date": "yesterday", "body": "x"}),
+                json.dumps({"headline": "No text", "date": "2020-01-08"}),
+                json.dumps(["a", "list"]),
+                json.dumps({"headline": "Bad paragraphs", "date": "2020-01-08", "paragraphs": 3}),
+            ]
+        ),
+    )
+    loaded = load_corpus(tmp_path)
+    assert [a.headline for a in loaded.corpus.articles] == ["Good"]
+    warnings = [str(w) for w in loaded.warnings]
+    assert [w.split(": ", 1)[0] for w in warnings] == [
+        f"{tmp_path / 'mixed.jsonl'}:{n}" for n in (2, 3, 4, 5, 6, 7)
+    ]
+    assert "not valid JSON" in warnings[0]
+    assert "missing 'headline'" in warnings[1]
+    assert "not a date" in warnings[2]
+    assert "missing 'body'" in warnings[3]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("no-front-matter.md", "Just text.\n", "needs a 'headline'"),
+        (
+            "bad-yaml.md",
+            "---\nheadline: [unclosed\ndate: 2020-01-01\n---\nText\n",
+            "not valid YAML",
+        ),
+        ("no-date.md", "---\nheadline: H\n---\nText\n", "needs a 'date'"),
+        ("empty-body.md", "---\nheadline: H\ndate: 2020-01-01\n---\n\n", "no text"),
+        ("empty.txt", "", "empty"),
+        ("only-date.txt", "Jan 8, 2020\n", "no headline"),
+        ("binary.txt", "PK\x00\x03\x04", "binary"),
+        ("notes.csv", "a,b\n", None),
+    ],
+)
+def test_malformed_files_warn_and_the_rest_loads(
+    tmp_path: Path, name: str, content: str, message: str | None
+) -> None:
+    write(tmp_path, "good.md", "---\nheadline: Good\ndate: 2020-01-08\n---\nFine text.\n")
+    write(tmp_path, name, content)
+    loaded = load_corpus(tmp_path)
+    assert [a.headline for a in loaded.corpus.articles] == ["Good"]
+    if message is None:  # files of other kinds are not coverage and are not read
+        assert loaded.warnings == ()
+    else:
+        [warning] = loaded.warnings
+        assert warning.path == tmp_path / name
+        assert message in warning.message
+
+
+def test_file_that_is_not_utf8_is_skipped(tmp_path: Path) -> None:
+    (tmp_path / "latin1.txt").write_bytes("Headline\n\nCaf\xe9 text.\n".encode("latin-1"))
+    loaded = load_corpus(tmp_path)
+    assert loaded.corpus.articles == ()
+    assert "not UTF-8" in loaded.warnings[0].message
+
+
+def test_empty_folder_is_an_empty_corpus(tmp_path: Path) -> None:
+    loaded = load_corpus(tmp_path)
+    assert (loaded.corpus.articles, loaded.corpus.passages, loaded.warnings) == ((), (), ())
+
+
+def test_missing_corpus_path_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(CorpusNotFoundError, match="no corpus at"):
+        load_corpus(tmp_path / "nowhere")
+
+
+def test_same_headline_with_different_dates_stays_two_articles(tmp_path: Path) -> None:
+    lines = [
+        {"headline": "Live updates", "date": "2020-01-07", "body": "Day one."},
+        {"headline": "Live updates", "date": "2020-01-08", "body": "Day two."},
+    ]
+    write(tmp_path, "live.jsonl", "\n".join(json.dumps(line) for line in lines))
+    first, second = load_corpus(tmp_path).corpus.articles
+    assert (first.id, second.id) == ("live-updates", "live-updates-2")
+
+
+def test_hidden_files_are_not_read(tmp_path: Path) -> None:
+    (tmp_path / ".cache").mkdir()
+    write(tmp_path / ".cache", "x.md", "broken")
+    assert load_corpus(tmp_path).warnings == ()
