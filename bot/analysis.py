@@ -1,0 +1,120 @@
+"""Text to index terms, the same for passages and questions.
+
+The steps, in order:
+
+1. Unicode NFKC, typographic quotes and apostrophes made plain, and Latin accents
+   dropped, so that "Khāmeneī", "Khamenei" and full-width letters meet.
+2. Tokens: dotted acronyms (``U.S.``, ``p.m.``), numbers with their separators
+   (``5:30``, ``1,000``) and words with inner hyphens or apostrophes (``Al-Assad``).
+   A hyphenated word gives the whole and its parts, so "Al Assad" finds "Al-Assad".
+3. Acronyms (``U.S.``, ``US``, ``IRGC``) become one lower-case term that is never
+   stemmed or stopped: "US" the country is not "us" the pronoun. A name of three or
+   more capitalised words also gives its initials ("Federal Aviation Administration"
+   gives "faa"), so a question that uses the acronym finds the passage that spells it
+   out. In text written all in capitals, capitals say nothing, so there are no acronyms.
+4. Lower case, possessive ``'s`` dropped, English stop words dropped (Snowball's
+   list plus the filler of questions), Snowball (Porter 2) stemming.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import Stemmer
+
+ANALYZER_NAME = "english-snowball-v1"
+"""Names these rules; an index built by other rules must not be searched with these."""
+
+# Snowball's English stop word list (snowballstem.org/algorithms/english/stop.txt),
+# plus "us", which that list says is safe to drop in lower case: "U.S." and "US" are
+# acronyms (step 3) and never reach the stop list.
+_SNOWBALL_STOP_WORDS = """
+i me my myself we us our ours ourselves you your yours yourself yourselves he him his himself
+she her hers herself it its itself they them their theirs themselves what which who whom
+this that these those am is are was were be been being have has had having do does did
+doing would should could ought i'm you're he's she's it's we're they're i've you've we've
+they've i'd you'd he'd she'd we'd they'd i'll you'll he'll she'll we'll they'll isn't
+aren't wasn't weren't hasn't haven't hadn't doesn't don't didn't won't wouldn't shan't
+shouldn't can't cannot couldn't mustn't let's that's who's what's here's there's when's
+where's why's how's a an the and but if or because as until while of at by for with about
+against between into through during before after above below to from up down in out on
+off over under again further then once here there when where why how all any both each
+few more most other some such no nor not only own same so than too very
+"""
+# Words that frame a question rather than say what it is about.
+_QUESTION_FILLER = """
+tell know many much happen happened happens say says said can will did please anything
+something thing things
+"""
+STOP_WORDS = frozenset((_SNOWBALL_STOP_WORDS + _QUESTION_FILLER).split())
+
+_TOKEN = re.compile(
+    r"(?P<acronym>(?:[^\W\d_]\.){2,})"  # U.S. p.m. U.N.
+    r"|(?P<number>\d+(?:[:.,]\d+)*)"  # 5:30 1,000 2.5 2020
+    r"|(?P<word>[^\W_]+(?:['-][^\W_]+)*)"  # Al-Assad IRGC's don't
+)
+# Three or more capitalised words, perhaps joined by "of", "for", "the", "and", "on".
+_NAME = re.compile(r"\b[A-Z][a-z]+(?:\s+(?:(?:of|for|the|and|on)\s+)?[A-Z][a-z]+){2,}")
+_PLAIN = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "‐": "-", "‑": "-", "–": "-"})
+_LATIN_ACCENTS = re.compile("[\u0300-\u036f]")
+_POSSESSIVE = re.compile(r"'s$", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Stemmer.Stemmer:
+    return Stemmer.Stemmer("english")
+
+
+def normalize(text: str) -> str:
+    """NFKC text with plain quotes and hyphens and no Latin accents."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_PLAIN))
+    return unicodedata.normalize("NFKC", _LATIN_ACCENTS.sub("", decomposed))
+
+
+def analyze(text: str) -> list[str]:
+    """The index terms of ``text`` as a bag: repeats kept (BM25 counts them), order not."""
+    text = normalize(text)
+    matches = list(_TOKEN.finditer(text))
+    acronyms_allowed = not _is_shouting([m["word"] for m in matches if m["word"]])
+    as_is: list[str] = []  # numbers and acronyms: never stopped or stemmed
+    if acronyms_allowed:
+        as_is.extend(filter(None, map(_initials, _NAME.findall(text))))
+    words: list[str] = []
+    for match in matches:
+        if match["number"]:
+            as_is.append(match["number"])
+        elif match["acronym"]:
+            as_is.append(match["acronym"].replace(".", "").casefold())
+        elif acronyms_allowed and _is_acronym(word := _POSSESSIVE.sub("", match["word"])):
+            as_is.append(word.casefold())
+        else:
+            parts = _word_and_parts(_POSSESSIVE.sub("", match["word"]).casefold())
+            words.extend(p for p in parts if len(p) > 1 and p not in STOP_WORDS)
+    return as_is + _stemmer().stemWords(words)
+
+
+def _initials(name: str) -> str:
+    """ "faa" for "Federal Aviation Administration"; "" when fewer than three words remain
+    after a leading stop word ("The ...")."""
+    words = [w for w in name.split() if w[0].isupper()]
+    if words[0].casefold() in STOP_WORDS:
+        words = words[1:]
+    return "".join(w[0] for w in words).casefold() if len(words) >= 3 else ""
+
+
+def _word_and_parts(word: str) -> list[str]:
+    parts = word.split("-")
+    return [word, *parts] if len(parts) > 1 else [word]
+
+
+def _is_acronym(word: str) -> bool:
+    return len(word) >= 2 and word.isalpha() and word.isupper()
+
+
+def _is_shouting(words: list[str]) -> bool:
+    """True when most words of two letters or more are in capitals."""
+    long_words = [w for w in words if len(w) >= 2 and w.isalpha()]
+    capitals = sum(w.isupper() for w in long_words)
+    return len(long_words) >= 3 and capitals * 2 > len(long_words)

@@ -1,0 +1,138 @@
+"""A question in, an answer out: the best passage and its article, or a plain "not covered".
+
+The same answers serve the terminal and Discord; neither front end ranks anything.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from bot.analysis import analyze
+from bot.corpus import Corpus, PassageRef
+from bot.index import BM25Index
+from bot.sentences import split_sentences
+
+MAX_QUESTION_CHARS = 1000
+DEFAULT_RESULTS = 3
+
+MIN_QUERY_COVERAGE = 0.32
+"""Share of the question's weight (see :meth:`Answerer.query_coverage`) that the best
+passage must match for the bot to answer; below it the coverage has no answer.
+Calibrated on ``tests/data/questions.jsonl``: there, off-topic questions reach at
+most 0.30 and answerable ones that rank a right passage first at least 0.33."""
+
+_DISCORD_MARKUP = re.compile(
+    r"<a?:(?P<emoji>\w+):\d+>"  # custom emoji: keep its name
+    r"|</?[@#&!:\w]*\d+>"  # <@123> <@!123> <@&123> <#123> </ask:123> <t:1578441600:R>
+    r"|@(?:everyone|here)\b"
+)
+_SPACE = re.compile(r"\s+")
+
+
+class QuestionError(ValueError):
+    """A question that cannot be searched; the message is for the person who asked."""
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A passage the retriever found, with its BM25 score."""
+
+    ref: PassageRef
+    score: float
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the bot says to a question.
+
+    ``best`` is None when nothing in the coverage answers; ``results`` is the ranking
+    either way (best first), so a reader can see what came closest.
+    """
+
+    question: str
+    best: Hit | None
+    sentence: str | None
+    results: tuple[Hit, ...]
+
+
+def clean_question(raw: str) -> str:
+    """The question as plain text, or QuestionError saying what is wrong with it.
+
+    Mentions, channel links and ``@everyone`` are markup, not words; control and
+    format characters are dropped.
+    """
+    text = _DISCORD_MARKUP.sub(lambda m: m["emoji"] or " ", raw)
+    text = "".join(
+        " " if ch.isspace() else ch
+        for ch in text
+        if ch.isspace() or unicodedata.category(ch) not in {"Cc", "Cf", "Co", "Cs"}
+    )
+    text = _SPACE.sub(" ", text).strip()
+    if not text:
+        raise QuestionError(
+            "Ask a question about the coverage, for example: How many missiles did Iran launch?"
+        )
+    if len(text) > MAX_QUESTION_CHARS:
+        raise QuestionError(
+            f"That question is {len(text):,} characters long; "
+            f"please keep it under {MAX_QUESTION_CHARS:,}."
+        )
+    return text
+
+
+def passage_terms(ref: PassageRef) -> list[str]:
+    """What the index sees of a passage: its article's headline and the passage in context."""
+    return analyze(f"{ref.article.headline}\n{ref.passage.standalone}")
+
+
+class Answerer:
+    """Answers questions from one corpus and the index built over its passages."""
+
+    def __init__(self, corpus: Corpus, index: BM25Index | None = None) -> None:
+        self.corpus = corpus
+        self.index = index or BM25Index([passage_terms(ref) for ref in corpus.passages])
+        if self.index.size != len(corpus.passages):
+            raise ValueError("the index was not built from this corpus")
+
+    def answer(self, question: str, results: int = DEFAULT_RESULTS) -> Answer:
+        """The best passage for ``question`` and the next few, or a decline."""
+        text = clean_question(question)
+        terms = analyze(text)
+        if not terms:
+            raise QuestionError(
+                "That question has no words to search for; ask it in words, for example: "
+                "What did Trump say after the strikes?"
+            )
+        scored = self.index.search(terms, max(1, results))
+        hits = tuple(Hit(self.corpus.passages[s.number], s.score) for s in scored)
+        if not hits or self.query_coverage(terms, hits[0].ref.number) < MIN_QUERY_COVERAGE:
+            return Answer(text, None, None, hits)
+        return Answer(text, hits[0], self.best_sentence(hits[0].ref, terms), hits)
+
+    def query_coverage(self, terms: list[str], number: int) -> float:
+        """The share of the question's weight that passage ``number`` contains.
+
+        Each distinct query term weighs its idf, ln(1 + (N - n + 0.5) / (n + 0.5))
+        (Lucene's always-positive BM25 idf), and a term the coverage never uses weighs
+        the most, so "the capital of France" is not answered by a passage about
+        "capital" alone.
+        """
+        weights = {term: self._idf(term) for term in set(terms)}
+        matched = sum(w for term, w in weights.items() if self.index.contains(number, term))
+        return matched / sum(weights.values())
+
+    def best_sentence(self, ref: PassageRef, terms: list[str]) -> str:
+        """The sentence of the passage that matches the question best (the first of equals)."""
+        sentences = split_sentences(ref.passage.body) or [ref.passage.body]
+        wanted = set(terms)
+        return max(
+            sentences,
+            key=lambda sentence: sum(self._idf(t) for t in wanted.intersection(analyze(sentence))),
+        )
+
+    def _idf(self, term: str) -> float:
+        n, total = self.index.document_frequency(term), self.index.size
+        return math.log(1 + (total - n + 0.5) / (n + 0.5))

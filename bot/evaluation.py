@@ -1,0 +1,89 @@
+"""Measuring answers against a question set: Hit@1 and MRR, and how well "no answer" works.
+
+A question set is JSON Lines: ``{"question": ..., "passages": [...]}`` where each
+string is part of a passage that answers; an empty list means the coverage does not
+answer it and the bot should decline.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.answer import Answerer, Hit
+
+RANKING_DEPTH = 10
+
+
+@dataclass(frozen=True)
+class Case:
+    question: str
+    passages: tuple[str, ...]
+
+    def accepts(self, hit: Hit) -> bool:
+        """Whether the hit is one of the passages that answer this question."""
+        return any(part in hit.ref.passage.body for part in self.passages)
+
+
+@dataclass(frozen=True)
+class Report:
+    """The figures for one question set; ``misses`` lists the questions that went wrong."""
+
+    answerable: int
+    hit_at_1: float
+    mrr: float
+    off_topic: int
+    declined_off_topic: int
+    declined_answerable: int
+    misses: tuple[str, ...]
+
+    def lines(self) -> list[str]:
+        return [
+            f"answerable questions: {self.answerable}",
+            f"Hit@1: {self.hit_at_1:.3f}",
+            f"MRR@{RANKING_DEPTH}: {self.mrr:.3f}",
+            f"off-topic questions declined: {self.declined_off_topic} of {self.off_topic}",
+            f"answerable questions declined: {self.declined_answerable} of {self.answerable}",
+        ]
+
+
+def load_cases(path: Path) -> list[Case]:
+    """The question set in ``path``."""
+    cases = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            record = json.loads(line)
+            cases.append(Case(record["question"], tuple(record["passages"])))
+    return cases
+
+
+def evaluate(answerer: Answerer, cases: list[Case]) -> Report:
+    """Hit@1 counts the answer a user sees (a decline is a miss); MRR scores the ranking."""
+    hits = reciprocal_ranks = 0.0
+    declined_off_topic = declined_answerable = 0
+    misses: list[str] = []
+    for case in cases:
+        answer = answerer.answer(case.question, results=RANKING_DEPTH)
+        if not case.passages:
+            declined_off_topic += answer.best is None
+            if answer.best is not None:
+                misses.append(f"answered off-topic: {case.question}")
+            continue
+        declined_answerable += answer.best is None
+        if answer.best is not None and case.accepts(answer.best):
+            hits += 1
+        else:
+            misses.append(f"missed: {case.question}")
+        rank = next((r for r, hit in enumerate(answer.results, 1) if case.accepts(hit)), None)
+        reciprocal_ranks += 1 / rank if rank else 0.0
+    answerable = sum(1 for case in cases if case.passages)
+    return Report(
+        answerable=answerable,
+        hit_at_1=hits / answerable if answerable else 0.0,
+        mrr=reciprocal_ranks / answerable if answerable else 0.0,
+        off_topic=len(cases) - answerable,
+        declined_off_topic=declined_off_topic,
+        declined_answerable=declined_answerable,
+        misses=tuple(misses),
+    )

@@ -1,0 +1,55 @@
+"""The analyzer: the same terms for a passage and for the question that should find it."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.analysis import analyze
+
+
+def test_stems_and_drops_stop_words() -> None:
+    assert analyze("How many missiles did Iran launch?") == ["missil", "iran", "launch"]
+
+
+@pytest.mark.parametrize(
+    ("written", "asked"),
+    [
+        ("U.S. troops", "US troops"),
+        ("IRGC's aerospace unit", "the irgc"),
+        ("Al-Assad", "Al Assad"),
+        ("Khamenei", "Khāmeneī"),
+        ("Soleimani’s killing", "Soleimani's killed"),
+        ("Federal Aviation Administration", "FAA"),
+        ("ＩＲＧＣ", "IRGC"),
+    ],
+)
+def test_written_and_asked_forms_share_terms(written: str, asked: str) -> None:
+    assert set(analyze(asked)) <= set(analyze(written))
+
+
+def test_country_us_is_kept_and_pronoun_us_is_dropped() -> None:
+    assert analyze("the U.S. told us") == ["us", "told"]
+    assert analyze("What did the US say?") == ["us"]
+
+
+def test_times_and_numbers_stay_whole() -> None:
+    assert analyze("At 5:30 p.m. on January 7, 2020") == ["5:30", "pm", "7", "2020", "januari"]
+
+
+def test_text_in_capitals_is_not_read_as_acronyms() -> None:
+    assert analyze("HOW MANY MISSILES DID IRAN LAUNCH") == analyze(
+        "how many missiles did iran launch"
+    )
+
+
+def test_hyphenated_words_give_the_whole_and_its_parts() -> None:
+    assert analyze("de-escalation") == ["de-escal", "de", "escal"]
+
+
+@pytest.mark.parametrize("text", ["", "   ", "🚀🔥", "?!…", "the of and"])
+def test_text_without_words_has_no_terms(text: str) -> None:
+    assert analyze(text) == []
+
+
+def test_other_scripts_are_tokenised_not_dropped() -> None:
+    assert analyze("Что случилось в Иране?") == ["что", "случилось", "иране"]

@@ -1,0 +1,110 @@
+"""Answers: the right passage and headline, a plain decline, and clear words for bad input."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.answer import MAX_QUESTION_CHARS, Answerer, QuestionError, clean_question
+from bot.corpus import Article, Corpus, Passage
+
+ALL_IS_WELL = 'Trump says "all is well" after Iranian strikes on bases hosting U.S. troops'
+
+
+def test_missile_question_gets_a_dozen_ballistic_missiles_passage(answerer: Answerer) -> None:
+    answer = answerer.answer("How many missiles did Iran launch?")
+    assert answer.best is not None
+    assert "more than a dozen ballistic missiles" in answer.best.ref.passage.text
+    assert answer.best.ref.article.headline in {
+        "Signs of respite with Iran despite Trump's red line",
+        ALL_IS_WELL,
+    }
+    assert answer.sentence is not None and "more than a dozen" in answer.sentence
+
+
+def test_answer_names_headline_and_highlights_the_matching_sentence(answerer: Answerer) -> None:
+    answer = answerer.answer("What did Pelosi tell the room?")
+    assert answer.best is not None
+    assert answer.best.ref.article.headline == ALL_IS_WELL
+    assert answer.best.ref.passage.label == "Behind the scenes"
+    assert answer.sentence == "Pelosi told the room to pray."
+
+
+def test_acronym_question_finds_the_spelled_out_name(answerer: Answerer) -> None:
+    answer = answerer.answer("What did the FAA do?")
+    assert answer.best is not None
+    assert answer.best.ref.passage.text.startswith("The Federal Aviation Administration issued")
+
+
+def test_he_said_passage_is_found_by_its_speaker(answerer: Answerer) -> None:
+    answer = answerer.answer("Did Khamenei say military action was sufficient?")
+    assert answer.best is not None
+    assert answer.best.ref.passage.text.startswith('"Military action like this is not sufficient,"')
+
+
+def test_results_are_ranked_and_limited(answerer: Answerer) -> None:
+    answer = answerer.answer("What did Trump tweet?", results=4)
+    assert len(answer.results) == 4
+    assert answer.results[0] == answer.best
+    scores = [hit.score for hit in answer.results]
+    assert scores == sorted(scores, reverse=True)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What is the capital of France?",
+        "Who won the 2019 World Series?",
+        "How many missiles did North Korea test last year?",
+        "Что случилось в Москве?",
+    ],
+)
+def test_off_topic_questions_are_declined(answerer: Answerer, question: str) -> None:
+    assert answerer.answer(question).best is None
+
+
+@pytest.mark.parametrize("question", ["", "   \n\t ", "<@123456789012345678>", "@everyone"])
+def test_empty_questions_get_a_clear_message(answerer: Answerer, question: str) -> None:
+    with pytest.raises(QuestionError, match="Ask a question about the coverage"):
+        answerer.answer(question)
+
+
+def test_huge_question_is_refused_with_its_length(answerer: Answerer) -> None:
+    with pytest.raises(QuestionError, match="5,000 characters long; please keep it under 1,000"):
+        answerer.answer("Iran missiles? " * 333 + "Iran?")
+
+
+def test_question_at_the_limit_is_answered(answerer: Answerer) -> None:
+    question = ("Iran missiles " * 100)[:MAX_QUESTION_CHARS]
+    assert answerer.answer(question).best is not None
+
+
+@pytest.mark.parametrize("question", ["🚀🔥💥", "???", "the of and"])
+def test_questions_without_words_get_a_clear_message(answerer: Answerer, question: str) -> None:
+    with pytest.raises(QuestionError, match="no words to search for"):
+        answerer.answer(question)
+
+
+def test_mentions_and_markdown_are_not_searched(answerer: Answerer) -> None:
+    plain = answerer.answer("What did Pelosi tell the room?")
+    marked = answerer.answer("<@!1234> @everyone **What** did _Pelosi_ tell the room? <#999>")
+    assert marked.question == "**What** did _Pelosi_ tell the room?"
+    assert marked.best == plain.best
+
+
+def test_control_characters_are_dropped() -> None:
+    assert clean_question("Who\x00 is\u200b\x1b Pelosi?\r\n") == "Who is Pelosi?"
+
+
+def test_custom_emoji_keeps_its_name() -> None:
+    assert clean_question("<:iran:123456> missiles") == "iran missiles"
+
+
+def test_one_paragraph_corpus_answers_and_declines() -> None:
+    article = Article("a", "Headline", (Passage("Iran launched missiles at bases in Iraq."),))
+    answerer = Answerer(Corpus((article,)))
+    assert answerer.answer("Did Iran launch missiles?").best is not None
+    assert answerer.answer("What about the weather in Paris?").best is None
+
+
+def test_empty_corpus_declines_everything() -> None:
+    assert Answerer(Corpus(())).answer("How many missiles?").best is None
