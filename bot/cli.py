@@ -1,0 +1,170 @@
+"""``coverage-bot``: the same answers as the Discord bot, from a terminal."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from rich.console import Console
+from rich.table import Table
+
+from bot.answer import Answerer, QuestionError
+from bot.config import SettingsError, load_settings
+from bot.corpus import CorpusNotFoundError, LoadedCorpus, load_corpus
+from bot.evaluation import evaluate, load_cases
+from bot.terminal import answer_json, article_json, render_answer
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+
+
+class CommandError(Exception):
+    """A failure to report in one sentence, with the exit code to leave with."""
+
+    def __init__(self, message: str, code: int = EXIT_FAILURE) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="coverage-bot",
+        description="Answers questions about a body of news coverage.",
+    )
+    parser.add_argument(
+        "--corpus", type=Path, help="folder or file of coverage (default: COVERAGE_BOT_CORPUS)"
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    ask = commands.add_parser("ask", help="answer one question, or one per line from stdin")
+    ask.add_argument("question", help='the question, or "-" to read one per line from stdin')
+    ask.add_argument("--json", action="store_true", help="print JSON (always, with -)")
+    ask.add_argument("--top", type=int, metavar="K", help="how many ranked passages to list")
+
+    chat = commands.add_parser("chat", help="ask questions interactively")
+    chat.add_argument("--top", type=int, metavar="K", help="how many ranked passages to list")
+
+    articles = commands.add_parser("articles", help="list the articles that were loaded")
+    articles.add_argument("--json", action="store_true", help="print JSON")
+
+    evaluation = commands.add_parser(
+        "evaluate", help="Hit@1 and MRR on a question set (JSON Lines)"
+    )
+    evaluation.add_argument("questions", type=Path)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return _run(args, Console(highlight=False))
+    except CommandError as error:
+        print(f"coverage-bot: {error}", file=sys.stderr)
+        return error.code
+    except KeyboardInterrupt:
+        return 130
+
+
+def _run(args: argparse.Namespace, out: Console) -> int:
+    try:
+        settings = load_settings()
+    except SettingsError as error:
+        raise CommandError(str(error), EXIT_USAGE) from error
+    top = args.top if getattr(args, "top", None) is not None else settings.top
+    if top < 1:
+        raise CommandError("--top must be at least 1", EXIT_USAGE)
+    loaded = _load(args.corpus or settings.corpus)
+    if args.command == "articles":
+        return _articles(loaded, args.json, out)
+    if not loaded.corpus.passages:
+        raise CommandError(
+            f"the corpus at {args.corpus or settings.corpus} has no articles with text, "
+            "so there is nothing to answer from; add .txt, .md or .jsonl files to it"
+        )
+    answerer = Answerer(loaded.corpus)
+    if args.command == "ask":
+        if args.question == "-":
+            return _ask_batch(answerer, sys.stdin, top)
+        return _ask(answerer, args.question, top, args.json, out)
+    if args.command == "chat":
+        return _chat(answerer, top, out)
+    report = evaluate(answerer, load_cases(args.questions))
+    out.print("\n".join(report.lines() + list(report.misses)), markup=False)
+    return EXIT_OK
+
+
+def _load(path: Path) -> LoadedCorpus:
+    try:
+        loaded = load_corpus(path)
+    except CorpusNotFoundError as error:
+        raise CommandError(f"{error}; set COVERAGE_BOT_CORPUS or pass --corpus") from error
+    for warning in loaded.warnings:
+        print(f"warning: skipped {warning}", file=sys.stderr)
+    return loaded
+
+
+def _articles(loaded: LoadedCorpus, as_json: bool, out: Console) -> int:
+    if as_json:
+        print(json.dumps([article_json(a) for a in loaded.corpus.articles], indent=2))
+        return EXIT_OK
+    table = Table(title="Articles", title_justify="left")
+    table.add_column("id", no_wrap=True)
+    table.add_column("headline")
+    table.add_column("date", no_wrap=True)
+    table.add_column("passages", justify="right")
+    for article in loaded.corpus.articles:
+        table.add_row(article.id, article.headline, article.date_text, str(len(article.passages)))
+    out.print(table)
+    return EXIT_OK
+
+
+def _ask(answerer: Answerer, question: str, top: int, as_json: bool, out: Console) -> int:
+    try:
+        answer = answerer.answer(question, results=top)
+    except QuestionError as error:
+        if as_json:
+            print(json.dumps({"question": question, "error": str(error), "answer": None}))
+            return EXIT_USAGE
+        raise CommandError(str(error), EXIT_USAGE) from error
+    if as_json:
+        print(json.dumps(answer_json(answer), ensure_ascii=False, indent=2))
+    else:
+        out.print(render_answer(answer))
+    return EXIT_OK
+
+
+def _ask_batch(answerer: Answerer, lines: TextIO, top: int) -> int:
+    """One JSON object a line for each question a line; a bad question gets an ``error``."""
+    for line in lines:
+        question = line.rstrip("\n")
+        try:
+            record = answer_json(answerer.answer(question, results=top))
+        except QuestionError as error:
+            record = {"question": question, "error": str(error), "answer": None, "results": []}
+        print(json.dumps(record, ensure_ascii=False), flush=True)
+    return EXIT_OK
+
+
+def _chat(answerer: Answerer, top: int, out: Console) -> int:
+    articles = len(answerer.corpus.articles)
+    out.print(
+        f"Ask about the coverage ({articles} articles, {answerer.index.size} passages). "
+        "An empty line or Ctrl-D ends the session.",
+        style="dim",
+        markup=False,
+    )
+    while True:
+        try:
+            question = out.input("[bold]? [/bold]")
+        except (EOFError, KeyboardInterrupt):
+            out.print()
+            return EXIT_OK
+        if not question.strip():
+            return EXIT_OK
+        try:
+            out.print(render_answer(answerer.answer(question, results=top)))
+        except QuestionError as error:
+            out.print(str(error), style="yellow", markup=False)

@@ -1,0 +1,178 @@
+"""The terminal front end: what a person or a script sees from `coverage-bot`."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import BUNDLED_CORPUS
+
+from bot.cli import main
+
+MISSILES = "How many missiles did Iran launch?"
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No developer's .env or settings leak into these tests."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("COVERAGE_BOT_CORPUS", "COVERAGE_BOT_TOP"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_ask_prints_headline_passage_and_date(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "ask", MISSILES)
+    assert (code, err) == (0, "")
+    assert "Signs of respite with Iran despite Trump's red line" in out
+    assert "more than a dozen ballistic missiles" in out
+    assert "Jan 8, 2020" in out
+
+
+def test_ask_json_has_the_answer_fields(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "ask", MISSILES, "--json", "--top", "2")
+    record = json.loads(out)
+    assert code == 0
+    assert record["question"] == MISSILES
+    assert set(record["answer"]) == {
+        "passage", "headline", "date", "source", "url", "article_id", "passage_id", "score",
+        "sentence",
+    }  # fmt: skip
+    assert record["answer"]["headline"] == "Signs of respite with Iran despite Trump's red line"
+    assert record["answer"]["date"] == "2020-01-08"
+    assert record["answer"]["article_id"] == "signs-of-respite-with-iran-despite-trumps-red"
+    assert len(record["results"]) == 2
+    assert record["results"][0]["passage_id"] == record["answer"]["passage_id"]
+
+
+def test_off_topic_question_is_declined_plainly(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "ask", "What is the capital of France?")
+    assert code == 0
+    assert "The coverage doesn't answer that." in out
+    _, out, _ = run(capsys, "ask", "What is the capital of France?", "--json")
+    assert json.loads(out)["answer"] is None
+
+
+def test_batch_reads_one_question_a_line(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO(f"{MISSILES}\nWho won the World Series?\n\n"))
+    code, out, _ = run(capsys, "ask", "-")
+    records = [json.loads(line) for line in out.splitlines()]
+    assert code == 0
+    assert [r["question"] for r in records] == [MISSILES, "Who won the World Series?", ""]
+    assert "more than a dozen" in records[0]["answer"]["passage"]
+    assert records[1]["answer"] is None
+    assert records[2]["answer"] is None and "Ask a question" in records[2]["error"]
+
+
+@pytest.mark.parametrize(
+    ("question", "message"),
+    [
+        ("   ", "Ask a question about the coverage"),
+        ("x" * 5000, "5,000 characters long"),
+        ("🚀🚀", "no words to search for"),
+    ],
+)
+def test_bad_question_gets_a_message_and_exit_2(
+    capsys: pytest.CaptureFixture[str], question: str, message: str
+) -> None:
+    code, out, err = run(capsys, "ask", question)
+    assert code == 2
+    assert message in err
+    assert "Traceback" not in out + err
+
+
+def test_articles_lists_what_was_loaded(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "articles", "--json")
+    articles = json.loads(out)
+    assert code == 0
+    assert [(a["headline"], a["passages"]) for a in articles] == [
+        ("Top Iranian official appears to mimic Trump tweet from Soleimani's killing", 2),
+        ('Trump says "all is well" after Iranian strikes on bases hosting U.S. troops', 20),
+        ("Signs of respite with Iran despite Trump's red line", 2),
+        ('Trump responds to missile strikes: "Iran appears to be standing down"', 2),
+    ]
+    _, table, _ = run(capsys, "articles")
+    assert "trump-says-all-is-well-after-iranian-strikes-on" in table
+
+
+def test_corpus_option_and_warnings_for_bad_files(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    corpus = tmp_path / "mine"
+    corpus.mkdir()
+    (corpus / "a.md").write_text("---\nheadline: Oil jumps\ndate: 2020-01-08\n---\nOil rose 4%.\n")
+    (corpus / "b.jsonl").write_text("{broken\n")
+    code, out, err = run(capsys, "--corpus", str(corpus), "ask", "Why did oil jump?")
+    assert code == 0
+    assert "Oil jumps" in out
+    assert f"warning: skipped {corpus / 'b.jsonl'}:1: not valid JSON" in err
+
+
+def test_empty_corpus_says_there_is_nothing_to_answer_from(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, _, err = run(capsys, "--corpus", str(tmp_path), "ask", MISSILES)
+    assert code == 1
+    assert "has no articles with text" in err
+
+
+def test_missing_corpus_names_the_setting(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "--corpus", "/nonexistent/corpus", "ask", MISSILES)
+    assert code == 1
+    assert "no corpus at /nonexistent/corpus" in err
+    assert "COVERAGE_BOT_CORPUS" in err
+
+
+def test_bad_setting_is_named(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COVERAGE_BOT_TOP", "many")
+    code, _, err = run(capsys, "ask", MISSILES)
+    assert code == 2
+    assert "COVERAGE_BOT_TOP" in err
+
+
+def test_settings_come_from_dot_env(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text(f"COVERAGE_BOT_CORPUS={tmp_path / 'empty'}\n")
+    (tmp_path / "empty").mkdir()
+    code, _, err = run(capsys, "ask", MISSILES)
+    assert code == 1
+    assert "has no articles with text" in err
+
+
+def test_chat_answers_until_end_of_input(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(
+        sys, "stdin", io.StringIO(f"{MISSILES}\n🚀\nWhat is the capital of France?\n")
+    )
+    code, out, _ = run(capsys, "chat")
+    assert code == 0
+    assert "4 articles, 26 passages" in out
+    assert "more than a dozen ballistic missiles" in out
+    assert "no words to search for" in out
+    assert "The coverage doesn't answer that." in out
+
+
+def test_python_dash_m_runs_the_same_command(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "--corpus", str(BUNDLED_CORPUS), "ask", MISSILES, "--json"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "more than a dozen" in json.loads(result.stdout)["answer"]["passage"]
