@@ -30,6 +30,10 @@ _DISCORD_MARKUP = re.compile(
     r"|@(?:everyone|here)\b"
 )
 _SPACE = re.compile(r"\s+")
+_QUESTION_OPENERS = frozenset(
+    """who what when where why how which whose whom is are was were do does did can could
+    will would should has have had""".split()  # noqa: SIM905 - a word list reads best as words
+)
 
 
 class QuestionError(ValueError):
@@ -83,6 +87,26 @@ def clean_question(raw: str) -> str:
     return text
 
 
+def question_terms(question: str) -> tuple[str, list[str]]:
+    """The cleaned question and its terms, or QuestionError when there is nothing to search."""
+    text = clean_question(question)
+    terms = analyze(text)
+    if not terms:
+        raise QuestionError(
+            "That question has no words to search for; ask it in words, for example: "
+            "What did Trump say after the strikes?"
+        )
+    return text, terms
+
+
+def looks_like_question(text: str) -> bool:
+    """Whether a chat message reads as a question: it ends with "?" or opens with a
+    question word. Used where the bot listens without being addressed."""
+    words = _DISCORD_MARKUP.sub(" ", text).strip()
+    first = re.match(r"\w+", words.casefold())
+    return words.endswith("?") or (first is not None and first[0] in _QUESTION_OPENERS)
+
+
 def passage_terms(ref: PassageRef) -> list[str]:
     """What the index sees of a passage: its article's headline and the passage in context."""
     return analyze(f"{ref.article.headline}\n{ref.passage.standalone}")
@@ -99,13 +123,7 @@ class Answerer:
 
     def answer(self, question: str, results: int = DEFAULT_RESULTS) -> Answer:
         """The best passage for ``question`` and the next few, or a decline."""
-        text = clean_question(question)
-        terms = analyze(text)
-        if not terms:
-            raise QuestionError(
-                "That question has no words to search for; ask it in words, for example: "
-                "What did Trump say after the strikes?"
-            )
+        text, terms = question_terms(question)
         scored = self.index.search(terms, max(1, results))
         hits = tuple(Hit(self.corpus.passages[s.number], s.score) for s in scored)
         if not hits or self.query_coverage(terms, hits[0].ref.number) < MIN_QUERY_COVERAGE:

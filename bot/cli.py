@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TextIO
 
@@ -13,9 +14,10 @@ from rich.console import Console
 from rich.table import Table
 
 from bot.answer import Answerer, QuestionError
-from bot.config import SettingsError, load_settings
-from bot.corpus import CorpusNotFoundError, LoadedCorpus, load_corpus
+from bot.config import Settings, SettingsError, load_settings
+from bot.corpus import Corpus, CorpusNotFoundError, LoadWarning, load_corpus
 from bot.evaluation import evaluate, load_cases
+from bot.knowledge import EmptyCorpusError, build_knowledge
 from bot.terminal import answer_json, article_json, render_answer
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
@@ -50,6 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
     articles = commands.add_parser("articles", help="list the articles that were loaded")
     articles.add_argument("--json", action="store_true", help="print JSON")
 
+    commands.add_parser("run", help="start the Discord bot (needs DISCORD_TOKEN)")
+    commands.add_parser("sync", help="register the slash commands with Discord now, and exit")
+
     evaluation = commands.add_parser(
         "evaluate", help="Hit@1 and MRR on a question set (JSON Lines)"
     )
@@ -61,6 +66,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return _run(args, Console(highlight=False))
+    except CorpusNotFoundError as error:
+        print(f"coverage-bot: {error}; set COVERAGE_BOT_CORPUS or pass --corpus", file=sys.stderr)
+        return EXIT_FAILURE
     except CommandError as error:
         print(f"coverage-bot: {error}", file=sys.stderr)
         return error.code
@@ -76,15 +84,19 @@ def _run(args: argparse.Namespace, out: Console) -> int:
     top = args.top if getattr(args, "top", None) is not None else settings.top
     if top < 1:
         raise CommandError("--top must be at least 1", EXIT_USAGE)
-    loaded = _load(args.corpus or settings.corpus)
+    corpus_path = args.corpus or settings.corpus
+    if args.command in {"run", "sync"}:
+        return _discord(args.command, settings.model_copy(update={"corpus": corpus_path}))
     if args.command == "articles":
-        return _articles(loaded, args.json, out)
-    if not loaded.corpus.passages:
-        raise CommandError(
-            f"the corpus at {args.corpus or settings.corpus} has no articles with text, "
-            "so there is nothing to answer from; add .txt, .md or .jsonl files to it"
-        )
-    answerer = Answerer(loaded.corpus)
+        loaded = load_corpus(corpus_path)
+        _print_warnings(loaded.warnings)
+        return _articles(loaded.corpus, args.json, out)
+    try:
+        knowledge = build_knowledge(corpus_path)
+    except EmptyCorpusError as error:
+        raise CommandError(str(error)) from error
+    _print_warnings(knowledge.warnings)
+    answerer = knowledge.answerer
     if args.command == "ask":
         if args.question == "-":
             return _ask_batch(answerer, sys.stdin, top)
@@ -96,26 +108,39 @@ def _run(args: argparse.Namespace, out: Console) -> int:
     return EXIT_OK
 
 
-def _load(path: Path) -> LoadedCorpus:
+def _discord(command: str, settings: Settings) -> int:
+    """``run`` and ``sync``: the Discord front end, imported only when it is wanted."""
+    from bot.discord_bot.launcher import StartupError, configure_logging, serve, sync_only, token_of
+
     try:
-        loaded = load_corpus(path)
-    except CorpusNotFoundError as error:
-        raise CommandError(f"{error}; set COVERAGE_BOT_CORPUS or pass --corpus") from error
-    for warning in loaded.warnings:
+        token_of(settings)  # before the corpus is read: the likeliest mistake comes first
+        knowledge = build_knowledge(settings.corpus)
+        _print_warnings(knowledge.warnings)
+        configure_logging(settings.log_level)
+        asyncio.run((serve if command == "run" else sync_only)(settings, knowledge))
+    except StartupError as error:
+        print(error, file=sys.stderr)
+        return EXIT_USAGE if settings.discord_token is None else EXIT_FAILURE
+    except EmptyCorpusError as error:
+        raise CommandError(str(error)) from error
+    return EXIT_OK
+
+
+def _print_warnings(warnings: Iterable[LoadWarning]) -> None:
+    for warning in warnings:
         print(f"warning: skipped {warning}", file=sys.stderr)
-    return loaded
 
 
-def _articles(loaded: LoadedCorpus, as_json: bool, out: Console) -> int:
+def _articles(corpus: Corpus, as_json: bool, out: Console) -> int:
     if as_json:
-        print(json.dumps([article_json(a) for a in loaded.corpus.articles], indent=2))
+        print(json.dumps([article_json(a) for a in corpus.articles], indent=2))
         return EXIT_OK
     table = Table(title="Articles", title_justify="left")
     table.add_column("id", no_wrap=True)
     table.add_column("headline")
     table.add_column("date", no_wrap=True)
     table.add_column("passages", justify="right")
-    for article in loaded.corpus.articles:
+    for article in corpus.articles:
         table.add_row(article.id, article.headline, article.date_text, str(len(article.passages)))
     out.print(table)
     return EXIT_OK

@@ -1,14 +1,16 @@
 """Settings, read once from the environment and a ``.env`` file and validated.
 
-Every setting is listed, with a comment, in ``.env.example``.
+Every setting is listed, with a comment, in ``.env.example``. The Discord token is a
+secret: it prints as ``**********`` and is never logged.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated, Literal
 
-from pydantic import Field, ValidationError
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 BUNDLED_CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 
@@ -19,18 +21,42 @@ class SettingsError(ValueError):
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_prefix="COVERAGE_BOT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+        env_prefix="COVERAGE_BOT_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
     )
 
     corpus: Path = Field(BUNDLED_CORPUS, description="folder or file of coverage to load")
     top: int = Field(3, ge=1, le=20, description="ranked passages an answer lists, best first")
 
+    discord_token: SecretStr | None = Field(None, validation_alias="DISCORD_TOKEN")
+    discord_guild_id: int | None = Field(None, validation_alias="DISCORD_GUILD_ID")
+    ask_channels: Annotated[frozenset[int], NoDecode] = frozenset()
+    answer_dms: bool = True
+    cooldown_rate: int = Field(3, ge=1, description="questions a member may ask per period")
+    cooldown_seconds: float = Field(30.0, gt=0, description="the cooldown period")
+    view_timeout: float = Field(600.0, gt=0, description="seconds answer buttons stay live")
+    state_dir: Path = Field(Path(".coverage-bot"), description="where the bot keeps its state")
+    message_content: bool = Field(True, description="ask for the privileged intent")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
-def load_settings(**overrides: object) -> Settings:
+    @field_validator("ask_channels", mode="before")
+    @classmethod
+    def _split_channel_ids(cls, value: object) -> object:
+        """``123, 456`` as written in .env, as well as a list."""
+        if isinstance(value, str):
+            return [part for part in value.replace(",", " ").split() if part]
+        return value
+
+
+def load_settings() -> Settings:
     """The settings, or SettingsError naming the first bad one."""
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        return Settings()
     except ValidationError as error:
         first = error.errors()[0]
-        name = "COVERAGE_BOT_" + str(first["loc"][0]).upper()
+        field = str(first["loc"][0])  # DISCORD_* settings are named by their alias already
+        name = field if field.isupper() else f"COVERAGE_BOT_{field.upper()}"
         raise SettingsError(f"{name}: {first['msg']}") from error

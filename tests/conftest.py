@@ -8,6 +8,7 @@ import pytest
 
 from bot.answer import Answerer
 from bot.corpus import Corpus, load_corpus
+from bot.knowledge import Knowledge, build_knowledge
 
 BUNDLED_CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 
@@ -22,3 +23,8 @@ def bundled() -> Corpus:
 @pytest.fixture(scope="session")
 def answerer(bundled: Corpus) -> Answerer:
     return Answerer(bundled)
+
+
+@pytest.fixture(scope="session")
+def knowledge() -> Knowledge:
+    return build_knowledge(BUNDLED_CORPUS)

@@ -9,10 +9,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import BUNDLED_CORPUS
 
 from bot.cli import main
 
+BUNDLED_CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 MISSILES = "How many missiles did Iran launch?"
 
 

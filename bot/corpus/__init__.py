@@ -1,7 +1,14 @@
 """Reading coverage: scraped pages, Markdown and JSON Lines into articles and passages."""
 
 from bot.corpus.loader import CorpusNotFoundError, LoadedCorpus, LoadWarning, load_corpus
-from bot.corpus.records import Article, Corpus, Passage, PassageKind, PassageRef
+from bot.corpus.records import (
+    Article,
+    Corpus,
+    Passage,
+    PassageKind,
+    PassageRef,
+    written_date,
+)
 
 __all__ = [
     "Article",
@@ -13,4 +20,5 @@ __all__ = [
     "PassageKind",
     "PassageRef",
     "load_corpus",
+    "written_date",
 ]

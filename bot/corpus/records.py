@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -43,6 +44,11 @@ class Passage:
         return f"{self.lead_in}\n{self.body}" if self.lead_in else self.body
 
 
+def written_date(date: dt.date) -> str:
+    """A date as news pages write it: ``Jan 8, 2020``."""
+    return f"{date:%b} {date.day}, {date.year}"
+
+
 @dataclass(frozen=True)
 class Article:
     """One article recovered from the coverage, with its passages in reading order."""
@@ -61,7 +67,7 @@ class Article:
         """The date as a reader sees it on the page: ``Updated Jan 8, 2020``."""
         if self.date is None:
             return "undated"
-        text = f"{self.date:%b} {self.date.day}, {self.date.year}"
+        text = written_date(self.date)
         return f"Updated {text}" if self.updated else text
 
 
@@ -94,3 +100,25 @@ class Corpus:
         places = ((a, position) for a in self.articles for position in range(len(a.passages)))
         refs = tuple(PassageRef(n, a, position) for n, (a, position) in enumerate(places))
         object.__setattr__(self, "passages", refs)
+
+    @property
+    def date_range(self) -> tuple[dt.date, dt.date] | None:
+        """The first and last dates of the dated articles, or None when none is dated."""
+        dates = sorted(a.date for a in self.articles if a.date is not None)
+        return (dates[0], dates[-1]) if dates else None
+
+    def find_articles(self, words: str) -> list[Article]:
+        """Articles whose id is ``words``, else whose headline has every word, in any order.
+
+        A word matches the start of a headline word, so "trump resp" finds "Trump responds".
+        """
+        exact = [a for a in self.articles if a.id == words.strip()]
+        wanted = re.findall(r"\w+", words.casefold())
+        if exact or not wanted:
+            return exact
+        return [a for a in self.articles if _starts_every_word(wanted, a.headline)]
+
+
+def _starts_every_word(wanted: list[str], headline: str) -> bool:
+    words = re.findall(r"\w+", headline.casefold())
+    return all(any(word.startswith(part) for word in words) for part in wanted)

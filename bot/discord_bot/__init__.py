@@ -1,0 +1,1 @@
+"""The Discord front end: a discord.py bot whose cogs translate Discord to the core and back."""

@@ -1,0 +1,92 @@
+"""The bot: discord.py's ``commands.Bot`` holding the current knowledge and the cogs."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import discord
+from discord.ext import commands
+
+from bot.config import Settings
+from bot.discord_bot.sync import sync_commands
+from bot.knowledge import Knowledge, build_knowledge
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS = (
+    "bot.discord_bot.cogs.ask",
+    "bot.discord_bot.cogs.coverage",
+    "bot.discord_bot.cogs.admin",
+    "bot.discord_bot.cogs.errors",
+)
+
+
+def intents_for(settings: Settings) -> discord.Intents:
+    """Guild and DM messages; message content only when the privileged intent is wanted."""
+    intents = discord.Intents.none()
+    intents.guilds = True
+    intents.guild_messages = True
+    intents.dm_messages = True
+    intents.message_content = settings.message_content
+    return intents
+
+
+class CoverageBot(commands.Bot):
+    """Answers from :attr:`knowledge`, which :meth:`reload` replaces whole."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        knowledge: Knowledge,
+        *,
+        force_sync: bool = False,
+        **options: Any,
+    ) -> None:
+        """``options`` go to discord.py's Client (e.g. ``guild_ready_timeout``)."""
+        # The bot has no voice features; discord.py would warn about missing voice libraries.
+        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
+        super().__init__(
+            command_prefix=(),  # no text commands; see on_message
+            help_command=None,
+            intents=intents_for(settings),
+            allowed_mentions=discord.AllowedMentions.none(),
+            **options,
+        )
+        self.settings = settings
+        self.knowledge = knowledge
+        self.force_sync = force_sync
+        self._reload_lock = asyncio.Lock()
+
+    async def setup_hook(self) -> None:
+        for extension in EXTENSIONS:
+            await self.load_extension(extension)
+        await sync_commands(self, force=self.force_sync)
+
+    @property
+    def reloading(self) -> bool:
+        return self._reload_lock.locked()
+
+    async def reload(self) -> Knowledge:
+        """Re-read the corpus off the event loop and swap it in; on failure keep the old.
+
+        Raises what :func:`build_knowledge` raises; the bot goes on answering meanwhile.
+        """
+        async with self._reload_lock:
+            knowledge = await asyncio.to_thread(build_knowledge, self.settings.corpus)
+            self.knowledge = knowledge
+        log.info(
+            "reloaded corpus: articles=%d passages=%d skipped=%d",
+            len(knowledge.corpus.articles),
+            len(knowledge.corpus.passages),
+            len(knowledge.warnings),
+        )
+        return knowledge
+
+    async def on_message(self, message: discord.Message) -> None:
+        """No text commands: the Ask cog handles messages (Bot's default would parse them)."""
+
+    async def on_ready(self) -> None:
+        assert self.user is not None
+        log.info("connected as %s (id=%s) guilds=%d", self.user, self.user.id, len(self.guilds))

@@ -1,0 +1,54 @@
+"""Administration: ``/reload`` re-reads the corpus for members with Manage Server."""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.corpus import CorpusNotFoundError
+from bot.discord_bot.client import CoverageBot
+from bot.discord_bot.formatting import fit
+from bot.knowledge import EmptyCorpusError
+
+log = logging.getLogger(__name__)
+
+
+class Admin(commands.Cog):
+    def __init__(self, bot: CoverageBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="reload", description="Re-read the coverage from disk")
+    @app_commands.guild_only()
+    @app_commands.default_permissions(manage_guild=True)
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def reload(self, interaction: discord.Interaction) -> None:
+        if self.bot.reloading:
+            await interaction.response.send_message(
+                "A reload is already running; try again when it has finished.", ephemeral=True
+            )
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        old = self.bot.knowledge
+        try:
+            new = await self.bot.reload()
+        except (CorpusNotFoundError, EmptyCorpusError) as error:
+            log.warning("reload failed: %s", error)
+            await interaction.followup.send(
+                f"Reload failed, so I'm still answering from the coverage loaded "
+                f"{discord.utils.format_dt(old.built_at, 'R')}: {fit(str(error), 1500)}",
+                ephemeral=True,
+            )
+            return
+        skipped = f" ({len(new.warnings)} files or lines skipped)" if new.warnings else ""
+        await interaction.followup.send(
+            f"Reloaded: {len(new.corpus.articles)} articles, "
+            f"{len(new.corpus.passages)} passages{skipped}.",
+            ephemeral=True,
+        )
+
+
+async def setup(bot: CoverageBot) -> None:
+    await bot.add_cog(Admin(bot))

@@ -1,0 +1,189 @@
+"""Answers, articles and headlines as Discord embeds, within Discord's limits and escaped.
+
+Text from the corpus or from a question is escaped (markdown and mentions) before it
+is shown, so it can neither format nor ping; every cut happens on a sentence or word
+boundary and ends with an ellipsis.
+"""
+
+from __future__ import annotations
+
+import re
+
+import discord
+
+from bot.answer import Answer
+from bot.corpus import Article, Corpus, Passage, PassageKind, written_date
+from bot.knowledge import Knowledge
+
+# Discord's limits (discord.com/developers/docs/resources/message#embed-object-embed-limits,
+# .../resources/message#create-message, .../interactions/application-commands).
+MESSAGE_CONTENT_LIMIT = 2000
+EMBED_TITLE_LIMIT = 256
+EMBED_DESCRIPTION_LIMIT = 4096
+EMBED_FIELD_VALUE_LIMIT = 1024
+EMBED_FOOTER_LIMIT = 2048
+EMBED_AUTHOR_LIMIT = 256
+EMBED_TOTAL_LIMIT = 6000
+CHOICE_NAME_LIMIT = 100
+MAX_CHOICES = 25
+
+ELLIPSIS = "…"
+NO_ANSWER = (
+    "The coverage doesn't answer that. Try `/summary` for the whole story "
+    "or `/articles` for the headlines."
+)
+# Room a page of an article or of headlines leaves under the description limit.
+_PAGE_BUDGET = 3800
+_LEAD_IN_LIMIT = 600
+_HEADLINES_PER_PAGE = 10
+_SENTENCE_END = re.compile(r"[.!?…][\"”')\]]*\s")
+COLOUR = discord.Colour.dark_teal()
+
+
+def escape(text: str) -> str:
+    """Text that Discord shows as written: no markdown, no mentions."""
+    return discord.utils.escape_mentions(discord.utils.escape_markdown(text))
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` within ``limit`` characters, cut after a sentence or else a word, with "…"."""
+    if len(text) <= limit:
+        return text
+    head = text[: limit - len(ELLIPSIS)]
+    sentence_ends = [m.end() for m in _SENTENCE_END.finditer(head + " ")]
+    if sentence_ends and sentence_ends[-1] > limit // 2:
+        return head[: sentence_ends[-1]].rstrip() + " " + ELLIPSIS
+    word_end = head.rfind(" ")
+    cut = head[:word_end] if word_end > limit // 2 else head
+    return cut.rstrip() + ELLIPSIS
+
+
+def fit(text: str, limit: int) -> str:
+    """``text`` escaped and shortened so that the escaped form fits ``limit``."""
+    budget = limit
+    while True:
+        escaped = escape(shorten(text, budget))
+        if len(escaped) <= limit or budget <= 1:
+            return escaped[:limit]
+        budget -= len(escaped) - limit
+
+
+def passage_markdown(passage: Passage, sentence: str | None, limit: int) -> str:
+    """The passage for a description: its lead-in in italics, the best sentence in bold."""
+    lead = f"*{fit(passage.lead_in, _LEAD_IN_LIMIT)}*\n" if passage.lead_in else ""
+    body = passage.body
+    start = body.find(sentence) if sentence else -1
+    if sentence and start >= 0:
+        end = start + len(sentence)
+        text = f"{escape(body[:start])}**{escape(sentence)}**{escape(body[end:])}"
+        if len(lead) + len(text) <= limit:
+            return lead + text
+    return lead + fit(body, limit - len(lead))
+
+
+def answer_embed(answer: Answer, position: int = 0) -> discord.Embed:
+    """Result ``position`` of an answer: the headline as title, the passage, date and source.
+
+    The best result shows its best-matching sentence in bold.
+    """
+    hit = answer.results[position]
+    sentence = answer.sentence if hit == answer.best else None
+    embed = _article_embed(
+        hit.ref.article, passage_markdown(hit.ref.passage, sentence, EMBED_DESCRIPTION_LIMIT)
+    )
+    embed.set_author(name=shorten(answer.question, EMBED_AUTHOR_LIMIT))
+    if len(answer.results) > 1:
+        footer = f"Result {position + 1} of {len(answer.results)} · {_byline(hit.ref.article)}"
+        embed.set_footer(text=shorten(footer, EMBED_FOOTER_LIMIT))
+    return embed
+
+
+def article_pages(article: Article) -> list[discord.Embed]:
+    """The whole article as embeds of at most a page's worth of passages each."""
+    blocks = [_passage_block(p) for p in article.passages] or ["*(no text)*"]
+    pages = _pack(blocks)
+    embeds = [_article_embed(article, page) for page in pages]
+    if len(embeds) > 1:
+        for number, embed in enumerate(embeds, 1):
+            footer = f"Page {number} of {len(embeds)} · {_byline(article)}"
+            embed.set_footer(text=shorten(footer, EMBED_FOOTER_LIMIT))
+    return embeds
+
+
+def headline_pages(corpus: Corpus) -> list[discord.Embed]:
+    """The headlines, ten a page, with date and passage count."""
+    lines = [
+        f"**{fit(a.headline, 300)}**\n{a.date_text} · {len(a.passages)} passages · `{a.id}`"
+        for a in corpus.articles
+    ]
+    pages = [lines[i : i + _HEADLINES_PER_PAGE] for i in range(0, len(lines), _HEADLINES_PER_PAGE)]
+    embeds = []
+    for number, page in enumerate(pages or [["*(no articles loaded)*"]], 1):
+        embed = discord.Embed(
+            title=f"Articles ({len(corpus.articles)})",
+            description="\n\n".join(page),
+            colour=COLOUR,
+        )
+        if len(pages) > 1:
+            embed.set_footer(text=f"Page {number} of {len(pages)}")
+        embeds.append(embed)
+    return embeds
+
+
+def about_embed(knowledge: Knowledge) -> discord.Embed:
+    """What coverage is loaded: counts, date range and when the index was built."""
+    corpus = knowledge.corpus
+    embed = discord.Embed(title="About this coverage", colour=COLOUR)
+    embed.add_field(name="Articles", value=str(len(corpus.articles)))
+    embed.add_field(name="Passages", value=str(len(corpus.passages)))
+    span = corpus.date_range
+    dates = "undated" if span is None else " – ".join(dict.fromkeys(map(written_date, span)))
+    embed.add_field(name="Dates", value=dates)
+    built = discord.utils.format_dt(knowledge.built_at, "R")
+    embed.add_field(name="Index built", value=built)
+    if knowledge.warnings:
+        embed.add_field(name="Files skipped", value=str(len(knowledge.warnings)))
+    return embed
+
+
+def choice_name(article: Article) -> str:
+    """An article's headline as an autocomplete choice name."""
+    return shorten(article.headline, CHOICE_NAME_LIMIT)
+
+
+def _article_embed(article: Article, description: str) -> discord.Embed:
+    embed = discord.Embed(
+        title=fit(article.headline, EMBED_TITLE_LIMIT),
+        url=article.url,
+        description=description,
+        colour=COLOUR,
+    )
+    embed.set_footer(text=shorten(_byline(article), EMBED_FOOTER_LIMIT))
+    return embed
+
+
+def _byline(article: Article) -> str:
+    return f"{article.date_text} · {article.source}" if article.source else article.date_text
+
+
+def _passage_block(passage: Passage) -> str:
+    text = fit(passage.text, _PAGE_BUDGET - 100)
+    if passage.label:
+        text = f"**{escape(passage.label)}:** {text}"
+    if passage.attribution:
+        text = f"{text} — {escape(passage.attribution)}"
+    return f"• {text}" if passage.kind is PassageKind.BULLET else text
+
+
+def _pack(blocks: list[str]) -> list[str]:
+    """Blocks joined into pages that each fit the page budget."""
+    pages: list[str] = []
+    current = ""
+    for block in blocks:
+        if current and len(current) + 2 + len(block) > _PAGE_BUDGET:
+            pages.append(current)
+            current = block
+        else:
+            current = f"{current}\n\n{block}" if current else block
+    pages.append(current)
+    return pages

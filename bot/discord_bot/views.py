@@ -1,0 +1,128 @@
+"""Buttons under the bot's messages: paging through an answer's results and through pages.
+
+Views only navigate; what a page shows comes from :mod:`bot.discord_bot.formatting`.
+They answer only the member they were made for, and disable themselves when they
+time out, since Discord would otherwise show buttons that no longer respond.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+
+from bot.answer import Answer
+from bot.discord_bot.formatting import answer_embed, article_pages
+
+log = logging.getLogger(__name__)
+
+NOT_YOURS = "These buttons belong to the person who asked; ask your own question with `/ask`."
+NO_PINGS = discord.AllowedMentions.none()
+
+
+class OwnedView(discord.ui.View):
+    """A view that only its owner may press, and that greys out its buttons on timeout."""
+
+    def __init__(self, owner_id: int, timeout: float) -> None:
+        super().__init__(timeout=timeout)
+        self.owner_id = owner_id
+        self.message: discord.Message | discord.InteractionMessage | None = None
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        if interaction.user.id == self.owner_id:
+            return True
+        await interaction.response.send_message(NOT_YOURS, ephemeral=True)
+        return False
+
+    async def on_timeout(self) -> None:
+        for item in self.children:
+            if isinstance(item, discord.ui.Button):
+                item.disabled = True
+        if self.message is not None:
+            try:
+                await self.message.edit(view=self)
+            except discord.HTTPException as error:  # deleted, or the token expired
+                log.info("could not disable buttons on message %s: %s", self.message.id, error)
+
+
+class AnswerView(OwnedView):
+    """Under an answer: "Next result" cycles through the ranking, "Whole article" shows
+    the current result's article to whoever asked, privately."""
+
+    def __init__(self, answer: Answer, owner_id: int, timeout: float) -> None:
+        super().__init__(owner_id, timeout)
+        self.answer = answer
+        self.position = 0
+        if len(answer.results) < 2:
+            self.remove_item(self.next_result)
+
+    @discord.ui.button(label="Next result", style=discord.ButtonStyle.secondary)
+    async def next_result(
+        self, interaction: discord.Interaction, _: discord.ui.Button[AnswerView]
+    ) -> None:
+        self.position = (self.position + 1) % len(self.answer.results)
+        await interaction.response.edit_message(
+            embed=answer_embed(self.answer, self.position), view=self
+        )
+
+    @discord.ui.button(label="Whole article", style=discord.ButtonStyle.secondary)
+    async def whole_article(
+        self, interaction: discord.Interaction, _: discord.ui.Button[AnswerView]
+    ) -> None:
+        article = self.answer.results[self.position].ref.article
+        pages = article_pages(article)
+        await send_pages(interaction, pages, self.owner_id, self.timeout or 0, ephemeral=True)
+
+
+class PageView(OwnedView):
+    """Previous and next buttons over a list of embeds."""
+
+    def __init__(self, pages: list[discord.Embed], owner_id: int, timeout: float) -> None:
+        super().__init__(owner_id, timeout)
+        self.pages = pages
+        self.page = 0
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        self.previous_page.disabled = self.page == 0
+        self.next_page.disabled = self.page == len(self.pages) - 1
+
+    async def _show(self, interaction: discord.Interaction) -> None:
+        self._update_buttons()
+        await interaction.response.edit_message(embed=self.pages[self.page], view=self)
+
+    @discord.ui.button(label="Previous", style=discord.ButtonStyle.secondary)
+    async def previous_page(
+        self, interaction: discord.Interaction, _: discord.ui.Button[PageView]
+    ) -> None:
+        self.page = max(0, self.page - 1)
+        await self._show(interaction)
+
+    @discord.ui.button(label="Next", style=discord.ButtonStyle.secondary)
+    async def next_page(
+        self, interaction: discord.Interaction, _: discord.ui.Button[PageView]
+    ) -> None:
+        self.page = min(len(self.pages) - 1, self.page + 1)
+        await self._show(interaction)
+
+
+async def send_pages(
+    interaction: discord.Interaction,
+    pages: list[discord.Embed],
+    owner_id: int,
+    timeout: float,
+    *,
+    ephemeral: bool,
+) -> None:
+    """Answer an interaction with the first page, and page buttons when there are more."""
+    if len(pages) == 1:
+        await interaction.response.send_message(
+            embed=pages[0], ephemeral=ephemeral, allowed_mentions=NO_PINGS
+        )
+        return
+    view = PageView(pages, owner_id, timeout)
+    sent = await interaction.response.send_message(
+        embed=pages[0], view=view, ephemeral=ephemeral, allowed_mentions=NO_PINGS
+    )
+    if isinstance(sent.resource, discord.InteractionMessage):
+        view.message = sent.resource

@@ -1,0 +1,433 @@
+"""A small Discord on 127.0.0.1 for end-to-end tests of the real discord.py client.
+
+It serves the REST routes discord.py calls (login, application info, command sync,
+messages, typing, interaction callbacks, webhook follow-ups) and a gateway websocket
+that says HELLO, accepts IDENTIFY and RESUME, sends READY and GUILD_CREATE, and
+acknowledges heartbeats. Tests inject MESSAGE_CREATE and INTERACTION_CREATE events
+and read back every request the bot made, as Discord would have received it.
+
+Payload shapes follow Discord's API documentation and discord.py's own parsers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+BOT_ID = 900_000_000_000_000_001
+APPLICATION_ID = 900_000_000_000_000_002
+GUILD_ID = 900_000_000_000_000_003
+CHANNEL_ID = 900_000_000_000_000_004
+ASK_CHANNEL_ID = 900_000_000_000_000_005
+DM_CHANNEL_ID = 900_000_000_000_000_006
+EVERYONE_PERMISSIONS = 0x0000_0000_0004_0C40  # view, send, read history, use slash commands
+MANAGE_GUILD = 0x20
+
+_ids = itertools.count(1_000_000_000_000_000_000)
+
+
+def snowflake() -> int:
+    return next(_ids)
+
+
+def user(user_id: int, name: str, *, bot: bool = False) -> dict[str, Any]:
+    return {
+        "id": str(user_id),
+        "username": name,
+        "global_name": name,
+        "discriminator": "0",
+        "avatar": None,
+        "bot": bot,
+    }
+
+
+BOT_USER = user(BOT_ID, "coverage-bot", bot=True)
+
+
+def text_channel(channel_id: int, name: str) -> dict[str, Any]:
+    return {
+        "id": str(channel_id),
+        "type": 0,
+        "guild_id": str(GUILD_ID),
+        "name": name,
+        "position": 0,
+        "permission_overwrites": [],
+        "nsfw": False,
+        "parent_id": None,
+        "rate_limit_per_user": 0,
+    }
+
+
+def member(author: dict[str, Any], permissions: int = EVERYONE_PERMISSIONS) -> dict[str, Any]:
+    return {
+        "user": author,
+        "roles": [],
+        "joined_at": "2020-01-01T00:00:00+00:00",
+        "deaf": False,
+        "mute": False,
+        "flags": 0,
+        "permissions": str(permissions),
+    }
+
+
+def guild() -> dict[str, Any]:
+    return {
+        "id": str(GUILD_ID),
+        "name": "Newsroom",
+        "owner_id": "1",
+        "unavailable": False,
+        "member_count": 2,
+        "roles": [
+            {
+                "id": str(GUILD_ID),
+                "name": "@everyone",
+                "permissions": str(EVERYONE_PERMISSIONS),
+                "position": 0,
+                "color": 0,
+                "hoist": False,
+                "managed": False,
+                "mentionable": False,
+                "flags": 0,
+            }
+        ],
+        "channels": [text_channel(CHANNEL_ID, "general"), text_channel(ASK_CHANNEL_ID, "ask")],
+        "members": [member(BOT_USER)],
+        "emojis": [],
+        "stickers": [],
+        "features": [],
+        "threads": [],
+        "voice_states": [],
+        "presences": [],
+        "stage_instances": [],
+        "guild_scheduled_events": [],
+        "premium_tier": 0,
+        "preferred_locale": "en-US",
+    }
+
+
+@dataclass
+class Request:
+    """One HTTP request the bot made."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    body: Any
+
+    @property
+    def json(self) -> dict[str, Any]:
+        assert isinstance(self.body, dict), self.body
+        return self.body
+
+
+@dataclass
+class FakeDiscord:
+    """The server. ``requests`` holds every REST call; ``gateway_ops`` every gateway op."""
+
+    heartbeat_interval_ms: int = 45_000
+    requests: list[Request] = field(default_factory=list)
+    gateway_ops: list[int] = field(default_factory=list)
+    messages: dict[int, dict[str, Any]] = field(default_factory=dict)
+    commands: list[dict[str, Any]] = field(default_factory=list)
+    originals: dict[str, int] = field(default_factory=dict)  # interaction token -> message id
+    _socket: web.WebSocketResponse | None = None
+    _sequence: int = 0
+    _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
+    _runner: web.AppRunner | None = None
+    port: int = 0
+
+    # -- lifecycle ---------------------------------------------------------------------
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_get("/gateway", self._gateway)
+        app.router.add_route("*", "/api/v10/{path:.*}", self._rest)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    async def stop(self) -> None:
+        if self._socket is not None:
+            await self._socket.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def api_base(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/v10"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/gateway"
+
+    # -- what tests wait for -------------------------------------------------------------
+
+    async def wait_for_request(
+        self, predicate: Callable[[Request], bool], timeout: float = 10.0, count: int = 1
+    ) -> list[Request]:
+        """The first ``count`` requests that match, once they have been made."""
+
+        def matching() -> list[Request]:
+            return [r for r in self.requests if predicate(r)]
+
+        async with self._changed:
+            await asyncio.wait_for(
+                self._changed.wait_for(lambda: len(matching()) >= count), timeout
+            )
+        return matching()[:count]
+
+    async def wait_for_op(self, op: int, timeout: float = 10.0) -> None:
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(lambda: op in self.gateway_ops), timeout)
+
+    async def _notify(self) -> None:
+        async with self._changed:
+            self._changed.notify_all()
+
+    # -- events tests inject ----------------------------------------------------------------
+
+    async def dispatch(self, event: str, data: dict[str, Any]) -> None:
+        assert self._socket is not None, "the bot is not connected"
+        self._sequence += 1
+        await self._socket.send_str(
+            json.dumps({"op": 0, "t": event, "s": self._sequence, "d": data})
+        )
+
+    async def send_op(self, op: int, data: Any = None) -> None:
+        assert self._socket is not None, "the bot is not connected"
+        await self._socket.send_str(json.dumps({"op": op, "d": data}))
+
+    async def message_create(
+        self,
+        content: str,
+        *,
+        author: dict[str, Any],
+        channel_id: int = CHANNEL_ID,
+        mentions: list[dict[str, Any]] = (),  # type: ignore[assignment]
+        reply_to: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """A message typed by ``author``; in a DM when ``channel_id`` is DM_CHANNEL_ID."""
+        message = {
+            "id": str(snowflake()),
+            "channel_id": str(channel_id),
+            "author": author,
+            "content": content,
+            "timestamp": "2020-01-08T12:00:00+00:00",
+            "edited_timestamp": None,
+            "tts": False,
+            "mention_everyone": False,
+            "mentions": list(mentions),
+            "mention_roles": [],
+            "attachments": [],
+            "embeds": [],
+            "pinned": False,
+            "type": 19 if reply_to else 0,
+            "flags": 0,
+            "components": [],
+        }
+        if channel_id != DM_CHANNEL_ID:
+            message["guild_id"] = str(GUILD_ID)
+            message["member"] = {k: v for k, v in member(author).items() if k != "user"}
+        if reply_to is not None:
+            message["message_reference"] = {
+                "type": 0,
+                "message_id": reply_to["id"],
+                "channel_id": reply_to["channel_id"],
+                "guild_id": str(GUILD_ID),
+            }
+            message["referenced_message"] = reply_to
+        await self.dispatch("MESSAGE_CREATE", message)
+        return message
+
+    async def interaction_create(
+        self,
+        kind: int,
+        data: dict[str, Any],
+        *,
+        author: dict[str, Any],
+        permissions: int = EVERYONE_PERMISSIONS,
+        message: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """An interaction by ``author`` in #general: 2 command, 3 component, 4 autocomplete."""
+        interaction = {
+            "id": str(snowflake()),
+            "application_id": str(APPLICATION_ID),
+            "type": kind,
+            "token": f"token-{snowflake()}",
+            "version": 1,
+            "guild_id": str(GUILD_ID),
+            "channel_id": str(CHANNEL_ID),
+            "channel": text_channel(CHANNEL_ID, "general"),
+            "member": member(author, permissions),
+            "app_permissions": str(EVERYONE_PERMISSIONS),
+            "locale": "en-US",
+            "guild_locale": "en-US",
+            "entitlements": [],
+            "authorizing_integration_owners": {"0": str(GUILD_ID)},
+            "context": 0,
+            "data": data,
+        }
+        if message is not None:
+            interaction["message"] = message
+        await self.dispatch("INTERACTION_CREATE", interaction)
+        return interaction
+
+    async def slash(
+        self, name: str, options: dict[str, Any], *, author: dict[str, Any], **kwargs: Any
+    ) -> dict[str, Any]:
+        data = {
+            "id": str(snowflake()),
+            "name": name,
+            "type": 1,
+            "guild_id": str(GUILD_ID),
+            "options": [{"name": k, "type": 3, "value": v} for k, v in options.items()],
+        }
+        return await self.interaction_create(2, data, author=author, **kwargs)
+
+    # -- REST ------------------------------------------------------------------------------
+
+    async def _rest(self, request: web.Request) -> web.Response:
+        body: Any = None
+        if request.can_read_body:
+            raw = await request.read()
+            body = json.loads(raw) if raw and request.content_type == "application/json" else raw
+        path = "/" + request.match_info["path"]
+        recorded = Request(request.method, path, dict(request.query), body)
+        self.requests.append(recorded)
+        response = self._respond(recorded)
+        await self._notify()
+        if response is None:
+            return web.Response(status=204)
+        # discord.py reads a body as JSON only when the content type is exactly this.
+        return web.Response(
+            body=json.dumps(response).encode(), headers={"Content-Type": "application/json"}
+        )
+
+    def _respond(self, r: Request) -> Any:
+        parts = r.path.strip("/").split("/")
+        if r.path == "/users/@me":
+            return BOT_USER
+        if r.path == "/oauth2/applications/@me":
+            return {
+                "id": str(APPLICATION_ID),
+                "name": "coverage-bot",
+                "icon": None,
+                "description": "",
+                "bot_public": True,
+                "bot_require_code_grant": False,
+                "verify_key": "0" * 64,
+                "flags": 0,
+                "owner": user(1, "owner"),
+            }
+        if r.method == "PUT" and parts[0] == "applications" and parts[-1] == "commands":
+            self.commands = [{**c, "id": str(snowflake())} for c in r.body]
+            return [
+                {**c, "application_id": str(APPLICATION_ID), "version": "1"} for c in self.commands
+            ]
+        if parts[0] == "channels" and parts[-1] == "typing":
+            return None
+        if r.method == "POST" and parts[0] == "channels" and parts[-1] == "messages":
+            return self._store_message(int(parts[1]), r.json)
+        if r.method == "PATCH" and parts[0] == "channels":
+            return self._edit_message(int(parts[3]), r.json)
+        if parts[0] == "interactions" and parts[-1] == "callback":
+            return self._callback(parts[2], r.json)
+        if parts[0] == "webhooks" and r.method == "POST":
+            return self._store_message(CHANNEL_ID, r.json)
+        if parts[0] == "webhooks" and r.method == "PATCH":
+            target = parts[-1]
+            original = self.originals.get(parts[2], 0)
+            return self._edit_message(original if target == "@original" else int(target), r.json)
+        return {}
+
+    def _store_message(self, channel_id: int, body: dict[str, Any]) -> dict[str, Any]:
+        message = {
+            "id": str(snowflake()),
+            "channel_id": str(channel_id),
+            "author": BOT_USER,
+            "content": body.get("content") or "",
+            "timestamp": "2020-01-08T12:00:01+00:00",
+            "edited_timestamp": None,
+            "tts": False,
+            "mention_everyone": False,
+            "mentions": [],
+            "mention_roles": [],
+            "attachments": [],
+            "embeds": body.get("embeds") or [],
+            "components": body.get("components") or [],
+            "pinned": False,
+            "type": 19 if body.get("message_reference") else 0,
+            "flags": body.get("flags") or 0,
+        }
+        self.messages[int(message["id"])] = message
+        return message
+
+    def _edit_message(self, message_id: int, body: dict[str, Any]) -> dict[str, Any]:
+        message = self.messages.get(message_id) or self._store_message(CHANNEL_ID, {})
+        message.update({k: v for k, v in body.items() if k in {"content", "embeds", "components"}})
+        return message
+
+    def _callback(self, token: str, body: dict[str, Any]) -> dict[str, Any]:
+        kind = body["type"]
+        data = body.get("data") or {}
+        result: dict[str, Any] = {
+            "interaction": {
+                "id": str(snowflake()),
+                "type": 2,
+                "response_message_loading": kind == 5,
+                "response_message_ephemeral": bool((data.get("flags") or 0) & 64),
+            },
+            "resource": {"type": kind},
+        }
+        if kind in (4, 7):
+            message = self._store_message(CHANNEL_ID, data)
+            result["interaction"]["response_message_id"] = message["id"]
+            self.originals[token] = int(message["id"])
+            result["resource"]["message"] = message
+        return result
+
+    # -- gateway ---------------------------------------------------------------------------
+
+    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        self._socket = socket
+        await socket.send_str(
+            json.dumps({"op": 10, "d": {"heartbeat_interval": self.heartbeat_interval_ms}})
+        )
+        async for frame in socket:
+            if frame.type is not WSMsgType.TEXT:
+                break
+            payload = json.loads(frame.data)
+            self.gateway_ops.append(payload["op"])
+            await self._on_op(socket, payload)
+            await self._notify()
+        return socket
+
+    async def _on_op(self, socket: web.WebSocketResponse, payload: dict[str, Any]) -> None:
+        op = payload["op"]
+        if op == 1:  # heartbeat
+            await socket.send_str(json.dumps({"op": 11, "d": None}))
+        elif op == 2:  # identify
+            await self.dispatch(
+                "READY",
+                {
+                    "v": 10,
+                    "user": BOT_USER,
+                    "guilds": [{"id": str(GUILD_ID), "unavailable": True}],
+                    "session_id": "fake-session",
+                    "resume_gateway_url": self.gateway_url,
+                    "application": {"id": str(APPLICATION_ID), "flags": 0},
+                },
+            )
+            await self.dispatch("GUILD_CREATE", guild())
+        elif op == 6:  # resume
+            await self.dispatch("RESUMED", {})
