@@ -271,6 +271,7 @@ class FakeDiscord:
             "locale": "en-US",
             "guild_locale": "en-US",
             "entitlements": [],
+            "attachment_size_limit": 10 * 1024 * 1024,
             "authorizing_integration_owners": {"0": str(GUILD_ID)},
             "context": 0,
             "data": data,

@@ -1,0 +1,255 @@
+"""Slash commands, autocomplete and buttons: the interaction callbacks Discord receives."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+from fake_discord import (
+    APPLICATION_ID,
+    CHANNEL_ID,
+    MANAGE_GUILD,
+    FakeDiscord,
+    Request,
+    user,
+)
+from harness import Harness, bot_settings, start_bot, stop_bot
+
+from bot.discord_bot.cogs.coverage import SUMMARIES_NOT_READY
+from bot.discord_bot.formatting import NO_ANSWER
+from bot.discord_bot.views import NOT_YOURS
+from bot.knowledge import Knowledge
+
+READER = user(42, "reader")
+OTHER = user(43, "someone-else")
+EPHEMERAL = 64
+CHANNEL_MESSAGE, DEFERRED, UPDATE_MESSAGE, AUTOCOMPLETE_RESULT = 4, 5, 7, 8
+PRIVATE = {"flags": EPHEMERAL, "tts": False, "allowed_mentions": {"parse": []}}
+ALL_IS_WELL = 'Trump says "all is well" after Iranian strikes on bases hosting U.S. troops'
+
+
+async def callback(fake: FakeDiscord, interaction: dict[str, Any]) -> dict[str, Any]:
+    """The interaction response the bot sent for ``interaction``."""
+    path = f"/interactions/{interaction['id']}/{interaction['token']}/callback"
+    [request] = await fake.wait_for_request(lambda r: r.path == path)
+    return request.json
+
+
+async def followup(fake: FakeDiscord, interaction: dict[str, Any]) -> Request:
+    path = f"/webhooks/{APPLICATION_ID}/{interaction['token']}"
+    [request] = await fake.wait_for_request(lambda r: r.method == "POST" and r.path == path)
+    return request
+
+
+def button_ids(components: list[dict[str, Any]]) -> dict[str, str]:
+    return {c["label"]: c["custom_id"] for row in components for c in row["components"]}
+
+
+async def press(
+    fake: FakeDiscord, message: dict[str, Any], label: str, *, by: dict[str, Any]
+) -> dict[str, Any]:
+    """Click a button of a message the bot sent, as member ``by``."""
+    custom_id = button_ids(message["components"])[label]
+    data = {"custom_id": custom_id, "component_type": 2}
+    return await fake.interaction_create(3, data, author=by, message=message)
+
+
+async def test_ask_defers_then_follows_up_with_the_answer(running: Harness) -> None:
+    fake = running.fake
+    interaction = await fake.slash("ask", {"question": "What did the FAA do?"}, author=READER)
+    assert await callback(fake, interaction) == {"type": DEFERRED}
+    answer = (await followup(fake, interaction)).json
+    [embed] = answer["embeds"]
+    assert embed["title"] == ALL_IS_WELL
+    assert embed["description"] == (
+        "**The reaction: The Federal Aviation Administration issued an emergency restriction "
+        "for airspace around the Persian Gulf.**"
+    )
+    assert embed["author"]["name"] == "What did the FAA do?"
+    assert answer["allowed_mentions"] == {"parse": []}
+    # Only one passage mentions the FAA, so there is no next result to page to.
+    assert set(button_ids(answer["components"])) == {"Whole article"}
+
+
+async def test_ask_with_no_words_is_told_privately(running: Harness) -> None:
+    interaction = await running.fake.slash("ask", {"question": "🚀🔥"}, author=READER)
+    response = await callback(running.fake, interaction)
+    assert response["type"] == CHANNEL_MESSAGE
+    assert response["data"]["flags"] == EPHEMERAL
+    assert response["data"]["content"].startswith("That question has no words to search for")
+
+
+async def test_ask_off_topic_is_declined_in_one_line(running: Harness) -> None:
+    interaction = await running.fake.slash(
+        "ask", {"question": "What is the capital of France?"}, author=READER
+    )
+    assert (await followup(running.fake, interaction)).json["content"] == NO_ANSWER
+
+
+async def test_ask_cooldown_is_shared_with_messages_and_private(running: Harness) -> None:
+    fake = running.fake
+    for _ in range(3):
+        await fake.slash("ask", {"question": "What did the FAA do?"}, author=READER)
+    fourth = await fake.slash("ask", {"question": "What did the FAA do?"}, author=READER)
+    response = await callback(fake, fourth)
+    assert response["data"]["flags"] == EPHEMERAL
+    assert response["data"]["content"].startswith("You're asking faster")
+
+
+async def test_articles_lists_the_headlines(running: Harness) -> None:
+    interaction = await running.fake.slash("articles", {}, author=READER)
+    response = await callback(running.fake, interaction)
+    assert response["type"] == CHANNEL_MESSAGE
+    [embed] = response["data"]["embeds"]
+    assert embed["title"] == "Articles (4)"
+    assert "**Signs of respite with Iran despite Trump's red line**" in embed["description"]
+    assert 'Trump says "all is well" after Iranian strikes' in embed["description"]
+    assert response["data"]["allowed_mentions"] == {"parse": []}
+
+
+async def test_summary_is_not_available_yet(running: Harness) -> None:
+    interaction = await running.fake.slash("summary", {}, author=READER)
+    response = await callback(running.fake, interaction)
+    assert response["data"] == {**PRIVATE, "content": SUMMARIES_NOT_READY}
+
+
+async def test_summary_of_an_unknown_article_says_so(running: Harness) -> None:
+    interaction = await running.fake.slash("summary", {"article": "moon landing"}, author=READER)
+    response = await callback(running.fake, interaction)
+    assert response["data"]["content"].startswith("No article matches moon landing")
+
+
+async def test_article_autocomplete_matches_headline_words(running: Harness) -> None:
+    fake = running.fake
+    data = {
+        "id": "1",
+        "name": "summary",
+        "type": 1,
+        "options": [{"name": "article", "type": 3, "value": "respite iran", "focused": True}],
+    }
+    interaction = await fake.interaction_create(4, data, author=READER)
+    response = await callback(fake, interaction)
+    assert response == {
+        "type": AUTOCOMPLETE_RESULT,
+        "data": {
+            "choices": [
+                {
+                    "name": "Signs of respite with Iran despite Trump's red line",
+                    "value": "signs-of-respite-with-iran-despite-trumps-red",
+                }
+            ]
+        },
+    }
+
+
+async def test_about_reports_what_is_loaded(running: Harness) -> None:
+    interaction = await running.fake.slash("about", {}, author=READER)
+    [embed] = (await callback(running.fake, interaction))["data"]["embeds"]
+    fields = {f["name"]: f["value"] for f in embed["fields"]}
+    assert fields["Articles"] == "4"
+    assert fields["Passages"] == "26"
+    assert fields["Dates"] == "Jan 8, 2020"
+    assert fields["Index built"].startswith("<t:")
+
+
+async def test_reload_needs_manage_server(running: Harness) -> None:
+    interaction = await running.fake.slash("reload", {}, author=READER)
+    response = await callback(running.fake, interaction)
+    assert response["data"]["flags"] == EPHEMERAL
+    assert response["data"]["content"] == (
+        "You need the Manage Server permission to use this command."
+    )
+
+
+async def test_reload_swaps_in_the_new_corpus(
+    fake: FakeDiscord, tmp_path: Path, knowledge: Knowledge
+) -> None:
+    corpus = tmp_path / "corpus"
+    shutil.copytree(knowledge.path, corpus)
+    bot = await start_bot(fake, bot_settings(tmp_path, corpus=corpus), knowledge)
+    try:
+        (corpus / "oil.md").write_text(
+            "---\nheadline: Oil jumps\ndate: 2020-01-08\n---\nOil rose.\n"
+        )
+        interaction = await fake.slash("reload", {}, author=READER, permissions=MANAGE_GUILD)
+        deferred = await callback(fake, interaction)
+        assert deferred == {"type": DEFERRED, "data": {"flags": EPHEMERAL}}
+        done = (await followup(fake, interaction)).json
+        assert done["content"] == "Reloaded: 5 articles, 27 passages."
+        assert done["flags"] == EPHEMERAL
+        assert [a.headline for a in bot.knowledge.corpus.articles][-1] == "Oil jumps"
+    finally:
+        await stop_bot(bot)
+
+
+async def test_failed_reload_keeps_answering_from_the_old_corpus(
+    fake: FakeDiscord, tmp_path: Path, knowledge: Knowledge
+) -> None:
+    bot = await start_bot(fake, bot_settings(tmp_path, corpus=tmp_path / "gone"), knowledge)
+    try:
+        interaction = await fake.slash("reload", {}, author=READER, permissions=MANAGE_GUILD)
+        failed = (await followup(fake, interaction)).json
+        assert failed["content"].startswith("Reload failed, so I'm still answering from")
+        assert bot.knowledge is knowledge
+    finally:
+        await stop_bot(bot)
+
+
+async def test_next_result_button_pages_through_the_ranking(running: Harness) -> None:
+    fake = running.fake
+    interaction = await fake.slash("ask", {"question": "What did Trump tweet?"}, author=READER)
+    answer = (await followup(fake, interaction)).json
+    message = next(m for m in fake.messages.values() if m["embeds"] == answer["embeds"])
+    click = await press(fake, message, "Next result", by=READER)
+    response = await callback(fake, click)
+    assert response["type"] == UPDATE_MESSAGE
+    assert response["data"]["embeds"][0]["footer"]["text"].startswith("Result 2 of 3")
+
+
+async def test_buttons_answer_only_the_asker(running: Harness) -> None:
+    fake = running.fake
+    interaction = await fake.slash("ask", {"question": "What did Trump tweet?"}, author=READER)
+    answer = (await followup(fake, interaction)).json
+    message = next(m for m in fake.messages.values() if m["embeds"] == answer["embeds"])
+    click = await press(fake, message, "Next result", by=OTHER)
+    response = await callback(fake, click)
+    assert response["data"] == {**PRIVATE, "content": NOT_YOURS}
+
+
+async def test_whole_article_button_shows_the_article_privately_in_pages(
+    running: Harness,
+) -> None:
+    fake = running.fake
+    interaction = await fake.slash("ask", {"question": "What did the FAA do?"}, author=READER)
+    answer = (await followup(fake, interaction)).json
+    message = next(m for m in fake.messages.values() if m["embeds"] == answer["embeds"])
+    response = await callback(fake, await press(fake, message, "Whole article", by=READER))
+    assert response["data"]["flags"] == EPHEMERAL
+    [page] = response["data"]["embeds"]
+    assert page["title"] == ALL_IS_WELL
+    assert page["footer"]["text"].startswith("Page 1 of 2")
+    assert page["description"].startswith("President Trump tweeted Tuesday night")
+    assert set(button_ids(response["data"]["components"])) == {"Previous", "Next"}
+
+
+async def test_buttons_are_disabled_when_the_view_times_out(
+    fake: FakeDiscord, tmp_path: Path, knowledge: Knowledge
+) -> None:
+    bot = await start_bot(fake, bot_settings(tmp_path, view_timeout=0.2), knowledge)
+    try:
+        question = await fake.message_create(
+            f"<@{bot.user.id}> What did the FAA do?", author=READER, mentions=[bot_user(bot)]
+        )
+        [edit] = await fake.wait_for_request(
+            lambda r: r.method == "PATCH" and r.path.startswith(f"/channels/{CHANNEL_ID}/messages/")
+        )
+        buttons = [c for row in edit.json["components"] for c in row["components"]]
+        assert buttons and all(b["disabled"] for b in buttons)
+        assert question["id"] != edit.path.rsplit("/", 1)[1]
+    finally:
+        await stop_bot(bot)
+
+
+def bot_user(bot: Any) -> dict[str, Any]:
+    return user(bot.user.id, bot.user.name, bot=True)
