@@ -20,6 +20,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+TOKEN = "fake-token"
 BOT_ID = 900_000_000_000_000_001
 APPLICATION_ID = 900_000_000_000_000_002
 GUILD_ID = 900_000_000_000_000_003
@@ -131,6 +132,8 @@ class FakeDiscord:
     """The server. ``requests`` holds every REST call; ``gateway_ops`` every gateway op."""
 
     heartbeat_interval_ms: int = 45_000
+    # Close the gateway with this code on IDENTIFY (4014: disallowed intents).
+    refuse_identify_with: int | None = None
     requests: list[Request] = field(default_factory=list)
     gateway_ops: list[int] = field(default_factory=list)
     messages: dict[int, dict[str, Any]] = field(default_factory=dict)
@@ -303,6 +306,14 @@ class FakeDiscord:
         path = "/" + request.match_info["path"]
         recorded = Request(request.method, path, dict(request.query), body)
         self.requests.append(recorded)
+        if path.startswith(("/users/", "/oauth2/", "/applications/")) and (
+            request.headers.get("Authorization") != f"Bot {TOKEN}"
+        ):
+            return web.Response(
+                status=401,
+                body=b'{"message": "401: Unauthorized", "code": 0}',
+                headers={"Content-Type": "application/json"},
+            )
         response = self._respond(recorded)
         await self._notify()
         if response is None:
@@ -417,6 +428,8 @@ class FakeDiscord:
         op = payload["op"]
         if op == 1:  # heartbeat
             await socket.send_str(json.dumps({"op": 11, "d": None}))
+        elif op == 2 and self.refuse_identify_with is not None:
+            await socket.close(code=self.refuse_identify_with)
         elif op == 2:  # identify
             await self.dispatch(
                 "READY",

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from bot.config import Settings
 
 BUNDLED_CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 MISSILES = "How many missiles did Iran launch?"
@@ -176,3 +177,14 @@ def test_python_dash_m_runs_the_same_command(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "more than a dozen" in json.loads(result.stdout)["answer"]["passage"]
+
+
+def test_env_example_lists_every_setting() -> None:
+    example = (BUNDLED_CORPUS.parent / ".env.example").read_text()
+    names = {
+        field.validation_alias
+        if isinstance(field.validation_alias, str)
+        else f"COVERAGE_BOT_{n.upper()}"
+        for n, field in Settings.model_fields.items()
+    }
+    assert {name for name in names if f"{name}=" not in example} == set()

@@ -110,7 +110,7 @@ class Corpus:
     def find_articles(self, words: str) -> list[Article]:
         """Articles whose id is ``words``, else whose headline has every word, in any order.
 
-        A word matches the start of a headline word, so "trump resp" finds "Trump responds".
+        A word matches the start of a headline word, so "trump respond" finds "Trump responds".
         """
         exact = [a for a in self.articles if a.id == words.strip()]
         wanted = re.findall(r"\w+", words.casefold())

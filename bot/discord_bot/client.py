@@ -23,6 +23,20 @@ EXTENSIONS = (
 )
 
 
+# The least the bot needs in a channel: see it, read the message it replies to, answer
+# with an embed. README's invite URL carries this number.
+PERMISSIONS = discord.Permissions(
+    view_channel=True, send_messages=True, embed_links=True, read_message_history=True
+)
+
+
+def invite_url(application_id: int) -> str:
+    """The OAuth2 URL that adds the bot to a server with its scopes and permissions."""
+    return discord.utils.oauth_url(
+        application_id, permissions=PERMISSIONS, scopes=("bot", "applications.commands")
+    )
+
+
 def intents_for(settings: Settings) -> discord.Intents:
     """Guild and DM messages; message content only when the privileged intent is wanted."""
     intents = discord.Intents.none()
@@ -90,3 +104,5 @@ class CoverageBot(commands.Bot):
     async def on_ready(self) -> None:
         assert self.user is not None
         log.info("connected as %s (id=%s) guilds=%d", self.user, self.user.id, len(self.guilds))
+        if self.application_id is not None:
+            log.info("invite URL: %s", invite_url(self.application_id))

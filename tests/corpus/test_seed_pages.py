@@ -116,3 +116,16 @@ def test_article_ids_are_short_unique_slugs(bundled: Corpus) -> None:
     ids = [a.id for a in bundled.articles]
     assert len(set(ids)) == len(ids)
     assert by_headline(bundled, RESPITE).id == "signs-of-respite-with-iran-despite-trumps-red"
+
+
+def test_articles_are_found_by_id_or_by_words_of_their_headline(bundled: Corpus) -> None:
+    assert [
+        a.headline for a in bundled.find_articles("signs-of-respite-with-iran-despite-trumps-red")
+    ] == [RESPITE]
+    assert [a.headline for a in bundled.find_articles("trump respond")] == [STANDING_DOWN]
+    assert len(bundled.find_articles("Trump")) == 4
+    assert bundled.find_articles("") == []
+
+
+def test_date_range_of_the_coverage(bundled: Corpus) -> None:
+    assert bundled.date_range == (dt.date(2020, 1, 8), dt.date(2020, 1, 8))

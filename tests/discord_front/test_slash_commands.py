@@ -8,13 +8,14 @@ from typing import Any
 
 from fake_discord import (
     APPLICATION_ID,
+    BOT_USER,
     CHANNEL_ID,
     MANAGE_GUILD,
     FakeDiscord,
     Request,
     user,
 )
-from harness import Harness, bot_settings, start_bot, stop_bot
+from harness import Harness, bot_settings, mention, start_bot, stop_bot
 
 from bot.discord_bot.cogs.coverage import SUMMARIES_NOT_READY
 from bot.discord_bot.formatting import NO_ANSWER
@@ -89,12 +90,17 @@ async def test_ask_off_topic_is_declined_in_one_line(running: Harness) -> None:
 
 async def test_ask_cooldown_is_shared_with_messages_and_private(running: Harness) -> None:
     fake = running.fake
-    for _ in range(3):
+    await fake.message_create(mention("What did the FAA do?"), author=READER, mentions=[BOT_USER])
+    first_two = [
         await fake.slash("ask", {"question": "What did the FAA do?"}, author=READER)
+        for _ in range(2)
+    ]
     fourth = await fake.slash("ask", {"question": "What did the FAA do?"}, author=READER)
     response = await callback(fake, fourth)
     assert response["data"]["flags"] == EPHEMERAL
     assert response["data"]["content"].startswith("You're asking faster")
+    for interaction in first_two:
+        assert (await followup(fake, interaction)).json["embeds"]
 
 
 async def test_articles_lists_the_headlines(running: Harness) -> None:
@@ -191,7 +197,13 @@ async def test_failed_reload_keeps_answering_from_the_old_corpus(
         interaction = await fake.slash("reload", {}, author=READER, permissions=MANAGE_GUILD)
         failed = (await followup(fake, interaction)).json
         assert failed["content"].startswith("Reload failed, so I'm still answering from")
+        assert "no corpus at" in failed["content"]
         assert bot.knowledge is knowledge
+        await fake.message_create(
+            mention("What did the FAA do?"), author=READER, mentions=[BOT_USER]
+        )
+        [reply] = await fake.wait_for_request(lambda r: r.path.endswith("/messages"))
+        assert reply.json["embeds"][0]["title"] == ALL_IS_WELL
     finally:
         await stop_bot(bot)
 
