@@ -265,3 +265,21 @@ async def test_buttons_are_disabled_when_the_view_times_out(
 
 def bot_user(bot: Any) -> dict[str, Any]:
     return user(bot.user.id, bot.user.name, bot=True)
+
+
+async def test_page_buttons_turn_the_pages_of_a_whole_article(running: Harness) -> None:
+    fake = running.fake
+    interaction = await fake.slash("ask", {"question": "What did the FAA do?"}, author=READER)
+    answer = (await followup(fake, interaction)).json
+    message = next(m for m in fake.messages.values() if m["embeds"] == answer["embeds"])
+    shown = await callback(fake, await press(fake, message, "Whole article", by=READER))
+    pages_message = next(
+        m for m in fake.messages.values() if m["embeds"] == shown["data"]["embeds"]
+    )
+    turned = await callback(fake, await press(fake, pages_message, "Next", by=READER))
+    assert turned["type"] == UPDATE_MESSAGE
+    assert turned["data"]["embeds"][0]["footer"]["text"].startswith("Page 2 of 2")
+    states = {
+        c["label"]: c["disabled"] for row in turned["data"]["components"] for c in row["components"]
+    }
+    assert states == {"Previous": False, "Next": True}
