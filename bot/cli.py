@@ -16,9 +16,18 @@ from rich.table import Table
 from bot.answer import Answerer, QuestionError
 from bot.config import Settings, SettingsError, load_settings
 from bot.corpus import Corpus, CorpusNotFoundError, LoadWarning, load_corpus
-from bot.evaluation import evaluate, load_cases
+from bot.evaluation import evaluate, load_cases, rouge_lines, summary_rouge
 from bot.knowledge import EmptyCorpusError, build_knowledge
-from bot.terminal import answer_json, article_json, render_answer
+from bot.summary import (
+    ARTICLE_SENTENCES,
+    STORY_SENTENCES,
+    TOPIC_SENTENCES,
+    SummaryError,
+    summarize_article,
+    summarize_story,
+    summarize_topic,
+)
+from bot.terminal import answer_json, article_json, render_answer, render_summary, summary_json
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
@@ -52,13 +61,23 @@ def build_parser() -> argparse.ArgumentParser:
     articles = commands.add_parser("articles", help="list the articles that were loaded")
     articles.add_argument("--json", action="store_true", help="print JSON")
 
+    summary = commands.add_parser("summary", help="summarise the story, an article or a topic")
+    subject = summary.add_mutually_exclusive_group()
+    subject.add_argument(
+        "--article", metavar="ID_OR_WORDS", help="one article: id or headline words"
+    )
+    subject.add_argument("--topic", metavar="WORDS", help="what the coverage says about a topic")
+    summary.add_argument("--sentences", type=int, metavar="N", help="how many sentences")
+    summary.add_argument("--json", action="store_true", help="print JSON")
+
     commands.add_parser("run", help="start the Discord bot (needs DISCORD_TOKEN)")
     commands.add_parser("sync", help="register the slash commands with Discord now, and exit")
 
     evaluation = commands.add_parser(
-        "evaluate", help="Hit@1 and MRR on a question set (JSON Lines)"
+        "evaluate", help="Hit@1 and MRR on a question set; ROUGE against reference summaries"
     )
-    evaluation.add_argument("questions", type=Path)
+    evaluation.add_argument("--questions", type=Path, help="question set (JSON Lines)")
+    evaluation.add_argument("--summaries", type=Path, help="reference summaries (JSON)")
     return parser
 
 
@@ -103,8 +122,43 @@ def _run(args: argparse.Namespace, out: Console) -> int:
         return _ask(answerer, args.question, top, args.json, out)
     if args.command == "chat":
         return _chat(answerer, top, out)
-    report = evaluate(answerer, load_cases(args.questions))
-    out.print("\n".join(report.lines() + list(report.misses)), markup=False)
+    if args.command == "summary":
+        return _summary(answerer, args, out)
+    return _evaluate(answerer, args.questions, args.summaries)
+
+
+def _summary(answerer: Answerer, args: argparse.Namespace, out: Console) -> int:
+    try:
+        if args.article is not None:
+            count = args.sentences or ARTICLE_SENTENCES
+            summary = summarize_article(answerer.corpus, args.article, count)
+        elif args.topic is not None:
+            summary = summarize_topic(answerer, args.topic, args.sentences or TOPIC_SENTENCES)
+        else:
+            summary = summarize_story(answerer.corpus, args.sentences or STORY_SENTENCES)
+    except SummaryError as error:
+        raise CommandError(str(error), EXIT_USAGE) from error
+    if args.json:
+        print(json.dumps(summary_json(summary), ensure_ascii=False, indent=2))
+    else:
+        out.print(render_summary(summary))
+    return EXIT_OK
+
+
+def _evaluate(answerer: Answerer, questions: Path | None, summaries: Path | None) -> int:
+    if questions is None and summaries is None:
+        raise CommandError("evaluate needs --questions FILE, --summaries FILE or both", EXIT_USAGE)
+    lines: list[str] = []
+    if questions is not None:
+        report = evaluate(answerer, load_cases(questions))
+        lines += report.lines() + list(report.misses)
+    if summaries is not None:
+        try:
+            references = json.loads(summaries.read_text(encoding="utf-8"))
+            lines += rouge_lines(summary_rouge(answerer.corpus, references))
+        except ImportError as error:
+            raise CommandError('ROUGE needs the test extra: pip install -e ".[test]"') from error
+    print("\n".join(lines))
     return EXIT_OK
 
 

@@ -1,4 +1,5 @@
-"""Measuring answers against a question set: Hit@1 and MRR, and how well "no answer" works.
+"""Measuring the core: answers against a question set (Hit@1, MRR, declines) and
+summaries against reference summaries (ROUGE, beside the Lead-3 baseline).
 
 A question set is JSON Lines: ``{"question": ..., "passages": [...]}`` where each
 string is part of a passage that answers; an empty list means the coverage does not
@@ -12,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.answer import Answerer, Hit
+from bot.corpus import Corpus
+from bot.summary import lead_summary, summarize_article, summarize_story
 
 RANKING_DEPTH = 10
 
@@ -87,3 +90,59 @@ def evaluate(answerer: Answerer, cases: list[Case]) -> Report:
         declined_answerable=declined_answerable,
         misses=tuple(misses),
     )
+
+
+ROUGE_METRICS = ("rouge1", "rouge2", "rougeL")
+
+
+@dataclass(frozen=True)
+class RougeRow:
+    """ROUGE F-measures of the method and of Lead-3 against one reference summary."""
+
+    subject: str
+    method: tuple[float, float, float]
+    lead: tuple[float, float, float]
+
+
+def summary_rouge(corpus: Corpus, references: dict[str, str]) -> list[RougeRow]:
+    """Score summaries against references keyed by article id, or "story" for the whole.
+
+    Needs the ``rouge-score`` package (in the ``test`` extra): ROUGE is for measuring,
+    not for answering.
+    """
+    from rouge_score import rouge_scorer  # an evaluation-only dependency
+
+    scorer = rouge_scorer.RougeScorer(list(ROUGE_METRICS), use_stemmer=True)
+
+    def f_measures(reference: str, sentences: list[str]) -> tuple[float, float, float]:
+        scores = scorer.score(reference, " ".join(sentences))
+        return tuple(scores[m].fmeasure for m in ROUGE_METRICS)  # type: ignore[return-value]
+
+    rows = []
+    for subject, reference in references.items():
+        if subject == "story":
+            summary = summarize_story(corpus)
+            lead = lead_summary(corpus.articles, 3)
+        else:
+            summary = summarize_article(corpus, subject)
+            lead = lead_summary(corpus.find_articles(subject), 3)
+        method = [s.text for s in summary.sentences]
+        rows.append(RougeRow(subject, f_measures(reference, method), f_measures(reference, lead)))
+    return rows
+
+
+def rouge_lines(rows: list[RougeRow]) -> list[str]:
+    """A table of the rows and their means, as README shows it."""
+    lines = [f"{'summary':<48} {'method R1/R2/RL':>20} {'Lead-3 R1/R2/RL':>20}"]
+    for row in [*rows, _mean_row(rows)]:
+        method = "/".join(f"{x:.3f}" for x in row.method)
+        lead = "/".join(f"{x:.3f}" for x in row.lead)
+        lines.append(f"{row.subject:<48} {method:>20} {lead:>20}")
+    return lines
+
+
+def _mean_row(rows: list[RougeRow]) -> RougeRow:
+    def mean(values: list[tuple[float, float, float]]) -> tuple[float, float, float]:
+        return tuple(sum(column) / len(values) for column in zip(*values, strict=True))  # type: ignore[return-value]
+
+    return RougeRow("mean", mean([r.method for r in rows]), mean([r.lead for r in rows]))

@@ -10,6 +10,7 @@ from rich.text import Text
 
 from bot.answer import Answer, Hit
 from bot.corpus import Article
+from bot.summary import Summary
 
 NO_ANSWER = "The coverage doesn't answer that. `coverage-bot articles` lists what it covers."
 _PREVIEW_CHARS = 90
@@ -86,3 +87,30 @@ def render_answer(answer: Answer) -> RenderableType:
         lines.append(f"{rank}. {hit.ref.article.headline}: ", style="cyan")
         lines.append(preview + "\n")
     return Group(panel, lines)
+
+
+def summary_json(summary: Summary) -> dict[str, Any]:
+    """The summary as JSON: each sentence with the article it is quoted from."""
+    return {
+        "title": summary.title,
+        "sentences": [
+            {
+                "text": s.text,
+                "article_id": s.article.id,
+                "headline": s.article.headline,
+                "date": s.article.date.isoformat() if s.article.date else None,
+            }
+            for s in summary.sentences
+        ],
+    }
+
+
+def render_summary(summary: Summary) -> RenderableType:
+    """The title, then each sentence with its source headline beneath it."""
+    text = Text(summary.title + "\n", style="bold")
+    for sentence in summary.sentences:
+        text.append("• " + sentence.text + "\n")
+        text.append(
+            f"  — {sentence.article.headline}, {sentence.article.date_text}\n", style="dim cyan"
+        )
+    return text

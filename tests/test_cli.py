@@ -188,3 +188,61 @@ def test_env_example_lists_every_setting() -> None:
         for n, field in Settings.model_fields.items()
     }
     assert {name for name in names if f"{name}=" not in example} == set()
+
+
+def test_summary_of_the_story_with_sources(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "summary", "--json", "--sentences", "3")
+    summary = json.loads(out)
+    assert code == 0
+    assert summary["title"] == "The story so far"
+    assert len(summary["sentences"]) == 3
+    assert set(summary["sentences"][0]) == {"text", "article_id", "headline", "date"}
+
+
+def test_summary_of_an_article_and_of_a_topic(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "summary", "--article", "respite")
+    assert code == 0
+    assert out.startswith("Signs of respite with Iran despite Trump's red line\n")
+    code, out, _ = run(capsys, "summary", "--topic", "Khamenei")
+    assert code == 0
+    assert out.startswith("What the coverage says about Khamenei\n")
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--article", "moon landing"], "No article matches 'moon landing'"),
+        (["--topic", ""], "Name a topic in a few words"),
+        (["--topic", "y" * 2000], "That topic is 2,000 characters long"),
+        (["--topic", "the Olympics"], "There is nothing in the coverage about the Olympics."),
+        (["--sentences", "40"], "A summary has 1 to 12 sentences, not 40."),
+    ],
+)
+def test_summary_bad_input_gets_one_line_and_exit_2(
+    capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    code, out, err = run(capsys, "summary", *argv)
+    assert code == 2
+    assert message in err
+    assert "Traceback" not in out + err
+
+
+def test_summary_of_an_empty_corpus(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, _, err = run(capsys, "--corpus", str(tmp_path), "summary")
+    assert code == 1
+    assert "has no articles with text" in err
+
+
+def test_evaluate_prints_retrieval_and_rouge_figures(capsys: pytest.CaptureFixture[str]) -> None:
+    data = Path(__file__).parent / "data"
+    code, out, _ = run(
+        capsys,
+        "evaluate",
+        "--questions",
+        str(data / "questions.jsonl"),
+        "--summaries",
+        str(data / "reference_summaries.json"),
+    )
+    assert code == 0
+    assert "Hit@1: 0.833" in out
+    assert out.splitlines()[-1].startswith("mean ")

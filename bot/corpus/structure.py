@@ -64,7 +64,7 @@ _NOT_CONTENT_LABELS = frozenset({"editor's note", "editor’s note"})
 _BULLET = re.compile(r"^(?P<indent>[ \t]*)[•▪◦‣∙*-][ \t]+(?P<text>\S.*)$")
 _ATTRIBUTION = re.compile(r"^\s*(?:[—―–]|--)\s*(?P<who>\S.*)$")
 # A quote whose only speaker is a pronoun: '"...," he said.'
-_PRONOUN_SPEAKER = re.compile(
+PRONOUN_SPEAKER = re.compile(
     r"\b(?:he|she|they)\s+(?:said|says|added|told|wrote|noted|argued|warned)\b"
     r"|\b(?:said|added)\s+(?:he|she)\b",
     re.IGNORECASE,
@@ -146,7 +146,7 @@ def assemble_passages(blocks: list[Block]) -> tuple[Passage, ...]:
             latest[depth] = None
             continue
         passage = Passage(text=text, label=label, kind=_kind_of(block, text))
-        if _PRONOUN_SPEAKER.search(text):
+        if PRONOUN_SPEAKER.search(text):
             before = latest.get(depth) or latest.get(depth - 1)
             passage = replace(passage, lead_in=_first_sentence(before) if before else None)
         passages.append(passage)

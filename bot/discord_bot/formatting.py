@@ -14,6 +14,7 @@ import discord
 from bot.answer import Answer
 from bot.corpus import Article, Corpus, Passage, PassageKind, written_date
 from bot.knowledge import Knowledge
+from bot.summary import Summary
 
 # Discord's limits (discord.com/developers/docs/resources/message#embed-object-embed-limits,
 # .../resources/message#create-message, .../interactions/application-commands).
@@ -143,6 +144,22 @@ def about_embed(knowledge: Knowledge) -> discord.Embed:
     embed.add_field(name="Index built", value=built)
     if knowledge.warnings:
         embed.add_field(name="Files skipped", value=str(len(knowledge.warnings)))
+    return embed
+
+
+def summary_embed(summary: Summary) -> discord.Embed:
+    """Each sentence with its source headline; sentences that would pass the description
+    limit are left off rather than cut."""
+    lines: list[str] = []
+    for sentence in summary.sentences:
+        line = f"• {fit(sentence.text, 1200)}\n  — *{fit(sentence.article.headline, 200)}*"
+        if len("\n".join([*lines, line])) > EMBED_DESCRIPTION_LIMIT:
+            break
+        lines.append(line)
+    embed = discord.Embed(
+        title=fit(summary.title, EMBED_TITLE_LIMIT), description="\n".join(lines), colour=COLOUR
+    )
+    embed.set_footer(text="Every sentence is quoted from the coverage.")
     return embed
 
 

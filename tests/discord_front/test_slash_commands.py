@@ -17,7 +17,6 @@ from fake_discord import (
 )
 from harness import Harness, bot_settings, mention, start_bot, stop_bot
 
-from bot.discord_bot.cogs.coverage import SUMMARIES_NOT_READY
 from bot.discord_bot.formatting import NO_ANSWER
 from bot.discord_bot.views import NOT_YOURS
 from bot.knowledge import Knowledge
@@ -114,16 +113,60 @@ async def test_articles_lists_the_headlines(running: Harness) -> None:
     assert response["data"]["allowed_mentions"] == {"parse": []}
 
 
-async def test_summary_is_not_available_yet(running: Harness) -> None:
-    interaction = await running.fake.slash("summary", {}, author=READER)
-    response = await callback(running.fake, interaction)
-    assert response["data"] == {**PRIVATE, "content": SUMMARIES_NOT_READY}
+async def test_summary_of_the_story_cites_each_sentences_article(running: Harness) -> None:
+    fake = running.fake
+    interaction = await fake.slash("summary", {}, author=READER)
+    assert await callback(fake, interaction) == {"type": DEFERRED}
+    [embed] = (await followup(fake, interaction)).json["embeds"]
+    assert embed["title"] == "The story so far"
+    lines = embed["description"].split("\n")
+    assert len(lines) == 12  # six sentences, each followed by its headline
+    assert lines[1] == f"  — *{ALL_IS_WELL}*"
+    assert lines[0].startswith('• President Trump tweeted Tuesday night "all is well"')
+    assert len(embed["description"]) <= 4096
+    assert embed["footer"]["text"] == "Every sentence is quoted from the coverage."
 
 
-async def test_summary_of_an_unknown_article_says_so(running: Harness) -> None:
+async def test_summary_of_an_article_chosen_by_autocomplete_value(running: Harness) -> None:
+    fake = running.fake
+    interaction = await fake.slash(
+        "summary", {"article": "trump-responds-to-missile-strikes-iran-appears"}, author=READER
+    )
+    [embed] = (await followup(fake, interaction)).json["embeds"]
+    assert embed["title"] == 'Trump responds to missile strikes: "Iran appears to be standing down"'
+    assert embed["description"].startswith("• President Trump said in a White House address")
+
+
+async def test_summary_of_a_topic(running: Harness) -> None:
+    interaction = await running.fake.slash("summary", {"topic": "Khamenei"}, author=READER)
+    [embed] = (await followup(running.fake, interaction)).json["embeds"]
+    assert embed["title"] == "What the coverage says about Khamenei"
+    assert embed["description"].count("Khamenei") >= 3
+
+
+async def test_summary_of_an_uncovered_topic_says_so_plainly(running: Harness) -> None:
+    interaction = await running.fake.slash("summary", {"topic": "weather in Paris"}, author=READER)
+    message = (await followup(running.fake, interaction)).json
+    assert message["content"] == "There is nothing in the coverage about weather in Paris."
+    assert not message.get("embeds")
+
+
+async def test_summary_of_an_unknown_article_is_told_privately(running: Harness) -> None:
     interaction = await running.fake.slash("summary", {"article": "moon landing"}, author=READER)
     response = await callback(running.fake, interaction)
-    assert response["data"]["content"].startswith("No article matches moon landing")
+    assert response["data"] == {
+        **PRIVATE,
+        "content": "No article matches 'moon landing'; the articles command lists them.",
+    }
+
+
+async def test_summary_of_article_and_topic_at_once_is_refused(running: Harness) -> None:
+    interaction = await running.fake.slash(
+        "summary", {"article": "respite", "topic": "casualties"}, author=READER
+    )
+    response = await callback(running.fake, interaction)
+    assert response["data"]["content"] == "Choose an article or a topic, not both."
+    assert response["data"]["flags"] == EPHEMERAL
 
 
 async def test_article_autocomplete_matches_headline_words(running: Harness) -> None:

@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
+import asyncio
+from functools import partial
+
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.discord_bot.client import CoverageBot
-from bot.discord_bot.formatting import MAX_CHOICES, about_embed, choice_name, headline_pages
+from bot.discord_bot.formatting import (
+    MAX_CHOICES,
+    about_embed,
+    choice_name,
+    fit,
+    headline_pages,
+    summary_embed,
+)
 from bot.discord_bot.views import NO_PINGS, send_pages
-
-SUMMARIES_NOT_READY = (
-    "Summaries are not available yet. Meanwhile `/articles` lists the headlines "
-    "and `/ask` answers questions about the coverage."
+from bot.summary import (
+    SummaryError,
+    check_topic,
+    find_article,
+    summarize_article,
+    summarize_story,
+    summarize_topic,
 )
 
 
@@ -38,17 +51,35 @@ class Coverage(commands.Cog):
         self,
         interaction: discord.Interaction,
         article: str | None = None,
-        topic: app_commands.Range[str, 1, 200] | None = None,
+        topic: str | None = None,
     ) -> None:
-        if article is not None and not self.bot.knowledge.corpus.find_articles(article):
+        if article is not None and topic is not None:
             await interaction.response.send_message(
-                f"No article matches {discord.utils.escape_markdown(article)!s}; "
-                "`/articles` lists them.",
-                ephemeral=True,
-                allowed_mentions=NO_PINGS,
+                "Choose an article or a topic, not both.", ephemeral=True
             )
             return
-        await interaction.response.send_message(SUMMARIES_NOT_READY, ephemeral=True)
+        knowledge = self.bot.knowledge
+        try:  # a mistake in the request is told privately, before anything is public
+            if article is not None:
+                chosen = find_article(knowledge.corpus, article)
+                work = partial(summarize_article, knowledge.corpus, chosen.id)
+            elif topic is not None:
+                check_topic(topic)
+                work = partial(summarize_topic, knowledge.answerer, topic)
+            else:
+                work = partial(summarize_story, knowledge.corpus)
+        except SummaryError as error:
+            await interaction.response.send_message(
+                fit(str(error), 1900), ephemeral=True, allowed_mentions=NO_PINGS
+            )
+            return
+        await interaction.response.defer(thinking=True)
+        try:
+            summary = await asyncio.to_thread(work)
+        except SummaryError as error:  # "nothing in the coverage about ...": an answer
+            await interaction.followup.send(fit(str(error), 1900), allowed_mentions=NO_PINGS)
+            return
+        await interaction.followup.send(embed=summary_embed(summary), allowed_mentions=NO_PINGS)
 
     @summary.autocomplete("article")
     async def article_choices(

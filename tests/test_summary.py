@@ -1,0 +1,166 @@
+"""Extractive summaries: whole story, one article, one topic; and their bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.answer import Answerer
+from bot.corpus import Article, Corpus, Passage
+from bot.evaluation import summary_rouge
+from bot.knowledge import Knowledge
+from bot.sentences import split_sentences
+from bot.summary import (
+    MAX_TOPIC_CHARS,
+    SummaryError,
+    candidate_sentences,
+    lead_summary,
+    summarize_article,
+    summarize_story,
+    summarize_topic,
+)
+
+REFERENCES = Path(__file__).parent / "data" / "reference_summaries.json"
+ALL_IS_WELL_ID = "trump-says-all-is-well-after-iranian-strikes-on"
+
+
+@pytest.mark.parametrize(
+    ("text", "sentences"),
+    [
+        (
+            "Iran launched missiles at U.S. bases. Gen. Qasem Soleimani was killed.",
+            ["Iran launched missiles at U.S. bases.", "Gen. Qasem Soleimani was killed."],
+        ),
+        (
+            "At approximately 5:30 p.m. (EST) on January 7, Iran fired. Rep. Debbie Dingell spoke.",
+            [
+                "At approximately 5:30 p.m. (EST) on January 7, Iran fired.",
+                "Rep. Debbie Dingell spoke.",
+            ],
+        ),
+        (
+            '"It is not sufficient," he said. Pelosi told the room to pray.',
+            ['"It is not sufficient," he said.', "Pelosi told the room to pray."],
+        ),
+    ],
+)
+def test_sentence_splitting_survives_news_text(text: str, sentences: list[str]) -> None:
+    assert split_sentences(text) == sentences
+
+
+def test_story_summary_covers_several_articles_in_reading_order(knowledge: Knowledge) -> None:
+    summary = summarize_story(knowledge.corpus)
+    assert 5 <= len(summary.sentences) <= 8
+    assert len({s.article.id for s in summary.sentences}) >= 3
+    order = {a.id: n for n, a in enumerate(knowledge.corpus.articles)}
+    places = [(order[s.article.id], s.passage, s.index) for s in summary.sentences]
+    assert places == sorted(places)
+    assert summary.sentences[0].text.startswith(
+        'President Trump tweeted Tuesday night "all is well"'
+    )
+
+
+def test_every_summary_sentence_is_quoted_from_its_article(knowledge: Knowledge) -> None:
+    for summary in (
+        summarize_story(knowledge.corpus),
+        summarize_article(knowledge.corpus, ALL_IS_WELL_ID),
+        summarize_topic(knowledge.answerer, "casualties"),
+    ):
+        for sentence in summary.sentences:
+            assert any(sentence.text in p.body for p in sentence.article.passages)
+
+
+def test_he_said_sentences_are_never_shown(knowledge: Knowledge) -> None:
+    summary = summarize_article(knowledge.corpus, ALL_IS_WELL_ID, sentences=12)
+    texts = [s.text for s in summary.sentences]
+    assert not any(" he said" in t or t.startswith('"Military action') for t in texts)
+    assert not any(t.startswith(('"Had there been', '"What is important')) for t in texts)
+
+
+def test_article_summary_by_headline_words_has_three_to_five_sentences(
+    knowledge: Knowledge,
+) -> None:
+    summary = summarize_article(knowledge.corpus, "all is well bases")
+    assert summary.title == knowledge.corpus.find_articles(ALL_IS_WELL_ID)[0].headline
+    assert 3 <= len(summary.sentences) <= 5
+    assert {s.article.id for s in summary.sentences} == {ALL_IS_WELL_ID}
+
+
+def test_sentence_count_can_be_changed(knowledge: Knowledge) -> None:
+    assert len(summarize_story(knowledge.corpus, sentences=2).sentences) == 2
+    with pytest.raises(SummaryError, match="1 to 12 sentences, not 0"):
+        summarize_story(knowledge.corpus, sentences=0)
+
+
+def test_topic_summary_speaks_of_the_topic_without_repeating_itself(knowledge: Knowledge) -> None:
+    summary = summarize_topic(knowledge.answerer, "de-escalation")
+    assert summary.title == "What the coverage says about de-escalation"
+    assert all("escalation" in s.text for s in summary.sentences)
+    assert len({s.text for s in summary.sentences}) == len(summary.sentences)
+    assert len({s.article.id for s in summary.sentences}) >= 2
+
+
+def test_topic_the_coverage_does_not_cover_gets_nothing(knowledge: Knowledge) -> None:
+    with pytest.raises(SummaryError, match="There is nothing in the coverage about the Olympics"):
+        summarize_topic(knowledge.answerer, "the Olympics")
+
+
+@pytest.mark.parametrize(
+    ("topic", "message"),
+    [("", "Name a topic"), ("   ", "Name a topic"), ("🚀", "Name a topic"),
+     ("x" * 2000, "That topic is 2,000 characters long")],
+)  # fmt: skip
+def test_bad_topics_get_a_clear_message(knowledge: Knowledge, topic: str, message: str) -> None:
+    assert len("x" * 2000) > MAX_TOPIC_CHARS
+    with pytest.raises(SummaryError, match=message):
+        summarize_topic(knowledge.answerer, topic)
+
+
+def test_unknown_or_ambiguous_article_is_named(knowledge: Knowledge) -> None:
+    with pytest.raises(SummaryError, match="No article matches 'moon landing'"):
+        summarize_article(knowledge.corpus, "moon landing")
+    with pytest.raises(SummaryError, match="4 articles match 'trump'"):
+        summarize_article(knowledge.corpus, "trump")
+
+
+def test_corpus_of_one_article_with_one_paragraph() -> None:
+    text = "Iran fired more than a dozen missiles at two bases in Iraq on Tuesday night."
+    corpus = Corpus((Article("a", "Missiles", (Passage(text),)),))
+    assert [s.text for s in summarize_story(corpus).sentences] == [text]
+    assert [s.text for s in summarize_article(corpus, "a").sentences] == [text]
+    assert [s.text for s in summarize_topic(Answerer(corpus), "missiles").sentences] == [text]
+
+
+def test_empty_corpus_has_nothing_to_summarise() -> None:
+    empty = Corpus(())
+    for summarize in (
+        lambda: summarize_story(empty),
+        lambda: summarize_article(empty, "x"),
+        lambda: summarize_topic(Answerer(empty), "missiles"),
+    ):
+        with pytest.raises(SummaryError, match="The coverage is empty"):
+            summarize()
+
+
+def test_candidates_skip_fragments(knowledge: Knowledge) -> None:
+    assert all(len(c.text.split()) >= 6 for c in candidate_sentences(knowledge.corpus.articles))
+
+
+def test_lead_baseline_takes_ledes(knowledge: Knowledge) -> None:
+    ledes = lead_summary(knowledge.corpus.articles, 3)
+    assert [lede.split()[0] for lede in ledes] == ["Senior", "President", "After"]
+
+
+def test_method_beats_lead_3_on_rouge_against_our_reference_summaries(
+    knowledge: Knowledge,
+) -> None:
+    references = json.loads(REFERENCES.read_text())
+    assert set(references) == {"story", *(a.id for a in knowledge.corpus.articles)}
+    rows = summary_rouge(knowledge.corpus, references)
+    method = sum(sum(r.method) for r in rows) / (3 * len(rows))
+    lead = sum(sum(r.lead) for r in rows) / (3 * len(rows))
+    assert method > lead, (method, lead)
+    story = next(r for r in rows if r.subject == "story")
+    assert all(m > b for m, b in zip(story.method, story.lead, strict=True))
