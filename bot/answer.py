@@ -117,7 +117,7 @@ class Answerer:
 
     def __init__(self, corpus: Corpus, index: BM25Index | None = None) -> None:
         self.corpus = corpus
-        self.index = index or BM25Index([passage_terms(ref) for ref in corpus.passages])
+        self.index = index or BM25Index.build(passage_terms(ref) for ref in corpus.passages)
         if self.index.size != len(corpus.passages):
             raise ValueError("the index was not built from this corpus")
 

@@ -1,28 +1,41 @@
-"""The BM25 index over passages: build, search, save and load.
+"""The BM25 index over passages: build, save, load (memory-mapped) and search.
 
-Scores are rank-bm25's ``BM25Okapi`` (k1 = 1.5, b = 0.75, epsilon = 0.25: an idf
-below zero becomes epsilon times the mean idf). The index holds only terms and
-passage numbers; the corpus maps numbers back to passages.
+Scores are exactly rank-bm25's ``BM25Okapi`` (k1 = 1.5, b = 0.75, epsilon = 0.25): for
+each (term, passage) pair the index stores the term's whole contribution,
+
+    idf(t) * tf * (k1 + 1) / (tf + k1 * (1 - b + b * |d| / avgdl)),
+
+computed with the same operations in the same order as rank-bm25, where idf(t) is
+ln(N - n + 0.5) - ln(n + 0.5) and an idf below zero becomes epsilon times the mean idf.
+A query adds the contributions of its terms' postings in query order (a repeated term
+counts twice, an unknown one adds nothing), so a score equals rank-bm25's to the last
+bit, and the work is proportional to the postings of the query's terms, not to the
+corpus. Equal scores are ordered by passage number, on both sides of the parity test.
+
+On disk (one folder): ``manifest.json``; the vocabulary as one UTF-8 blob with offsets,
+sorted so a term is found by binary search; and the postings in CSR form by term
+(``indptr``, ``postings_docs``, ``postings_weights``). Arrays are memory-mapped on load.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import shutil
 import tempfile
-from collections.abc import Sequence
-from dataclasses import dataclass
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
-from rank_bm25 import BM25Okapi
 
 from bot.analysis import ANALYZER_NAME
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 _MANIFEST = "manifest.json"
-_TERMS = "terms.jsonl"
+_ARRAYS = ("vocabulary_blob", "vocabulary_offsets", "indptr", "postings_docs", "postings_weights")
 
 
 @dataclass(frozen=True)
@@ -44,93 +57,268 @@ class IndexLoadError(ValueError):
     """A saved index that cannot be used: missing, corrupt, or built by other rules."""
 
 
+def okapi_idf(documents: int, frequencies: Sequence[int], epsilon: float) -> list[float]:
+    """rank-bm25's BM25Okapi idf for terms in first-appearance order (the order matters:
+    the mean that floors negative idfs is summed in it, as rank-bm25 sums it)."""
+    idf = [math.log(documents - n + 0.5) - math.log(n + 0.5) for n in frequencies]
+    total = 0.0
+    for value in idf:  # a plain running sum, as rank-bm25 does; not fsum, not pairwise
+        total += value
+    floor = epsilon * (total / len(idf)) if idf else 0.0
+    return [floor if value < 0 else value for value in idf]
+
+
+def okapi_weights(
+    idf: np.ndarray, tf: np.ndarray, lengths: np.ndarray, avgdl: float, p: ScoringParameters
+) -> np.ndarray:
+    """The per-posting contribution, operation for operation as rank-bm25's get_scores."""
+    return idf * (tf * (p.k1 + 1) / (tf + p.k1 * (1 - p.b + p.b * lengths / avgdl)))
+
+
 class BM25Index:
     """Ranks passages (numbered from 0 in corpus order) for a query's terms."""
 
     def __init__(
         self,
-        documents: Sequence[Sequence[str]],
+        vocabulary_blob: np.ndarray,
+        vocabulary_offsets: np.ndarray,
+        indptr: np.ndarray,
+        postings_docs: np.ndarray,
+        postings_weights: np.ndarray,
+        documents: int,
         parameters: ScoringParameters = ScoringParameters(),
     ) -> None:
+        self._blob = vocabulary_blob
+        self._offsets = vocabulary_offsets
+        self._indptr = indptr
+        self._docs = postings_docs
+        self._weights = postings_weights
+        self.size = documents
         self.parameters = parameters
-        self._documents = [list(terms) for terms in documents]
-        # rank-bm25 divides by the corpus size, so an empty corpus has no BM25 object.
-        self._bm25 = (
-            BM25Okapi(self._documents, k1=parameters.k1, b=parameters.b, epsilon=parameters.epsilon)
-            if self._documents
-            else None
-        )
-        self._document_frequency: dict[str, int] = {}
-        for terms in self._documents:
-            for term in set(terms):
-                self._document_frequency[term] = self._document_frequency.get(term, 0) + 1
+        self._scratch = threading.local()  # per-thread accumulators: searches run in threads
 
-    @property
-    def size(self) -> int:
-        """How many passages the index holds."""
-        return len(self._documents)
+    # -- building ---------------------------------------------------------------------
+
+    @classmethod
+    def build(
+        cls,
+        documents: Iterable[Sequence[str]],
+        parameters: ScoringParameters = ScoringParameters(),
+    ) -> BM25Index:
+        """The index of ``documents`` (each a passage's terms)."""
+        vocabulary: dict[str, int] = {}
+        term_ids: list[np.ndarray] = []
+        lengths: list[int] = []
+        for terms in documents:
+            ids = [vocabulary.setdefault(term, len(vocabulary)) for term in terms]
+            term_ids.append(np.asarray(ids, dtype=np.int64))
+            lengths.append(len(ids))
+        count = len(lengths)
+        if count == 0:
+            return cls.empty(parameters)
+        doc_lengths = np.asarray(lengths, dtype=np.int64)
+        flat = np.concatenate(term_ids) if term_ids else np.zeros(0, dtype=np.int64)
+        owners = np.repeat(np.arange(count, dtype=np.int64), doc_lengths)
+        # One sort gives postings grouped by term, then by passage, with their counts.
+        pairs, tf = np.unique(flat * count + owners, return_counts=True)
+        term_of, doc_of = np.divmod(pairs, count)
+        frequencies = np.bincount(term_of, minlength=len(vocabulary))
+        idf = np.asarray(okapi_idf(count, frequencies.tolist(), parameters.epsilon))
+        avgdl = int(doc_lengths.sum()) / count
+        weights = okapi_weights(idf[term_of], tf, doc_lengths[doc_of], avgdl, parameters)
+        # Reorder terms alphabetically so a saved vocabulary can be binary-searched.
+        words = list(vocabulary)
+        alphabetical = sorted(range(len(words)), key=words.__getitem__)
+        rank = np.empty(len(words), dtype=np.int64)
+        rank[alphabetical] = np.arange(len(words))
+        order = np.lexsort((doc_of, rank[term_of]))
+        indptr = np.zeros(len(words) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rank[term_of], minlength=len(words)), out=indptr[1:])
+        blob, offsets = _pack_words([words[i] for i in alphabetical])
+        return cls(
+            blob,
+            offsets,
+            indptr,
+            doc_of[order].astype(np.int32),
+            weights[order],
+            count,
+            parameters,
+        )
+
+    @classmethod
+    def empty(cls, parameters: ScoringParameters = ScoringParameters()) -> BM25Index:
+        none = np.zeros(0, dtype=np.int64)
+        return cls(
+            np.zeros(0, dtype=np.uint8),
+            np.zeros(1, dtype=np.int64),
+            np.zeros(1, dtype=np.int64),
+            none.astype(np.int32),
+            none.astype(np.float64),
+            0,
+            parameters,
+        )
+
+    # -- asking -------------------------------------------------------------------------
+
+    def term_id(self, term: str) -> int | None:
+        """The term's row in the postings, by binary search of the sorted vocabulary."""
+        wanted = term.encode("utf-8")
+        low, high = 0, len(self._offsets) - 1
+        while low < high:
+            middle = (low + high) // 2
+            word = self._word(middle)
+            if word < wanted:
+                low = middle + 1
+            elif word > wanted:
+                high = middle
+            else:
+                return middle
+        return None
+
+    def _word(self, row: int) -> bytes:
+        return self._blob[self._offsets[row] : self._offsets[row + 1]].tobytes()
+
+    def _postings(self, term: str) -> tuple[np.ndarray, np.ndarray]:
+        row = self.term_id(term)
+        if row is None:
+            return self._docs[:0], self._weights[:0]
+        start, end = self._indptr[row], self._indptr[row + 1]
+        return self._docs[start:end], self._weights[start:end]
 
     def document_frequency(self, term: str) -> int:
         """How many passages contain ``term``."""
-        return self._document_frequency.get(term, 0)
+        return len(self._postings(term)[0])
 
     def contains(self, number: int, term: str) -> bool:
         """Whether passage ``number`` has ``term``."""
-        return self._bm25 is not None and term in self._bm25.doc_freqs[number]
+        docs, _ = self._postings(term)
+        at = int(np.searchsorted(docs, number))
+        return at < len(docs) and int(docs[at]) == number
 
     def search(self, terms: Sequence[str], k: int) -> list[ScoredPassage]:
-        """The ``k`` best passages that share a term with the query, best first.
-
-        Equal scores are ordered by passage number, so results are reproducible.
-        """
-        if self._bm25 is None or not terms:
+        """The ``k`` best passages that share a term with the query, best first."""
+        if self.size == 0 or not terms or k < 1:
             return []
-        scores = self._bm25.get_scores(list(terms))
-        query = set(terms)
-        candidates = np.array(
-            [n for n, freqs in enumerate(self._bm25.doc_freqs) if not query.isdisjoint(freqs)],
-            dtype=np.int64,
-        )
-        if candidates.size == 0:
+        scores, seen = self._accumulators()
+        found: list[np.ndarray] = []
+        for term in terms:  # query order, repeats included: the sums match rank-bm25's
+            docs, weights = self._postings(term)
+            if len(docs) == 0:
+                continue
+            fresh = docs[~seen[docs]]
+            seen[fresh] = True
+            found.append(fresh)
+            scores[docs] += weights
+        if not found:
             return []
-        order = np.lexsort((candidates, -scores[candidates]))[:k]
-        return [ScoredPassage(int(candidates[i]), float(scores[candidates[i]])) for i in order]
+        candidates = np.concatenate(found).astype(np.int64)
+        values = scores[candidates].copy()
+        scores[candidates] = 0.0
+        seen[candidates] = False
+        best = _top_k(candidates, values, k)
+        return [ScoredPassage(int(candidates[i]), float(values[i])) for i in best]
 
-    def save(self, folder: Path) -> None:
-        """Write the index to ``folder`` whole or not at all (built aside, then renamed)."""
+    def _accumulators(self) -> tuple[np.ndarray, np.ndarray]:
+        """This thread's score and seen arrays, all zero between searches."""
+        scratch = self._scratch
+        if getattr(scratch, "scores", None) is None or len(scratch.scores) != self.size:
+            scratch.scores = np.zeros(self.size, dtype=np.float64)
+            scratch.seen = np.zeros(self.size, dtype=bool)
+        return scratch.scores, scratch.seen
+
+    # -- on disk ------------------------------------------------------------------------
+
+    def save(self, folder: Path, **facts: object) -> None:
+        """Write the index to ``folder`` whole or not at all: it is written beside it and
+        renamed into place. ``facts`` (such as the corpus fingerprint) go in the manifest."""
+        folder = folder.resolve()
         folder.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
+        staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}-building-", dir=folder.parent))
         try:
+            for name in _ARRAYS:
+                np.save(staging / f"{name}.npy", getattr(self, _ATTRIBUTE[name]))
             manifest = {
                 "format": FORMAT_VERSION,
                 "analyzer": ANALYZER_NAME,
-                "parameters": vars(self.parameters),
+                "parameters": asdict(self.parameters),
                 "documents": self.size,
+                "postings": len(self._docs),
+                **facts,
             }
             (staging / _MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
-            with (staging / _TERMS).open("w", encoding="utf-8") as out:
-                for terms in self._documents:
-                    out.write(json.dumps(terms, ensure_ascii=False) + "\n")
-            if folder.exists():
-                shutil.rmtree(folder)
-            os.replace(staging, folder)
+            replace_folder(staging, folder)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
 
     @classmethod
     def load(cls, folder: Path) -> BM25Index:
-        """The index saved in ``folder``; IndexLoadError says why one cannot be used."""
+        """The index in ``folder``, memory-mapped; IndexLoadError says why it can't be used."""
+        manifest = read_manifest(folder)
         try:
-            manifest = json.loads((folder / _MANIFEST).read_text(encoding="utf-8"))
-            with (folder / _TERMS).open(encoding="utf-8") as lines:
-                documents = [json.loads(line) for line in lines]
-            built_by = (manifest["format"], manifest["analyzer"])
+            arrays = {name: np.load(folder / f"{name}.npy", mmap_mode="r") for name in _ARRAYS}
             parameters = ScoringParameters(**manifest["parameters"])
-            expected = manifest["documents"]
+            documents = int(manifest["documents"])
         except (OSError, ValueError, KeyError, TypeError) as error:
-            raise IndexLoadError(f"{folder} is not a readable index ({error})") from error
-        if built_by != (FORMAT_VERSION, ANALYZER_NAME):
-            raise IndexLoadError(f"{folder} was built as {built_by}; rebuild it")
-        if len(documents) != expected:
-            raise IndexLoadError(f"{folder} holds {len(documents)} of {expected} passages")
-        return cls(documents, parameters)
+            raise IndexLoadError(f"{folder} is damaged ({error}); {REBUILD_HINT}") from error
+        if len(arrays["postings_docs"]) != manifest.get("postings") or len(arrays["indptr"]) != len(
+            arrays["vocabulary_offsets"]
+        ):
+            raise IndexLoadError(f"{folder} is incomplete; {REBUILD_HINT}")
+        return cls(**arrays, documents=documents, parameters=parameters)
+
+
+REBUILD_HINT = "rebuild it with: coverage-bot index CORPUS_PATH --out INDEX_DIR"
+_ATTRIBUTE = {
+    "vocabulary_blob": "_blob",
+    "vocabulary_offsets": "_offsets",
+    "indptr": "_indptr",
+    "postings_docs": "_docs",
+    "postings_weights": "_weights",
+}
+
+
+def read_manifest(folder: Path) -> dict[str, object]:
+    """The manifest of the index in ``folder``, checked against these rules."""
+    try:
+        manifest = json.loads((folder / _MANIFEST).read_text(encoding="utf-8"))
+    except FileNotFoundError as error:
+        raise IndexLoadError(f"there is no index at {folder}; {REBUILD_HINT}") from error
+    except (OSError, ValueError) as error:
+        raise IndexLoadError(f"{folder} has an unreadable manifest; {REBUILD_HINT}") from error
+    built = (manifest.get("format"), manifest.get("analyzer"))
+    if built != (FORMAT_VERSION, ANALYZER_NAME):
+        raise IndexLoadError(
+            f"{folder} was built by format {built[0]} with analyzer {built[1]}, but this "
+            f"version reads format {FORMAT_VERSION} with {ANALYZER_NAME}; {REBUILD_HINT}"
+        )
+    return manifest
+
+
+def replace_folder(new: Path, target: Path) -> None:
+    """Put ``new`` where ``target`` is by renames, so a reader never sees half of either."""
+    if target.exists():
+        old = target.with_name(f".{target.name}-old-{os.getpid()}")
+        os.rename(target, old)
+        os.rename(new, target)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.rename(new, target)
+
+
+def _pack_words(words: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    encoded = [w.encode("utf-8") for w in words]
+    offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+    np.cumsum([len(e) for e in encoded], out=offsets[1:])
+    return np.frombuffer(b"".join(encoded), dtype=np.uint8).copy(), offsets
+
+
+def _top_k(candidates: np.ndarray, values: np.ndarray, k: int) -> np.ndarray:
+    """Positions of the k best: score descending, then passage number ascending."""
+    if len(values) > k:
+        kth = np.partition(-values, k - 1)[k - 1]
+        keep = np.flatnonzero(-values <= kth)  # everything tied with the k-th too
+        candidates, values, positions = candidates[keep], values[keep], keep
+    else:
+        positions = np.arange(len(values))
+    order = np.lexsort((candidates, -values))[:k]
+    return positions[order]
