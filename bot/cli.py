@@ -11,13 +11,15 @@ from pathlib import Path
 from typing import TextIO
 
 from rich.console import Console
+from rich.progress import track
 from rich.table import Table
 
 from bot.answer import Answerer, QuestionError
 from bot.config import Settings, SettingsError, load_settings
-from bot.corpus import Corpus, CorpusNotFoundError, LoadWarning, load_corpus
+from bot.corpus import Corpus, CorpusNotFoundError, LoadWarning, PassageRef, load_corpus
 from bot.evaluation import evaluate, load_cases, rouge_lines, summary_rouge
-from bot.knowledge import EmptyCorpusError, build_knowledge
+from bot.index import IndexLoadError
+from bot.knowledge import EmptyCorpusError, build_index, load_knowledge
 from bot.summary import (
     ARTICLE_SENTENCES,
     STORY_SENTENCES,
@@ -49,19 +51,27 @@ def build_parser() -> argparse.ArgumentParser:
         "--corpus", type=Path, help="folder or file of coverage (default: COVERAGE_BOT_CORPUS)"
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    with_index = argparse.ArgumentParser(add_help=False)
+    with_index.add_argument(
+        "--index", type=Path, metavar="INDEX_DIR", help="answer from this index folder"
+    )
 
-    ask = commands.add_parser("ask", help="answer one question, or one per line from stdin")
+    ask = commands.add_parser(
+        "ask", parents=[with_index], help="answer one question, or one per line from stdin"
+    )
     ask.add_argument("question", help='the question, or "-" to read one per line from stdin')
     ask.add_argument("--json", action="store_true", help="print JSON (always, with -)")
     ask.add_argument("--top", type=int, metavar="K", help="how many ranked passages to list")
 
-    chat = commands.add_parser("chat", help="ask questions interactively")
+    chat = commands.add_parser("chat", parents=[with_index], help="ask questions interactively")
     chat.add_argument("--top", type=int, metavar="K", help="how many ranked passages to list")
 
     articles = commands.add_parser("articles", help="list the articles that were loaded")
     articles.add_argument("--json", action="store_true", help="print JSON")
 
-    summary = commands.add_parser("summary", help="summarise the story, an article or a topic")
+    summary = commands.add_parser(
+        "summary", parents=[with_index], help="summarise the story, an article or a topic"
+    )
     subject = summary.add_mutually_exclusive_group()
     subject.add_argument(
         "--article", metavar="ID_OR_WORDS", help="one article: id or headline words"
@@ -70,11 +80,20 @@ def build_parser() -> argparse.ArgumentParser:
     summary.add_argument("--sentences", type=int, metavar="N", help="how many sentences")
     summary.add_argument("--json", action="store_true", help="print JSON")
 
-    commands.add_parser("run", help="start the Discord bot (needs DISCORD_TOKEN)")
-    commands.add_parser("sync", help="register the slash commands with Discord now, and exit")
+    commands.add_parser(
+        "run", parents=[with_index], help="start the Discord bot (needs DISCORD_TOKEN)"
+    )
+    commands.add_parser(
+        "sync", parents=[with_index], help="register the slash commands with Discord, and exit"
+    )
+    build = commands.add_parser("index", help="build a persisted index folder of a corpus")
+    build.add_argument("corpus_path", type=Path, metavar="CORPUS_PATH", help="folder or .jsonl")
+    build.add_argument("--out", type=Path, required=True, metavar="INDEX_DIR")
 
     evaluation = commands.add_parser(
-        "evaluate", help="Hit@1 and MRR on a question set; ROUGE against reference summaries"
+        "evaluate",
+        parents=[with_index],
+        help="Hit@1 and MRR on a question set; ROUGE against reference summaries",
     )
     evaluation.add_argument("--questions", type=Path, help="question set (JSON Lines)")
     evaluation.add_argument("--summaries", type=Path, help="reference summaries (JSON)")
@@ -104,15 +123,19 @@ def _run(args: argparse.Namespace, out: Console) -> int:
     if top < 1:
         raise CommandError("--top must be at least 1", EXIT_USAGE)
     corpus_path = args.corpus or settings.corpus
+    if args.command == "index":
+        return _index(args.corpus_path, args.out, out)
+    index_dir = getattr(args, "index", None) or settings.index
     if args.command in {"run", "sync"}:
-        return _discord(args.command, settings.model_copy(update={"corpus": corpus_path}))
+        update = {"corpus": corpus_path, "index": index_dir}
+        return _discord(args.command, settings.model_copy(update=update))
     if args.command == "articles":
         loaded = load_corpus(corpus_path)
         _print_warnings(loaded.warnings)
         return _articles(loaded.corpus, args.json, out)
     try:
-        knowledge = build_knowledge(corpus_path)
-    except EmptyCorpusError as error:
+        knowledge = load_knowledge(corpus_path, index_dir)
+    except (EmptyCorpusError, IndexLoadError) as error:
         raise CommandError(str(error)) from error
     _print_warnings(knowledge.warnings)
     answerer = knowledge.answerer
@@ -168,15 +191,30 @@ def _discord(command: str, settings: Settings) -> int:
 
     try:
         token_of(settings)  # before the corpus is read: the likeliest mistake comes first
-        knowledge = build_knowledge(settings.corpus)
+        knowledge = load_knowledge(settings.corpus, settings.index)
         _print_warnings(knowledge.warnings)
         configure_logging(settings.log_level)
         asyncio.run((serve if command == "run" else sync_only)(settings, knowledge))
     except StartupError as error:
         print(error, file=sys.stderr)
         return EXIT_USAGE if settings.discord_token is None else EXIT_FAILURE
+    except (EmptyCorpusError, IndexLoadError) as error:
+        raise CommandError(str(error)) from error
+    return EXIT_OK
+
+
+def _index(corpus: Path, out: Path, console: Console) -> int:
+    """Build the index folder with a progress bar over the passages being tokenised."""
+
+    def progress(passages: Iterable[PassageRef], total: int) -> Iterable[PassageRef]:
+        return track(passages, total=total, description="tokenising", console=Console(stderr=True))
+
+    try:
+        warnings = build_index(corpus, out, progress)
     except EmptyCorpusError as error:
         raise CommandError(str(error)) from error
+    _print_warnings(warnings)
+    console.print(f"index written to {out}", markup=False, highlight=False)
     return EXIT_OK
 
 

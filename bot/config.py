@@ -30,6 +30,7 @@ class Settings(BaseSettings):
 
     corpus: Path = Field(BUNDLED_CORPUS, description="folder or file of coverage to load")
     top: int = Field(3, ge=1, le=20, description="ranked passages an answer lists, best first")
+    index: Path | None = Field(None, description="a folder written by `coverage-bot index`")
 
     discord_token: SecretStr | None = Field(None, validation_alias="DISCORD_TOKEN")
     discord_guild_id: int | None = Field(None, validation_alias="DISCORD_GUILD_ID")

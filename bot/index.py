@@ -228,27 +228,32 @@ class BM25Index:
 
     # -- on disk ------------------------------------------------------------------------
 
-    def save(self, folder: Path, **facts: object) -> None:
+    def save(self, folder: Path) -> None:
         """Write the index to ``folder`` whole or not at all: it is written beside it and
-        renamed into place. ``facts`` (such as the corpus fingerprint) go in the manifest."""
+        renamed into place."""
         folder = folder.resolve()
         folder.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}-building-", dir=folder.parent))
         try:
-            for name in _ARRAYS:
-                np.save(staging / f"{name}.npy", getattr(self, _ATTRIBUTE[name]))
-            manifest = {
-                "format": FORMAT_VERSION,
-                "analyzer": ANALYZER_NAME,
-                "parameters": asdict(self.parameters),
-                "documents": self.size,
-                "postings": len(self._docs),
-                **facts,
-            }
-            (staging / _MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+            self.write(staging)
             replace_folder(staging, folder)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
+
+    def write(self, folder: Path, **facts: object) -> None:
+        """Write the arrays and the manifest into ``folder`` (a staging folder); ``facts``,
+        such as the corpus fingerprint, go in the manifest."""
+        for name in _ARRAYS:
+            np.save(folder / f"{name}.npy", getattr(self, _ATTRIBUTE[name]))
+        manifest = {
+            "format": FORMAT_VERSION,
+            "analyzer": ANALYZER_NAME,
+            "parameters": asdict(self.parameters),
+            "documents": self.size,
+            "postings": len(self._docs),
+            **facts,
+        }
+        (folder / _MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
 
     @classmethod
     def load(cls, folder: Path) -> BM25Index:

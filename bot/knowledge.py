@@ -1,17 +1,21 @@
-"""What the bot knows at one moment: a loaded corpus and the answerer over it.
+"""What the bot knows at one moment: a corpus and the answerer over it.
 
 Front ends hold one :class:`Knowledge` and replace it whole on reload, so a question
-is always answered from one consistent corpus and index.
+is always answered from one consistent corpus and index. Without an index folder the
+corpus is read and indexed in memory (fine for thousands of passages); with one, the
+persisted index is memory-mapped and passages are read from disk on demand.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.answer import Answerer
-from bot.corpus import Corpus, LoadWarning, load_corpus
+from bot.corpus import Corpus, LoadWarning, PassageRef, load_corpus
+from bot.store import StoredCorpus, corpus_fingerprint, load_index, write_index
 
 
 class EmptyCorpusError(ValueError):
@@ -21,21 +25,56 @@ class EmptyCorpusError(ValueError):
 @dataclass(frozen=True)
 class Knowledge:
     path: Path
-    corpus: Corpus
+    corpus: Corpus | StoredCorpus
     answerer: Answerer
     warnings: tuple[LoadWarning, ...] = ()
     built_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
 
 
 def build_knowledge(path: Path) -> Knowledge:
-    """Load the corpus at ``path`` and index it.
+    """Load the corpus at ``path`` and index it in memory.
 
     CorpusNotFoundError when the path is not there; EmptyCorpusError when it has no text.
     """
     loaded = load_corpus(path)
-    if not loaded.corpus.passages:
+    _require_text(loaded.corpus, path)
+    return Knowledge(path, loaded.corpus, Answerer(loaded.corpus), loaded.warnings)
+
+
+def load_knowledge(corpus: Path, index: Path | None) -> Knowledge:
+    """From the index folder when there is one (IndexLoadError if it can't be used),
+    else from the corpus, indexed in memory."""
+    if index is None:
+        return build_knowledge(corpus)
+    bm25, stored = load_index(index, corpus)
+    return Knowledge(index, stored, Answerer(stored, bm25))
+
+
+def build_index(
+    corpus: Path,
+    out: Path,
+    progress: Callable[[Iterable[PassageRef], int], Iterable[PassageRef]] = lambda it, _: it,
+) -> tuple[LoadWarning, ...]:
+    """Read the corpus, index it and write the index folder; the load warnings come back."""
+    fingerprint = corpus_fingerprint(corpus) if corpus.exists() else ""
+    loaded = load_corpus(corpus)
+    _require_text(loaded.corpus, corpus)
+    write_index(loaded.corpus, out, fingerprint, progress)
+    return loaded.warnings
+
+
+def rebuild_knowledge(corpus: Path, index: Path | None) -> Knowledge:
+    """Re-read the corpus (re-writing the index folder when there is one) and load it."""
+    if index is None:
+        return build_knowledge(corpus)
+    warnings = build_index(corpus, index)
+    knowledge = load_knowledge(corpus, index)
+    return Knowledge(knowledge.path, knowledge.corpus, knowledge.answerer, warnings)
+
+
+def _require_text(corpus: Corpus, path: Path) -> None:
+    if not corpus.passages:
         raise EmptyCorpusError(
             f"the corpus at {path} has no articles with text, so there is nothing to answer "
             "from; add .txt, .md or .jsonl files to it"
         )
-    return Knowledge(path, loaded.corpus, Answerer(loaded.corpus), loaded.warnings)

@@ -56,7 +56,7 @@ def load_corpus(path: Path) -> LoadedCorpus:
     if path.is_file():
         root, files = path.parent, [path]
     elif path.is_dir():
-        root, files = path, _coverage_files(path)
+        root, files = path, coverage_files(path)
     else:
         raise CorpusNotFoundError(f"no corpus at {path}: it is neither a folder nor a file")
 
@@ -72,7 +72,7 @@ def load_corpus(path: Path) -> LoadedCorpus:
     return LoadedCorpus(Corpus(merge_articles(parsed)), tuple(warnings))
 
 
-def _coverage_files(folder: Path) -> list[Path]:
+def coverage_files(folder: Path) -> list[Path]:
     """The files the loader reads, in a stable order; hidden files and folders are passed over."""
     return sorted(
         p

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -112,11 +113,24 @@ class Corpus:
 
         A word matches the start of a headline word, so "trump respond" finds "Trump responds".
         """
-        exact = [a for a in self.articles if a.id == words.strip()]
-        wanted = re.findall(r"\w+", words.casefold())
-        if exact or not wanted:
-            return exact
-        return [a for a in self.articles if _starts_every_word(wanted, a.headline)]
+        pairs = [(a.id, a.headline) for a in self.articles]
+        return [self.articles[n] for n in matching_articles(pairs, words)]
+
+
+def matching_articles(ids_and_headlines: Sequence[Sequence[str]], words: str) -> list[int]:
+    """Positions of the article whose id is ``words``, else of those whose headline has
+    every word at the start of one of its words."""
+    exact = [
+        n for n, (article_id, _) in enumerate(ids_and_headlines) if article_id == words.strip()
+    ]
+    wanted = re.findall(r"\w+", words.casefold())
+    if exact or not wanted:
+        return exact
+    return [
+        n
+        for n, (_, headline) in enumerate(ids_and_headlines)
+        if _starts_every_word(wanted, headline)
+    ]
 
 
 def _starts_every_word(wanted: list[str], headline: str) -> bool:

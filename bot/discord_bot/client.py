@@ -11,7 +11,7 @@ from discord.ext import commands
 
 from bot.config import Settings
 from bot.discord_bot.sync import sync_commands
-from bot.knowledge import Knowledge, build_knowledge
+from bot.knowledge import Knowledge, rebuild_knowledge
 
 log = logging.getLogger(__name__)
 
@@ -83,12 +83,13 @@ class CoverageBot(commands.Bot):
         return self._reload_lock.locked()
 
     async def reload(self) -> Knowledge:
-        """Re-read the corpus off the event loop and swap it in; on failure keep the old.
-
-        Raises what :func:`build_knowledge` raises; the bot goes on answering meanwhile.
+        """Re-read the corpus (and rebuild the index folder, if one is set) off the event
+        loop and swap it in; on failure keep the old. The bot answers meanwhile.
         """
         async with self._reload_lock:
-            knowledge = await asyncio.to_thread(build_knowledge, self.settings.corpus)
+            knowledge = await asyncio.to_thread(
+                rebuild_knowledge, self.settings.corpus, self.settings.index
+            )
             self.knowledge = knowledge
         log.info(
             "reloaded corpus: articles=%d passages=%d skipped=%d",

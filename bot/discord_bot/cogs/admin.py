@@ -11,6 +11,7 @@ from discord.ext import commands
 from bot.corpus import CorpusNotFoundError
 from bot.discord_bot.client import CoverageBot
 from bot.discord_bot.formatting import fit
+from bot.index import IndexLoadError
 from bot.knowledge import EmptyCorpusError
 
 log = logging.getLogger(__name__)
@@ -34,7 +35,7 @@ class Admin(commands.Cog):
         old = self.bot.knowledge
         try:
             new = await self.bot.reload()
-        except (CorpusNotFoundError, EmptyCorpusError) as error:
+        except (CorpusNotFoundError, EmptyCorpusError, IndexLoadError) as error:
             log.warning("reload failed: %s", error)
             await interaction.followup.send(
                 f"Reload failed, so I'm still answering from the coverage loaded "

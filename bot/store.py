@@ -1,0 +1,210 @@
+"""A persisted index folder: the BM25 arrays plus the articles, read from disk on demand.
+
+``coverage-bot index`` writes it; the bot, ``ask`` and ``chat`` load it without reading
+or tokenising the corpus again. Articles are JSON lines found by offset; a passage
+number maps to its article and position through two memory-mapped arrays; only the
+headlines are held in memory (for listing and autocomplete).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import overload
+
+import numpy as np
+
+from bot.answer import passage_terms
+from bot.corpus import Article, Corpus, Passage, PassageKind, PassageRef
+from bot.corpus.loader import coverage_files
+from bot.corpus.records import matching_articles
+from bot.index import REBUILD_HINT, BM25Index, IndexLoadError, read_manifest, replace_folder
+
+_ARTICLES = "articles.jsonl"
+_HEADLINES = "headlines.json"
+_ARTICLE_CACHE = 4096
+
+
+def corpus_fingerprint(path: Path) -> str:
+    """A hash of the corpus files' names, sizes and modification times: cheap to take at
+    every start, and it changes whenever a file is added, removed or edited."""
+    files = [path] if path.is_file() else coverage_files(path)
+    root = path.parent if path.is_file() else path
+    digest = hashlib.sha256()
+    for file in files:
+        stat = file.stat()
+        digest.update(
+            f"{file.relative_to(root).as_posix()}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode()
+        )
+    return digest.hexdigest()
+
+
+def write_index(
+    corpus: Corpus,
+    out: Path,
+    fingerprint: str,
+    progress: Callable[[Iterable[PassageRef], int], Iterable[PassageRef]] = lambda it, _: it,
+) -> None:
+    """Build the index of ``corpus`` and write it, with its articles, to ``out`` whole.
+
+    ``progress`` wraps the passages as they are tokenised (for a progress bar).
+    """
+    index = BM25Index.build(
+        passage_terms(ref) for ref in progress(corpus.passages, len(corpus.passages))
+    )
+    out = out.resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-building-", dir=out.parent))
+    try:
+        offsets = [0]
+        with (staging / _ARTICLES).open("wb") as lines:
+            for article in corpus.articles:
+                offsets.append(offsets[-1] + lines.write(_article_line(article)))
+        np.save(staging / "article_offsets.npy", np.asarray(offsets, dtype=np.int64))
+        np.save(staging / "passage_article.npy", _passage_column(corpus, "article"))
+        np.save(staging / "passage_position.npy", _passage_column(corpus, "position"))
+        headlines = [[a.id, a.headline] for a in corpus.articles]
+        (staging / _HEADLINES).write_text(json.dumps(headlines, ensure_ascii=False), "utf-8")
+        span = corpus.date_range
+        dates = [d.isoformat() for d in span] if span else None
+        index.write(
+            staging, corpus_fingerprint=fingerprint, articles=len(corpus.articles), dates=dates
+        )
+        replace_folder(staging, out)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _passage_column(corpus: Corpus, which: str) -> np.ndarray:
+    number = {a.id: n for n, a in enumerate(corpus.articles)}
+    values = (number[r.article.id] if which == "article" else r.position for r in corpus.passages)
+    return np.fromiter(values, dtype=np.int32, count=len(corpus.passages))
+
+
+def _article_line(article: Article) -> bytes:
+    record = {
+        "id": article.id,
+        "headline": article.headline,
+        "date": article.date.isoformat() if article.date else None,
+        "updated": article.updated,
+        "caption": article.caption,
+        "source": article.source,
+        "url": article.url,
+        "passages": [
+            [p.text, p.kind.value, p.label, p.lead_in, p.attribution] for p in article.passages
+        ],
+    }
+    return (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def _article_from_line(line: bytes) -> Article:
+    record = json.loads(line)
+    return Article(
+        id=record["id"],
+        headline=record["headline"],
+        passages=tuple(
+            Passage(text, PassageKind(kind), label, lead_in, attribution)
+            for text, kind, label, lead_in, attribution in record["passages"]
+        ),
+        date=dt.date.fromisoformat(record["date"]) if record["date"] else None,
+        updated=record["updated"],
+        caption=record["caption"],
+        source=record["source"],
+        url=record["url"],
+    )
+
+
+class StoredArticles(Sequence[Article]):
+    """The articles of an index folder, each read from disk when first asked for."""
+
+    def __init__(self, folder: Path) -> None:
+        self._offsets = np.load(folder / "article_offsets.npy", mmap_mode="r")
+        self._descriptor = os.open(folder / _ARTICLES, os.O_RDONLY)
+        self._read = lru_cache(maxsize=_ARTICLE_CACHE)(self._read_article)
+
+    def _read_article(self, number: int) -> Article:
+        start, end = int(self._offsets[number]), int(self._offsets[number + 1])
+        return _article_from_line(os.pread(self._descriptor, end - start, start))
+
+    def __len__(self) -> int:
+        return len(self._offsets) - 1
+
+    @overload
+    def __getitem__(self, number: int) -> Article: ...
+    @overload
+    def __getitem__(self, number: slice) -> list[Article]: ...
+    def __getitem__(self, number: int | slice) -> Article | list[Article]:
+        if isinstance(number, slice):
+            return [self[i] for i in range(*number.indices(len(self)))]
+        if not -len(self) <= number < len(self):
+            raise IndexError(number)
+        return self._read(number % len(self))
+
+    def __del__(self) -> None:
+        os.close(self._descriptor)
+
+
+class StoredPassages(Sequence[PassageRef]):
+    """Passage number -> PassageRef, through the article and position arrays."""
+
+    def __init__(self, folder: Path, articles: StoredArticles) -> None:
+        self._article = np.load(folder / "passage_article.npy", mmap_mode="r")
+        self._position = np.load(folder / "passage_position.npy", mmap_mode="r")
+        self._articles = articles
+
+    def __len__(self) -> int:
+        return len(self._article)
+
+    def __getitem__(self, number: int) -> PassageRef:  # type: ignore[override]
+        if not 0 <= number < len(self):
+            raise IndexError(number)
+        article = self._articles[int(self._article[number])]
+        return PassageRef(number, article, int(self._position[number]))
+
+    def __iter__(self) -> Iterator[PassageRef]:
+        return (self[n] for n in range(len(self)))
+
+
+class StoredCorpus:
+    """A corpus read from an index folder; it answers what :class:`Corpus` answers."""
+
+    def __init__(self, folder: Path, manifest: dict[str, object]) -> None:
+        self.articles = StoredArticles(folder)
+        self.passages = StoredPassages(folder, self.articles)
+        self._headlines: list[list[str]] = json.loads((folder / _HEADLINES).read_text("utf-8"))
+        dates = manifest.get("dates")
+        self.date_range = tuple(dt.date.fromisoformat(d) for d in dates) if dates else None  # type: ignore[union-attr]
+
+    def find_articles(self, words: str) -> list[Article]:
+        """As :meth:`Corpus.find_articles`, over the headlines held in memory."""
+        return [self.articles[n] for n in matching_articles(self._headlines, words)]
+
+
+def load_index(folder: Path, corpus_path: Path | None) -> tuple[BM25Index, StoredCorpus]:
+    """The index and corpus in ``folder``; IndexLoadError when it is damaged, built by other
+    rules, or built from another state of the corpus at ``corpus_path`` (when that exists)."""
+    manifest = read_manifest(folder)
+    if (
+        corpus_path is not None
+        and corpus_path.exists()
+        and manifest.get("corpus_fingerprint") != corpus_fingerprint(corpus_path)
+    ):
+        raise IndexLoadError(
+            f"the index at {folder} was built from another state of the corpus at "
+            f"{corpus_path} (files were added, removed or changed); {REBUILD_HINT}"
+        )
+    index = BM25Index.load(folder)
+    try:
+        corpus = StoredCorpus(folder, manifest)
+    except (OSError, ValueError) as error:
+        raise IndexLoadError(f"{folder} is damaged ({error}); {REBUILD_HINT}") from error
+    if len(corpus.passages) != index.size:
+        raise IndexLoadError(f"{folder} is inconsistent; {REBUILD_HINT}")
+    return index, corpus

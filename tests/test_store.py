@@ -1,0 +1,124 @@
+"""The persisted index folder: same answers as in memory, and refusals instead of wrong ones."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.index import BM25Index, IndexLoadError
+from bot.knowledge import Knowledge, build_index, load_knowledge
+
+BUNDLED_CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+QUESTIONS = Path(__file__).parent / "data" / "questions.jsonl"
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    copy = tmp_path / "corpus"
+    shutil.copytree(BUNDLED_CORPUS, copy)
+    return copy
+
+
+@pytest.fixture
+def index(corpus: Path, tmp_path: Path) -> Path:
+    build_index(corpus, tmp_path / "index")
+    return tmp_path / "index"
+
+
+def test_answers_from_the_index_equal_answers_from_memory(
+    corpus: Path, index: Path, knowledge: Knowledge
+) -> None:
+    stored = load_knowledge(corpus, index)
+    for line in QUESTIONS.read_text().splitlines():
+        question = json.loads(line)["question"]
+        expected = knowledge.answerer.answer(question, results=5)
+        got = stored.answerer.answer(question, results=5)
+        assert [(h.ref.id, h.score) for h in got.results] == [
+            (h.ref.id, h.score) for h in expected.results
+        ]
+        assert got.sentence == expected.sentence
+        assert (got.best is None) == (expected.best is None)
+
+
+def test_stored_articles_read_back_whole(corpus: Path, index: Path, knowledge: Knowledge) -> None:
+    stored = load_knowledge(corpus, index).corpus
+    assert list(stored.articles) == list(knowledge.corpus.articles)
+    assert stored.date_range == knowledge.corpus.date_range
+    assert [a.id for a in stored.find_articles("trump respond")] == [
+        "trump-responds-to-missile-strikes-iran-appears"
+    ]
+
+
+def test_index_of_a_changed_corpus_is_refused_with_a_rebuild_hint(
+    corpus: Path, index: Path
+) -> None:
+    (corpus / "more.md").write_text("---\nheadline: More\ndate: 2020-01-09\n---\nMore text.\n")
+    with pytest.raises(IndexLoadError, match=r"another state of the corpus.*coverage-bot index"):
+        load_knowledge(corpus, index)
+
+
+def test_damaged_index_is_refused(corpus: Path, index: Path) -> None:
+    (index / "postings_weights.npy").unlink()
+    with pytest.raises(IndexLoadError, match="damaged"):
+        load_knowledge(corpus, index)
+
+
+def test_index_of_another_analyzer_is_refused(corpus: Path, index: Path) -> None:
+    manifest = json.loads((index / "manifest.json").read_text())
+    (index / "manifest.json").write_text(json.dumps({**manifest, "analyzer": "other-v0"}))
+    with pytest.raises(IndexLoadError, match=r"analyzer other-v0.*rebuild"):
+        load_knowledge(corpus, index)
+
+
+def test_a_failed_build_leaves_the_old_index_whole(
+    corpus: Path, index: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = sorted(p.name for p in index.iterdir())
+
+    def crash(*_: object, **__: object) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(BM25Index, "write", crash)
+    with pytest.raises(RuntimeError, match="disk full"):
+        build_index(corpus, index)
+    assert sorted(p.name for p in index.iterdir()) == before
+    assert [p.name for p in index.parent.iterdir() if p.name.startswith(".")] == []
+    monkeypatch.undo()
+    assert load_knowledge(corpus, index).corpus.passages[0].article.id
+
+
+def test_index_command_then_ask_with_index(
+    corpus: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["index", str(corpus), "--out", str(tmp_path / "built")]) == 0
+    assert "index written to" in capsys.readouterr().out
+    code = main(
+        [
+            "--corpus",
+            str(corpus),
+            "ask",
+            "What did the FAA do?",
+            "--json",
+            "--index",
+            str(tmp_path / "built"),
+        ]
+    )
+    answer = json.loads(capsys.readouterr().out)["answer"]
+    assert code == 0
+    assert answer["passage"].startswith("The reaction: The Federal Aviation Administration")
+
+
+def test_ask_with_a_missing_index_says_how_to_build_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["ask", "Who?", "--index", str(tmp_path / "nothing")]) == 1
+    assert "there is no index at" in capsys.readouterr().err
