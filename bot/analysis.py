@@ -51,9 +51,9 @@ something thing things
 STOP_WORDS = frozenset((_SNOWBALL_STOP_WORDS + _QUESTION_FILLER).split())
 
 _TOKEN = re.compile(
-    r"(?P<acronym>(?:[^\W\d_]\.){2,})"  # U.S. p.m. U.N.
+    r"(?P<acronym>(?:[A-Za-z]\.){2,})"  # U.S. p.m. U.N.
     r"|(?P<number>\d+(?:[:.,]\d+)*)"  # 5:30 1,000 2.5 2020
-    r"|(?P<word>[^\W_]+(?:['-][^\W_]+)*)"  # Al-Assad IRGC's don't
+    r"|(?P<word>\w+(?:['-]\w+)*)"  # Al-Assad IRGC's don't (plain \w: the fast class)
 )
 # Three or more capitalised words, perhaps joined by "of", "for", "the", "and", "on".
 _NAME = re.compile(r"\b[A-Z][a-z]+(?:\s+(?:(?:of|for|the|and|on)\s+)?[A-Z][a-z]+){2,}")
@@ -69,30 +69,52 @@ def _stemmer() -> Stemmer.Stemmer:
 
 def normalize(text: str) -> str:
     """NFKC text with plain quotes and hyphens and no Latin accents."""
+    if text.isascii():  # nothing to fold: the common case, kept cheap
+        return text
     decomposed = unicodedata.normalize("NFKD", text.translate(_PLAIN))
     return unicodedata.normalize("NFKC", _LATIN_ACCENTS.sub("", decomposed))
 
 
 def analyze(text: str) -> list[str]:
     """The index terms of ``text`` as a bag: repeats kept (BM25 counts them), order not."""
-    text = normalize(text)
-    matches = list(_TOKEN.finditer(text))
-    acronyms_allowed = not _is_shouting([m["word"] for m in matches if m["word"]])
-    as_is: list[str] = []  # numbers and acronyms: never stopped or stemmed
+    text = normalize(text).replace("_", " ")  # "_" is emphasis or a separator, not a letter
+    tokens = _TOKEN.findall(text)
+    acronyms_allowed = not _is_shouting(text)
+    terms: list[str] = []
     if acronyms_allowed:
-        as_is.extend(filter(None, map(_initials, _NAME.findall(text))))
-    words: list[str] = []
-    for match in matches:
-        if match["number"]:
-            as_is.append(match["number"])
-        elif match["acronym"]:
-            as_is.append(match["acronym"].replace(".", "").casefold())
-        elif acronyms_allowed and _is_acronym(word := _POSSESSIVE.sub("", match["word"])):
-            as_is.append(word.casefold())
+        terms.extend(filter(None, map(_initials, _NAME.findall(text))))
+    word_terms = _WORD_TERMS[acronyms_allowed]
+    for acronym, number, word in tokens:
+        if word:
+            known = word_terms.get(word)
+            if known is None:
+                known = word_terms[word] = _terms_of_word(word, acronyms_allowed)
+            terms.extend(known)
+        elif number:
+            terms.append(number)
         else:
-            parts = _word_and_parts(_POSSESSIVE.sub("", match["word"]).casefold())
-            words.extend(p for p in parts if len(p) > 1 and p not in STOP_WORDS)
-    return as_is + _stemmer().stemWords(words)
+            terms.append(acronym.replace(".", "").casefold())
+    if len(word_terms) > _WORD_CACHE_LIMIT:
+        word_terms.clear()
+    return terms
+
+
+# A word's terms depend only on the word and on whether capitals mean acronyms, and news
+# text repeats its words: remembering them makes tokenising a large corpus several
+# times faster. Each table is cleared when it grows past the limit.
+_WORD_TERMS: dict[bool, dict[str, tuple[str, ...]]] = {True: {}, False: {}}
+_WORD_CACHE_LIMIT = 1_000_000
+
+
+def _terms_of_word(word: str, acronyms_allowed: bool) -> tuple[str, ...]:
+    word = _POSSESSIVE.sub("", word)
+    if acronyms_allowed and len(word) >= 2 and word.isalpha() and word.isupper():
+        return (word.casefold(),)
+    folded = word.casefold()
+    parts = folded.split("-")
+    candidates = [folded, *parts] if len(parts) > 1 else [folded]
+    kept = [p for p in candidates if len(p) > 1 and p not in STOP_WORDS]
+    return tuple(_stemmer().stemWords(kept))
 
 
 def _initials(name: str) -> str:
@@ -104,17 +126,6 @@ def _initials(name: str) -> str:
     return "".join(w[0] for w in words).casefold() if len(words) >= 3 else ""
 
 
-def _word_and_parts(word: str) -> list[str]:
-    parts = word.split("-")
-    return [word, *parts] if len(parts) > 1 else [word]
-
-
-def _is_acronym(word: str) -> bool:
-    return len(word) >= 2 and word.isalpha() and word.isupper()
-
-
-def _is_shouting(words: list[str]) -> bool:
-    """True when most words of two letters or more are in capitals."""
-    long_words = [w for w in words if len(w) >= 2 and w.isalpha()]
-    capitals = sum(w.isupper() for w in long_words)
-    return len(long_words) >= 3 and capitals * 2 > len(long_words)
+def _is_shouting(text: str) -> bool:
+    """True for text of three words or more with no lower-case letter."""
+    return text.isupper() and len(text.split(None, 2)) == 3

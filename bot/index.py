@@ -106,18 +106,19 @@ class BM25Index:
         parameters: ScoringParameters = ScoringParameters(),
     ) -> BM25Index:
         """The index of ``documents`` (each a passage's terms)."""
-        vocabulary: dict[str, int] = {}
-        term_ids: list[np.ndarray] = []
+        tokens: list[str] = []
         lengths: list[int] = []
         for terms in documents:
-            ids = [vocabulary.setdefault(term, len(vocabulary)) for term in terms]
-            term_ids.append(np.asarray(ids, dtype=np.int64))
-            lengths.append(len(ids))
+            tokens.extend(terms)
+            lengths.append(len(terms))
         count = len(lengths)
         if count == 0:
             return cls.empty(parameters)
+        # Term ids in order of first appearance, as rank-bm25 meets them.
+        vocabulary = {term: n for n, term in enumerate(dict.fromkeys(tokens))}
+        flat = np.fromiter(map(vocabulary.__getitem__, tokens), dtype=np.int64, count=len(tokens))
+        del tokens
         doc_lengths = np.asarray(lengths, dtype=np.int64)
-        flat = np.concatenate(term_ids) if term_ids else np.zeros(0, dtype=np.int64)
         owners = np.repeat(np.arange(count, dtype=np.int64), doc_lengths)
         # One sort gives postings grouped by term, then by passage, with their counts.
         pairs, tf = np.unique(flat * count + owners, return_counts=True)

@@ -23,7 +23,7 @@ from rank_bm25 import BM25Okapi
 from bot.analysis import analyze
 from bot.answer import Answerer, QuestionError
 from bot.corpus import Article, Corpus
-from bot.corpus.structure import PRONOUN_SPEAKER
+from bot.corpus.structure import has_pronoun_speaker
 from bot.sentences import split_sentences
 
 MAX_TOPIC_CHARS = 200
@@ -206,7 +206,7 @@ def _require_text(corpus: Corpus, sentences: int) -> None:
 def _pronoun_only(sentence: str) -> bool:
     """True for a sentence whose only subject or speaker is "he", "she" or "they"."""
     first = sentence.lstrip("\"“'‘ ").split(" ", 1)[0].casefold()
-    return first in {"he", "she", "they"} or bool(PRONOUN_SPEAKER.search(sentence))
+    return first in {"he", "she", "they"} or has_pronoun_speaker(sentence)
 
 
 def _evidence_prior(candidates: list[SummarySentence]) -> np.ndarray:

@@ -33,7 +33,13 @@ def test_country_us_is_kept_and_pronoun_us_is_dropped() -> None:
 
 
 def test_times_and_numbers_stay_whole() -> None:
-    assert analyze("At 5:30 p.m. on January 7, 2020") == ["5:30", "pm", "7", "2020", "januari"]
+    assert sorted(analyze("At 5:30 p.m. on January 7, 2020")) == [
+        "2020",
+        "5:30",
+        "7",
+        "januari",
+        "pm",
+    ]
 
 
 def test_text_in_capitals_is_not_read_as_acronyms() -> None:

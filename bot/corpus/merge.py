@@ -23,10 +23,14 @@ _MAX_ID_LENGTH = 48
 def merge_articles(parsed: Iterable[ParsedArticle]) -> tuple[Article, ...]:
     """Articles in order of first sighting, merged, with unique ids and no passage twice."""
     groups: list[list[ParsedArticle]] = []
+    by_headline: dict[str, list[list[ParsedArticle]]] = {}  # only same headlines are compared
     for article in parsed:
-        group = next((g for g in groups if _same_article(g[0], article)), None)
+        candidates = by_headline.setdefault(headline_key(article.headline), [])
+        group = next((g for g in candidates if _same_article(g[0], article)), None)
         if group is None:
-            groups.append([article])
+            group = [article]
+            candidates.append(group)
+            groups.append(group)
         else:
             group.append(article)
 

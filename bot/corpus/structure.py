@@ -64,17 +64,22 @@ _NOT_CONTENT_LABELS = frozenset({"editor's note", "editor’s note"})
 _BULLET = re.compile(r"^(?P<indent>[ \t]*)[•▪◦‣∙*-][ \t]+(?P<text>\S.*)$")
 _ATTRIBUTION = re.compile(r"^\s*(?:[—―–]|--)\s*(?P<who>\S.*)$")
 # A quote whose only speaker is a pronoun: '"...," he said.'
-PRONOUN_SPEAKER = re.compile(
-    r"\b(?:he|she|they)\s+(?:said|says|added|told|wrote|noted|argued|warned)\b"
-    r"|\b(?:said|added)\s+(?:he|she)\b",
+_SPEECH_VERBS = ("said", "says", "added", "told", "wrote", "noted", "argued", "warned")
+_PRONOUN_SPEAKER = re.compile(
+    rf"\b(?:he|she|they)\s+(?:{'|'.join(_SPEECH_VERBS)})\b|\b(?:said|added)\s+(?:he|she)\b",
     re.IGNORECASE,
 )
-_WHITESPACE = re.compile(r"\s+")
+
+
+def has_pronoun_speaker(text: str) -> bool:
+    """Whether the text's speaker is only "he", "she" or "they" ('"...," he said.')."""
+    lowered = text.casefold()
+    return any(verb in lowered for verb in _SPEECH_VERBS) and bool(_PRONOUN_SPEAKER.search(text))
 
 
 def collapse_whitespace(text: str) -> str:
     """Runs of whitespace as one space, ends stripped."""
-    return _WHITESPACE.sub(" ", text).strip()
+    return " ".join(text.split())
 
 
 def classify_line(line: str) -> Block | None:
@@ -146,7 +151,7 @@ def assemble_passages(blocks: list[Block]) -> tuple[Passage, ...]:
             latest[depth] = None
             continue
         passage = Passage(text=text, label=label, kind=_kind_of(block, text))
-        if PRONOUN_SPEAKER.search(text):
+        if has_pronoun_speaker(text):
             before = latest.get(depth) or latest.get(depth - 1)
             passage = replace(passage, lead_in=_first_sentence(before) if before else None)
         passages.append(passage)
