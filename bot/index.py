@@ -12,8 +12,9 @@ counts twice, an unknown one adds nothing), so a score equals rank-bm25's to the
 bit, and the work is proportional to the postings of the query's terms, not to the
 corpus. Equal scores are ordered by passage number, on both sides of the parity test.
 
-On disk (one folder): ``manifest.json``; the vocabulary as one UTF-8 blob with offsets,
-sorted so a term is found by binary search; and the postings in CSR form by term
+On disk (one folder): ``manifest.json``; the vocabulary, sorted, as one UTF-8 blob with
+offsets and a fixed-width array of each term's first bytes for numpy's binary search;
+and the postings in CSR form by term
 (``indptr``, ``postings_docs``, ``postings_weights``). Arrays are memory-mapped on load.
 """
 
@@ -35,7 +36,15 @@ from bot.analysis import ANALYZER_NAME
 
 FORMAT_VERSION = 2
 _MANIFEST = "manifest.json"
-_ARRAYS = ("vocabulary_blob", "vocabulary_offsets", "indptr", "postings_docs", "postings_weights")
+_ARRAYS = (
+    "vocabulary_blob",
+    "vocabulary_offsets",
+    "vocabulary_prefixes",
+    "indptr",
+    "postings_docs",
+    "postings_weights",
+)
+_PREFIX_BYTES = 24
 
 
 @dataclass(frozen=True)
@@ -82,6 +91,7 @@ class BM25Index:
         self,
         vocabulary_blob: np.ndarray,
         vocabulary_offsets: np.ndarray,
+        vocabulary_prefixes: np.ndarray,
         indptr: np.ndarray,
         postings_docs: np.ndarray,
         postings_weights: np.ndarray,
@@ -90,6 +100,7 @@ class BM25Index:
     ) -> None:
         self._blob = vocabulary_blob
         self._offsets = vocabulary_offsets
+        self._prefixes = vocabulary_prefixes
         self._indptr = indptr
         self._docs = postings_docs
         self._weights = postings_weights
@@ -135,10 +146,11 @@ class BM25Index:
         order = np.lexsort((doc_of, rank[term_of]))
         indptr = np.zeros(len(words) + 1, dtype=np.int64)
         np.cumsum(np.bincount(rank[term_of], minlength=len(words)), out=indptr[1:])
-        blob, offsets = _pack_words([words[i] for i in alphabetical])
+        blob, offsets, prefixes = _pack_words([words[i] for i in alphabetical])
         return cls(
             blob,
             offsets,
+            prefixes,
             indptr,
             doc_of[order].astype(np.int32),
             weights[order],
@@ -152,6 +164,7 @@ class BM25Index:
         return cls(
             np.zeros(0, dtype=np.uint8),
             np.zeros(1, dtype=np.int64),
+            np.zeros(0, dtype=f"S{_PREFIX_BYTES}"),
             np.zeros(1, dtype=np.int64),
             none.astype(np.int32),
             none.astype(np.float64),
@@ -162,18 +175,15 @@ class BM25Index:
     # -- asking -------------------------------------------------------------------------
 
     def term_id(self, term: str) -> int | None:
-        """The term's row in the postings, by binary search of the sorted vocabulary."""
+        """The term's row in the postings: numpy's binary search over the terms' first
+        bytes, then the whole word compared among those that share them."""
         wanted = term.encode("utf-8")
-        low, high = 0, len(self._offsets) - 1
-        while low < high:
-            middle = (low + high) // 2
-            word = self._word(middle)
-            if word < wanted:
-                low = middle + 1
-            elif word > wanted:
-                high = middle
-            else:
-                return middle
+        prefix = wanted[:_PREFIX_BYTES]
+        row = int(np.searchsorted(self._prefixes, prefix))
+        while row < len(self._prefixes) and self._prefixes[row] == prefix:
+            if self._word(row) == wanted:
+                return row
+            row += 1
         return None
 
     def _word(self, row: int) -> bytes:
@@ -261,7 +271,11 @@ class BM25Index:
         """The index in ``folder``, memory-mapped; IndexLoadError says why it can't be used."""
         manifest = read_manifest(folder)
         try:
-            arrays = {name: np.load(folder / f"{name}.npy", mmap_mode="r") for name in _ARRAYS}
+            # Plain ndarray views of the maps: numpy's memmap subclass slows every slice.
+            arrays = {
+                name: np.load(folder / f"{name}.npy", mmap_mode="r").view(np.ndarray)
+                for name in _ARRAYS
+            }
             parameters = ScoringParameters(**manifest["parameters"])
             documents = int(manifest["documents"])
         except (OSError, ValueError, KeyError, TypeError) as error:
@@ -277,6 +291,7 @@ REBUILD_HINT = "rebuild it with: coverage-bot index CORPUS_PATH --out INDEX_DIR"
 _ATTRIBUTE = {
     "vocabulary_blob": "_blob",
     "vocabulary_offsets": "_offsets",
+    "vocabulary_prefixes": "_prefixes",
     "indptr": "_indptr",
     "postings_docs": "_docs",
     "postings_weights": "_weights",
@@ -311,11 +326,13 @@ def replace_folder(new: Path, target: Path) -> None:
         os.rename(new, target)
 
 
-def _pack_words(words: list[str]) -> tuple[np.ndarray, np.ndarray]:
+def _pack_words(words: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The sorted words as one UTF-8 blob, its offsets, and each word's first bytes."""
     encoded = [w.encode("utf-8") for w in words]
     offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
     np.cumsum([len(e) for e in encoded], out=offsets[1:])
-    return np.frombuffer(b"".join(encoded), dtype=np.uint8).copy(), offsets
+    prefixes = np.array([e[:_PREFIX_BYTES] for e in encoded], dtype=f"S{_PREFIX_BYTES}")
+    return np.frombuffer(b"".join(encoded), dtype=np.uint8).copy(), offsets, prefixes
 
 
 def _top_k(candidates: np.ndarray, values: np.ndarray, k: int) -> np.ndarray:

@@ -182,9 +182,9 @@ class StoredCorpus:
         dates = manifest.get("dates")
         self.date_range = tuple(dt.date.fromisoformat(d) for d in dates) if dates else None  # type: ignore[union-attr]
 
-    def find_articles(self, words: str) -> list[Article]:
+    def find_articles(self, words: str, limit: int | None = None) -> list[Article]:
         """As :meth:`Corpus.find_articles`, over the headlines held in memory."""
-        return [self.articles[n] for n in matching_articles(self._headlines, words)]
+        return [self.articles[n] for n in matching_articles(self._headlines, words)[:limit]]
 
 
 def load_index(folder: Path, corpus_path: Path | None) -> tuple[BM25Index, StoredCorpus]:

@@ -67,6 +67,8 @@ SUMMARY_CUES = frozenset(
 STORY_SENTENCES, ARTICLE_SENTENCES, TOPIC_SENTENCES = 6, 4, 5
 MAX_SENTENCES = 12
 TOPIC_PASSAGES = 12
+STORY_ARTICLES = 200
+"""The story of a large archive is told from its newest articles."""
 MAX_CANDIDATES = 400
 """The sentence graph is quadratic; past this many candidates only those the prior
 favours most (the earliest passages of each article, and cues) are ranked."""
@@ -113,9 +115,18 @@ def candidate_sentences(articles: tuple[Article, ...] | list[Article]) -> list[S
 def summarize_story(corpus: Corpus, sentences: int = STORY_SENTENCES) -> Summary:
     """The key developments of the whole coverage, in order of date, then of article."""
     _require_text(corpus, sentences)
-    candidates = candidate_sentences(corpus.articles)
+    candidates = candidate_sentences(_latest(corpus, STORY_ARTICLES))
     chosen = _choose(candidates, _evidence_prior(candidates), sentences)
     return Summary("The story so far", _in_reading_order(chosen, corpus))
+
+
+def _latest(corpus: Corpus, count: int) -> list[Article]:
+    """The ``count`` newest articles (undated ones last), in corpus order among equals."""
+    if len(corpus.articles) <= count:
+        return list(corpus.articles)
+    numbered = list(enumerate(corpus.articles))
+    numbered.sort(key=lambda pair: (-(pair[1].date or dt.date.min).toordinal(), pair[0]))
+    return [article for _, article in numbered[:count]]
 
 
 def summarize_article(corpus: Corpus, words: str, sentences: int = ARTICLE_SENTENCES) -> Summary:

@@ -108,13 +108,13 @@ class Corpus:
         dates = sorted(a.date for a in self.articles if a.date is not None)
         return (dates[0], dates[-1]) if dates else None
 
-    def find_articles(self, words: str) -> list[Article]:
+    def find_articles(self, words: str, limit: int | None = None) -> list[Article]:
         """Articles whose id is ``words``, else whose headline has every word, in any order.
 
         A word matches the start of a headline word, so "trump respond" finds "Trump responds".
         """
         pairs = [(a.id, a.headline) for a in self.articles]
-        return [self.articles[n] for n in matching_articles(pairs, words)]
+        return [self.articles[n] for n in matching_articles(pairs, words)[:limit]]
 
 
 def matching_articles(ids_and_headlines: Sequence[Sequence[str]], words: str) -> list[int]:

@@ -14,6 +14,7 @@ import discord
 from bot.answer import Answer
 from bot.corpus import Article, Corpus, Passage, PassageKind, written_date
 from bot.knowledge import Knowledge
+from bot.store import StoredCorpus
 from bot.summary import Summary
 
 # Discord's limits (discord.com/developers/docs/resources/message#embed-object-embed-limits,
@@ -37,6 +38,7 @@ NO_ANSWER = (
 _PAGE_BUDGET = 3800
 _LEAD_IN_LIMIT = 600
 _HEADLINES_PER_PAGE = 10
+MAX_LISTED_ARTICLES = 250
 _SENTENCE_END = re.compile(r"[.!?…][\"”')\]]*\s")
 COLOUR = discord.Colour.dark_teal()
 
@@ -111,17 +113,23 @@ def article_pages(article: Article) -> list[discord.Embed]:
     return embeds
 
 
-def headline_pages(corpus: Corpus) -> list[discord.Embed]:
-    """The headlines, ten a page, with date and passage count."""
+def headline_pages(corpus: Corpus | StoredCorpus) -> list[discord.Embed]:
+    """The headlines, ten a page, with date and passage count; the first
+    ``MAX_LISTED_ARTICLES`` of a large archive."""
+    total = len(corpus.articles)
+    shown = [corpus.articles[n] for n in range(min(total, MAX_LISTED_ARTICLES))]
     lines = [
         f"**{fit(a.headline, 300)}**\n{a.date_text} · {len(a.passages)} passages · `{a.id}`"
-        for a in corpus.articles
+        for a in shown
     ]
+    title = (
+        f"Articles ({total:,})" if total == len(shown) else f"Articles ({len(shown)} of {total:,})"
+    )
     pages = [lines[i : i + _HEADLINES_PER_PAGE] for i in range(0, len(lines), _HEADLINES_PER_PAGE)]
     embeds = []
     for number, page in enumerate(pages or [["*(no articles loaded)*"]], 1):
         embed = discord.Embed(
-            title=f"Articles ({len(corpus.articles)})",
+            title=title,
             description="\n\n".join(page),
             colour=COLOUR,
         )

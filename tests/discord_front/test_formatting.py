@@ -102,3 +102,10 @@ def test_footer_counts_results_only_when_there_are_several(knowledge: Knowledge,
     answer = knowledge.answerer.answer("What did Trump tweet?", results=top)
     footer = answer_embed(answer).footer.text or ""
     assert footer.startswith("Result 1 of 3") == (top == 3)
+
+
+def test_a_large_archive_lists_its_first_250_headlines() -> None:
+    articles = tuple(Article(f"a{n}", f"Headline {n}", (Passage("t"),)) for n in range(260))
+    pages = headline_pages(Corpus(articles))
+    assert len(pages) == 25
+    assert pages[0].title == "Articles (250 of 260)"

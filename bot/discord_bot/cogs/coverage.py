@@ -35,7 +35,7 @@ class Coverage(commands.Cog):
 
     @app_commands.command(name="articles", description="The headlines of the loaded coverage")
     async def articles(self, interaction: discord.Interaction) -> None:
-        pages = headline_pages(self.bot.knowledge.corpus)
+        pages = await asyncio.to_thread(headline_pages, self.bot.knowledge.corpus)
         await send_pages(
             interaction, pages, interaction.user.id, self.bot.settings.view_timeout, ephemeral=False
         )
@@ -86,10 +86,11 @@ class Coverage(commands.Cog):
         self, _: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         corpus = self.bot.knowledge.corpus
-        articles = corpus.find_articles(current) if current.strip() else list(corpus.articles)
-        return [
-            app_commands.Choice(name=choice_name(a), value=a.id) for a in articles[:MAX_CHOICES]
-        ]
+        if current.strip():
+            articles = await asyncio.to_thread(corpus.find_articles, current, MAX_CHOICES)
+        else:
+            articles = [corpus.articles[n] for n in range(min(MAX_CHOICES, len(corpus.articles)))]
+        return [app_commands.Choice(name=choice_name(a), value=a.id) for a in articles]
 
     @app_commands.command(name="about", description="What coverage is loaded, and since when")
     async def about(self, interaction: discord.Interaction) -> None:
