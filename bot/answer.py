@@ -11,7 +11,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from bot.analysis import analyze
-from bot.corpus import Corpus, PassageRef
+from bot.corpus import CorpusView, PassageRef
 from bot.index import BM25Index
 from bot.sentences import split_sentences
 
@@ -115,7 +115,7 @@ def passage_terms(ref: PassageRef) -> list[str]:
 class Answerer:
     """Answers questions from one corpus and the index built over its passages."""
 
-    def __init__(self, corpus: Corpus, index: BM25Index | None = None) -> None:
+    def __init__(self, corpus: CorpusView, index: BM25Index | None = None) -> None:
         self.corpus = corpus
         self.index = index or BM25Index.build(passage_terms(ref) for ref in corpus.passages)
         if self.index.size != len(corpus.passages):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.answer import Answerer, Hit
-from bot.corpus import Corpus
+from bot.corpus import CorpusView
 from bot.summary import lead_summary, summarize_article, summarize_story
 
 RANKING_DEPTH = 10
@@ -104,7 +104,7 @@ class RougeRow:
     lead: tuple[float, float, float]
 
 
-def summary_rouge(corpus: Corpus, references: dict[str, str]) -> list[RougeRow]:
+def summary_rouge(corpus: CorpusView, references: dict[str, str]) -> list[RougeRow]:
     """Score summaries against references keyed by article id, or "story" for the whole.
 
     Needs the ``rouge-score`` package (in the ``test`` extra): ROUGE is for measuring,

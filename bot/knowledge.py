@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.answer import Answerer
-from bot.corpus import Corpus, LoadWarning, PassageRef, load_corpus
-from bot.store import StoredCorpus, corpus_fingerprint, load_index, write_index
+from bot.corpus import Corpus, CorpusView, LoadWarning, PassageRef, load_corpus
+from bot.store import corpus_fingerprint, load_index, write_index
 
 
 class EmptyCorpusError(ValueError):
@@ -25,7 +25,7 @@ class EmptyCorpusError(ValueError):
 @dataclass(frozen=True)
 class Knowledge:
     path: Path
-    corpus: Corpus | StoredCorpus
+    corpus: CorpusView
     answerer: Answerer
     warnings: tuple[LoadWarning, ...] = ()
     built_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))

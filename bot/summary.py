@@ -22,7 +22,7 @@ from rank_bm25 import BM25Okapi
 
 from bot.analysis import analyze
 from bot.answer import Answerer, QuestionError
-from bot.corpus import Article, Corpus
+from bot.corpus import Article, CorpusView
 from bot.corpus.structure import has_pronoun_speaker
 from bot.sentences import split_sentences
 
@@ -112,7 +112,7 @@ def candidate_sentences(articles: tuple[Article, ...] | list[Article]) -> list[S
     return found
 
 
-def summarize_story(corpus: Corpus, sentences: int = STORY_SENTENCES) -> Summary:
+def summarize_story(corpus: CorpusView, sentences: int = STORY_SENTENCES) -> Summary:
     """The key developments of the whole coverage, in order of date, then of article."""
     _require_text(corpus, sentences)
     candidates = candidate_sentences(_latest(corpus, STORY_ARTICLES))
@@ -120,7 +120,7 @@ def summarize_story(corpus: Corpus, sentences: int = STORY_SENTENCES) -> Summary
     return Summary("The story so far", _in_reading_order(chosen, corpus))
 
 
-def _latest(corpus: Corpus, count: int) -> list[Article]:
+def _latest(corpus: CorpusView, count: int) -> list[Article]:
     """The ``count`` newest articles (undated ones last), in corpus order among equals."""
     if len(corpus.articles) <= count:
         return list(corpus.articles)
@@ -129,7 +129,9 @@ def _latest(corpus: Corpus, count: int) -> list[Article]:
     return [article for _, article in numbered[:count]]
 
 
-def summarize_article(corpus: Corpus, words: str, sentences: int = ARTICLE_SENTENCES) -> Summary:
+def summarize_article(
+    corpus: CorpusView, words: str, sentences: int = ARTICLE_SENTENCES
+) -> Summary:
     """The main points of the one article that ``words`` (an id or headline words) names."""
     _require_text(corpus, sentences)
     article = find_article(corpus, words)
@@ -140,7 +142,7 @@ def summarize_article(corpus: Corpus, words: str, sentences: int = ARTICLE_SENTE
     return Summary(article.headline, _in_reading_order(chosen, corpus))
 
 
-def find_article(corpus: Corpus, words: str) -> Article:
+def find_article(corpus: CorpusView, words: str) -> Article:
     """The one article ``words`` names, or SummaryError saying none or which ones."""
     if not words.strip():
         raise SummaryError("Name the article: its id or some words of its headline.")
@@ -207,7 +209,7 @@ def lead_summary(articles: tuple[Article, ...] | list[Article], sentences: int) 
     return [s for lede in ledes for s in lede][:sentences]
 
 
-def _require_text(corpus: Corpus, sentences: int) -> None:
+def _require_text(corpus: CorpusView, sentences: int) -> None:
     if not 1 <= sentences <= MAX_SENTENCES:
         raise SummaryError(f"A summary has 1 to {MAX_SENTENCES} sentences, not {sentences}.")
     if not corpus.passages:
@@ -300,7 +302,9 @@ def _cosine(a: Counter[str], b: Counter[str]) -> float:
     return dot / norm if norm else 0.0
 
 
-def _in_reading_order(chosen: list[SummarySentence], corpus: Corpus) -> tuple[SummarySentence, ...]:
+def _in_reading_order(
+    chosen: list[SummarySentence], corpus: CorpusView
+) -> tuple[SummarySentence, ...]:
     """By date where dates differ, then by the article's place in the corpus and in itself."""
     order = {article.id: n for n, article in enumerate(corpus.articles)}
     return tuple(

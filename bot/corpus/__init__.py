@@ -4,6 +4,7 @@ from bot.corpus.loader import CorpusNotFoundError, LoadedCorpus, LoadWarning, lo
 from bot.corpus.records import (
     Article,
     Corpus,
+    CorpusView,
     Passage,
     PassageKind,
     PassageRef,
@@ -14,6 +15,7 @@ __all__ = [
     "Article",
     "Corpus",
     "CorpusNotFoundError",
+    "CorpusView",
     "LoadWarning",
     "LoadedCorpus",
     "Passage",

@@ -7,6 +7,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Protocol
 
 
 class PassageKind(StrEnum):
@@ -136,3 +137,19 @@ def matching_articles(ids_and_headlines: Sequence[Sequence[str]], words: str) ->
 def _starts_every_word(wanted: list[str], headline: str) -> bool:
     words = re.findall(r"\w+", headline.casefold())
     return all(any(word.startswith(part) for word in words) for part in wanted)
+
+
+class CorpusView(Protocol):
+    """What answering and summarising read of a corpus: a :class:`Corpus` in memory, or
+    a corpus read from an index folder (``bot.store.StoredCorpus``)."""
+
+    @property
+    def articles(self) -> Sequence[Article]: ...
+
+    @property
+    def passages(self) -> Sequence[PassageRef]: ...
+
+    @property
+    def date_range(self) -> tuple[dt.date, dt.date] | None: ...
+
+    def find_articles(self, words: str, limit: int | None = None) -> list[Article]: ...

@@ -12,9 +12,8 @@ import re
 import discord
 
 from bot.answer import Answer
-from bot.corpus import Article, Corpus, Passage, PassageKind, written_date
+from bot.corpus import Article, CorpusView, Passage, PassageKind, written_date
 from bot.knowledge import Knowledge
-from bot.store import StoredCorpus
 from bot.summary import Summary
 
 # Discord's limits (discord.com/developers/docs/resources/message#embed-object-embed-limits,
@@ -113,7 +112,7 @@ def article_pages(article: Article) -> list[discord.Embed]:
     return embeds
 
 
-def headline_pages(corpus: Corpus | StoredCorpus) -> list[discord.Embed]:
+def headline_pages(corpus: CorpusView) -> list[discord.Embed]:
     """The headlines, ten a page, with date and passage count; the first
     ``MAX_LISTED_ARTICLES`` of a large archive."""
     total = len(corpus.articles)

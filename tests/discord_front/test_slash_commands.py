@@ -19,7 +19,8 @@ from harness import Harness, bot_settings, mention, start_bot, stop_bot
 
 from bot.discord_bot.formatting import NO_ANSWER
 from bot.discord_bot.views import NOT_YOURS
-from bot.knowledge import Knowledge
+from bot.knowledge import Knowledge, build_index, load_knowledge
+from bot.store import StoredCorpus
 
 READER = user(42, "reader")
 OTHER = user(43, "someone-else")
@@ -326,3 +327,24 @@ async def test_page_buttons_turn_the_pages_of_a_whole_article(running: Harness) 
         c["label"]: c["disabled"] for row in turned["data"]["components"] for c in row["components"]
     }
     assert states == {"Previous": False, "Next": True}
+
+
+async def test_reload_rebuilds_the_index_folder_while_the_old_one_answers(
+    fake: FakeDiscord, tmp_path: Path, knowledge: Knowledge
+) -> None:
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    shutil.copytree(knowledge.path, corpus)
+    build_index(corpus, index)
+    settings = bot_settings(tmp_path, corpus=corpus, index=index)
+    bot = await start_bot(fake, settings, load_knowledge(corpus, index))
+    try:
+        (corpus / "oil.md").write_text(
+            "---\nheadline: Oil jumps\ndate: 2020-01-08\n---\nOil rose.\n"
+        )
+        interaction = await fake.slash("reload", {}, author=READER, permissions=MANAGE_GUILD)
+        done = (await followup(fake, interaction)).json
+        assert done["content"] == "Reloaded: 5 articles, 27 passages."
+        assert isinstance(bot.knowledge.corpus, StoredCorpus)
+        assert load_knowledge(corpus, index).corpus.find_articles("oil jumps")
+    finally:
+        await stop_bot(bot)
