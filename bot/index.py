@@ -29,6 +29,7 @@ import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -298,7 +299,7 @@ _ATTRIBUTE = {
 }
 
 
-def read_manifest(folder: Path) -> dict[str, object]:
+def read_manifest(folder: Path) -> dict[str, Any]:
     """The manifest of the index in ``folder``, checked against these rules."""
     try:
         manifest = json.loads((folder / _MANIFEST).read_text(encoding="utf-8"))

@@ -17,7 +17,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import overload
+from typing import Any, overload
 
 import numpy as np
 
@@ -175,12 +175,14 @@ class StoredPassages(Sequence[PassageRef]):
 class StoredCorpus:
     """A corpus read from an index folder; it answers what :class:`Corpus` answers."""
 
-    def __init__(self, folder: Path, manifest: dict[str, object]) -> None:
+    def __init__(self, folder: Path, manifest: dict[str, Any]) -> None:
         self.articles = StoredArticles(folder)
         self.passages = StoredPassages(folder, self.articles)
         self._headlines: list[list[str]] = json.loads((folder / _HEADLINES).read_text("utf-8"))
         dates = manifest.get("dates")
-        self.date_range = tuple(dt.date.fromisoformat(d) for d in dates) if dates else None  # type: ignore[union-attr]
+        self.date_range: tuple[dt.date, dt.date] | None = None
+        if isinstance(dates, list) and len(dates) == 2:
+            self.date_range = (dt.date.fromisoformat(dates[0]), dt.date.fromisoformat(dates[1]))
 
     def find_articles(self, words: str, limit: int | None = None) -> list[Article]:
         """As :meth:`Corpus.find_articles`, over the headlines held in memory."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -96,7 +97,7 @@ class Summary:
     sentences: tuple[SummarySentence, ...]
 
 
-def candidate_sentences(articles: tuple[Article, ...] | list[Article]) -> list[SummarySentence]:
+def candidate_sentences(articles: Sequence[Article]) -> list[SummarySentence]:
     """The sentences a summary may show: long enough, and never "he said" without a name.
 
     A passage that carries a lead-in (its speaker is only "he" or "she") gives none.
@@ -200,7 +201,7 @@ def summarize_topic(answerer: Answerer, topic: str, sentences: int = TOPIC_SENTE
     )
 
 
-def lead_summary(articles: tuple[Article, ...] | list[Article], sentences: int) -> list[str]:
+def lead_summary(articles: Sequence[Article], sentences: int) -> list[str]:
     """The Lead-N baseline: the first N sentences of one article; for several articles,
     the first sentence of each of the first N."""
     if len(articles) == 1:

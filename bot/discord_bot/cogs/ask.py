@@ -78,14 +78,14 @@ class Ask(commands.Cog):
         retry_after = self.cooldown.update_rate_limit(message.author.id)
         if retry_after:
             if addressed:
-                await self._reply(message, content=slow_down(retry_after))
+                await self._reply(message, slow_down(retry_after))
             return
         try:
             async with message.channel.typing():
                 answer = await self.answer(message.content)
         except QuestionError as error:
             if addressed:
-                await self._reply(message, content=str(error))
+                await self._reply(message, str(error))
             return
         log.info(
             "question answered trigger=%s channel=%s found=%s",
@@ -95,13 +95,15 @@ class Ask(commands.Cog):
         )
         if answer.best is None:
             if addressed:
-                await self._reply(message, content=NO_ANSWER)
+                await self._reply(message, NO_ANSWER)
             return
         view = AnswerView(answer, message.author.id, self.bot.settings.view_timeout)
-        view.message = await self._reply(message, embed=answer_embed(answer), view=view)
+        view.message = await message.reply(
+            embed=answer_embed(answer), view=view, mention_author=False, allowed_mentions=NO_PINGS
+        )
 
-    async def _reply(self, message: discord.Message, **kwargs: object) -> discord.Message:
-        return await message.reply(mention_author=False, allowed_mentions=NO_PINGS, **kwargs)  # type: ignore[arg-type]
+    async def _reply(self, message: discord.Message, text: str) -> None:
+        await message.reply(text, mention_author=False, allowed_mentions=NO_PINGS)
 
     @app_commands.command(name="ask", description="Ask a question about the coverage")
     @app_commands.describe(question="What you want to know, in your own words")

@@ -38,7 +38,7 @@ def describe(error: app_commands.AppCommandError) -> str | None:
 class Errors(commands.Cog):
     def __init__(self, bot: CoverageBot) -> None:
         self.bot = bot
-        bot.tree.on_error = self.on_app_command_error
+        bot.tree.error(self.on_app_command_error)
 
     async def on_app_command_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError
