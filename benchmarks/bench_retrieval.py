@@ -158,7 +158,7 @@ def run(paragraphs: int, workdir: Path) -> None:
     from bot.knowledge import build_index
 
     started = time.perf_counter()
-    build_index(corpus, index)
+    build_index(corpus, index, workers=os.cpu_count() or 1)  # as `coverage-bot index` does
     build_seconds = time.perf_counter() - started
     size_mib = sum(f.stat().st_size for f in index.iterdir()) / 2**20
     loaded = json.loads(

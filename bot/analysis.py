@@ -50,10 +50,10 @@ something thing things
 """
 STOP_WORDS = frozenset((_SNOWBALL_STOP_WORDS + _QUESTION_FILLER).split())
 
-_TOKEN = re.compile(
-    r"(?P<acronym>(?:[A-Za-z]\.){2,})"  # U.S. p.m. U.N.
-    r"|(?P<number>\d+(?:[:.,]\d+)*)"  # 5:30 1,000 2.5 2020
-    r"|(?P<word>\w+(?:['-]\w+)*)"  # Al-Assad IRGC's don't (plain \w: the fast class)
+_TOKEN = re.compile(  # no groups: findall then returns plain strings, which is faster
+    r"(?:[A-Za-z]\.){2,}"  # acronyms: U.S. p.m. U.N.
+    r"|\d+(?:[:.,]\d+)*"  # numbers: 5:30 1,000 2.5 2020
+    r"|\w+(?:['-]\w+)*"  # words: Al-Assad IRGC's don't (plain \w: the fast class)
 )
 # Three or more capitalised words, perhaps joined by "of", "for", "the", "and", "on".
 _NAME = re.compile(r"\b[A-Z][a-z]+(?:\s+(?:(?:of|for|the|and|on)\s+)?[A-Z][a-z]+){2,}")
@@ -83,31 +83,30 @@ def analyze(text: str) -> list[str]:
     terms: list[str] = []
     if acronyms_allowed:
         terms.extend(filter(None, map(_initials, _NAME.findall(text))))
-    word_terms = _WORD_TERMS[acronyms_allowed]
-    for acronym, number, word in tokens:
-        if word:
-            known = word_terms.get(word)
-            if known is None:
-                known = word_terms[word] = _terms_of_word(word, acronyms_allowed)
-            terms.extend(known)
-        elif number:
-            terms.append(number)
-        else:
-            terms.append(acronym.replace(".", "").casefold())
-    if len(word_terms) > _WORD_CACHE_LIMIT:
-        word_terms.clear()
+    token_terms = _TOKEN_TERMS[acronyms_allowed]
+    for token in tokens:
+        known = token_terms.get(token)
+        if known is None:
+            known = token_terms[token] = _terms_of_token(token, acronyms_allowed)
+        terms.extend(known)
+    if len(token_terms) > _TOKEN_CACHE_LIMIT:
+        token_terms.clear()
     return terms
 
 
-# A word's terms depend only on the word and on whether capitals mean acronyms, and news
-# text repeats its words: remembering them makes tokenising a large corpus several
+# A token's terms depend only on the token and on whether capitals mean acronyms, and
+# news text repeats its words: remembering them makes tokenising a large corpus several
 # times faster. Each table is cleared when it grows past the limit.
-_WORD_TERMS: dict[bool, dict[str, tuple[str, ...]]] = {True: {}, False: {}}
-_WORD_CACHE_LIMIT = 1_000_000
+_TOKEN_TERMS: dict[bool, dict[str, tuple[str, ...]]] = {True: {}, False: {}}
+_TOKEN_CACHE_LIMIT = 1_000_000
 
 
-def _terms_of_word(word: str, acronyms_allowed: bool) -> tuple[str, ...]:
-    word = _POSSESSIVE.sub("", word)
+def _terms_of_token(token: str, acronyms_allowed: bool) -> tuple[str, ...]:
+    if token[0].isdigit():
+        return (token,)
+    if token.endswith(".") and token[1:2] == ".":
+        return (token.replace(".", "").casefold(),)
+    word = _POSSESSIVE.sub("", token)
     if acronyms_allowed and len(word) >= 2 and word.isalpha() and word.isupper():
         return (word.casefold(),)
     folded = word.casefold()

@@ -5,18 +5,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TextIO
 
 from rich.console import Console
-from rich.progress import track
+from rich.progress import Progress
 from rich.table import Table
 
 from bot.answer import Answerer, QuestionError
 from bot.config import Settings, SettingsError, load_settings
-from bot.corpus import Corpus, CorpusNotFoundError, LoadWarning, PassageRef, load_corpus
+from bot.corpus import Corpus, CorpusNotFoundError, LoadWarning, load_corpus
 from bot.evaluation import evaluate, load_cases, rouge_lines, summary_rouge
 from bot.index import IndexLoadError
 from bot.knowledge import EmptyCorpusError, build_index, load_knowledge
@@ -205,14 +206,16 @@ def _discord(command: str, settings: Settings) -> int:
 
 def _index(corpus: Path, out: Path, console: Console) -> int:
     """Build the index folder with a progress bar over the passages being tokenised."""
+    with Progress(console=Console(stderr=True)) as bar:
+        task = bar.add_task("reading the corpus", total=None)
 
-    def progress(passages: Iterable[PassageRef], total: int) -> Iterable[PassageRef]:
-        return track(passages, total=total, description="tokenising", console=Console(stderr=True))
+        def progress(passages: int, total: int) -> None:
+            bar.update(task, description="tokenising", total=total, advance=passages)
 
-    try:
-        warnings = build_index(corpus, out, progress)
-    except EmptyCorpusError as error:
-        raise CommandError(str(error)) from error
+        try:
+            warnings = build_index(corpus, out, progress, workers=os.cpu_count() or 1)
+        except EmptyCorpusError as error:
+            raise CommandError(str(error)) from error
     _print_warnings(warnings)
     console.print(f"index written to {out}", markup=False, highlight=False)
     return EXIT_OK

@@ -118,45 +118,42 @@ class BM25Index:
         parameters: ScoringParameters = ScoringParameters(),
     ) -> BM25Index:
         """The index of ``documents`` (each a passage's terms)."""
-        tokens: list[str] = []
-        lengths: list[int] = []
-        for terms in documents:
-            tokens.extend(terms)
-            lengths.append(len(terms))
+        words, term_ids, lengths = number_terms(documents)
+        return cls.from_term_ids(words, term_ids, lengths, parameters)
+
+    @classmethod
+    def from_term_ids(
+        cls,
+        words: Sequence[str],
+        term_ids: np.ndarray,
+        lengths: np.ndarray,
+        parameters: ScoringParameters = ScoringParameters(),
+    ) -> BM25Index:
+        """The index of passages given as term numbers: ``words`` in order of first
+        appearance (the order rank-bm25 meets them in), ``term_ids`` every passage's terms
+        one after another, ``lengths`` how many terms each passage has."""
         count = len(lengths)
         if count == 0:
             return cls.empty(parameters)
-        # Term ids in order of first appearance, as rank-bm25 meets them.
-        vocabulary = {term: n for n, term in enumerate(dict.fromkeys(tokens))}
-        flat = np.fromiter(map(vocabulary.__getitem__, tokens), dtype=np.int64, count=len(tokens))
-        del tokens
         doc_lengths = np.asarray(lengths, dtype=np.int64)
-        owners = np.repeat(np.arange(count, dtype=np.int64), doc_lengths)
-        # One sort gives postings grouped by term, then by passage, with their counts.
-        pairs, tf = np.unique(flat * count + owners, return_counts=True)
-        term_of, doc_of = np.divmod(pairs, count)
-        frequencies = np.bincount(term_of, minlength=len(vocabulary))
-        idf = np.asarray(okapi_idf(count, frequencies.tolist(), parameters.epsilon))
-        avgdl = int(doc_lengths.sum()) / count
-        weights = okapi_weights(idf[term_of], tf, doc_lengths[doc_of], avgdl, parameters)
-        # Reorder terms alphabetically so a saved vocabulary can be binary-searched.
-        words = list(vocabulary)
-        alphabetical = sorted(range(len(words)), key=words.__getitem__)
+        # Number the terms alphabetically, so a saved vocabulary can be binary-searched.
+        alphabetical = np.asarray(sorted(range(len(words)), key=words.__getitem__), np.int64)
         rank = np.empty(len(words), dtype=np.int64)
         rank[alphabetical] = np.arange(len(words))
-        order = np.lexsort((doc_of, rank[term_of]))
+        owners = np.repeat(np.arange(count, dtype=np.int64), doc_lengths)
+        # One sort gives postings grouped by term, then by passage, with their counts.
+        pairs, tf = np.unique(rank[term_ids] * count + owners, return_counts=True)
+        term_of, doc_of = np.divmod(pairs, count)
+        by_rank = np.bincount(term_of, minlength=len(words))
+        idf_first = okapi_idf(count, by_rank[rank].tolist(), parameters.epsilon)
+        idf = np.asarray(idf_first)[alphabetical]
+        avgdl = int(doc_lengths.sum()) / count
+        weights = okapi_weights(idf[term_of], tf, doc_lengths[doc_of], avgdl, parameters)
         indptr = np.zeros(len(words) + 1, dtype=np.int64)
-        np.cumsum(np.bincount(rank[term_of], minlength=len(words)), out=indptr[1:])
+        np.cumsum(by_rank, out=indptr[1:])
         blob, offsets, prefixes = _pack_words([words[i] for i in alphabetical])
         return cls(
-            blob,
-            offsets,
-            prefixes,
-            indptr,
-            doc_of[order].astype(np.int32),
-            weights[order],
-            count,
-            parameters,
+            blob, offsets, prefixes, indptr, doc_of.astype(np.int32), weights, count, parameters
         )
 
     @classmethod
@@ -286,6 +283,20 @@ class BM25Index:
         ):
             raise IndexLoadError(f"{folder} is incomplete; {REBUILD_HINT}")
         return cls(**arrays, documents=documents, parameters=parameters)
+
+
+def number_terms(documents: Iterable[Sequence[str]]) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Documents as term numbers: the distinct terms in order of first appearance, every
+    document's term numbers one after another, and each document's length."""
+    tokens: list[str] = []
+    lengths: list[int] = []
+    for terms in documents:
+        tokens.extend(terms)
+        lengths.append(len(terms))
+    words = list(dict.fromkeys(tokens))
+    numbers = {word: n for n, word in enumerate(words)}
+    term_ids = np.fromiter(map(numbers.__getitem__, tokens), dtype=np.int64, count=len(tokens))
+    return words, term_ids, np.asarray(lengths, dtype=np.int64)
 
 
 REBUILD_HINT = "rebuild it with: coverage-bot index CORPUS_PATH --out INDEX_DIR"

@@ -9,13 +9,12 @@ persisted index is memory-mapped and passages are read from disk on demand.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.answer import Answerer
-from bot.corpus import Corpus, CorpusView, LoadWarning, PassageRef, load_corpus
-from bot.store import corpus_fingerprint, load_index, write_index
+from bot.corpus import Corpus, CorpusView, LoadWarning, load_corpus
+from bot.store import Progress, corpus_fingerprint, load_index, write_index
 
 
 class EmptyCorpusError(ValueError):
@@ -51,15 +50,13 @@ def load_knowledge(corpus: Path, index: Path | None) -> Knowledge:
 
 
 def build_index(
-    corpus: Path,
-    out: Path,
-    progress: Callable[[Iterable[PassageRef], int], Iterable[PassageRef]] = lambda it, _: it,
+    corpus: Path, out: Path, progress: Progress | None = None, workers: int = 1
 ) -> tuple[LoadWarning, ...]:
     """Read the corpus, index it and write the index folder; the load warnings come back."""
     fingerprint = corpus_fingerprint(corpus) if corpus.exists() else ""
     loaded = load_corpus(corpus)
     _require_text(loaded.corpus, corpus)
-    write_index(loaded.corpus, out, fingerprint, progress)
+    write_index(loaded.corpus, out, fingerprint, progress or (lambda _, __: None), workers)
     return loaded.warnings
 
 

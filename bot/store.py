@@ -11,10 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import multiprocessing
 import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, overload
@@ -22,10 +24,17 @@ from typing import Any, overload
 import numpy as np
 
 from bot.answer import passage_terms
-from bot.corpus import Article, Corpus, Passage, PassageKind, PassageRef
+from bot.corpus import Article, Corpus, CorpusView, Passage, PassageKind, PassageRef
 from bot.corpus.loader import coverage_files
 from bot.corpus.records import matching_articles
-from bot.index import REBUILD_HINT, BM25Index, IndexLoadError, read_manifest, replace_folder
+from bot.index import (
+    REBUILD_HINT,
+    BM25Index,
+    IndexLoadError,
+    number_terms,
+    read_manifest,
+    replace_folder,
+)
 
 _ARTICLES = "articles.jsonl"
 _HEADLINES = "headlines.json"
@@ -46,19 +55,77 @@ def corpus_fingerprint(path: Path) -> str:
     return digest.hexdigest()
 
 
+Progress = Callable[[int, int], None]
+"""Told how many more passages have been tokenised, and of how many (for a progress bar)."""
+_CHUNK = 4_000
+
+
+def _no_progress(_: int, __: int) -> None:
+    """Progress that nobody watches."""
+
+
+# The corpus that forked tokenising workers read: they inherit it rather than receive it.
+_corpus_for_workers: CorpusView | None = None
+
+
+def _number_chunk(bounds: tuple[int, int]) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """One chunk of passages tokenised and numbered with the chunk's own vocabulary."""
+    assert _corpus_for_workers is not None
+    passages = _corpus_for_workers.passages
+    return number_terms(passage_terms(passages[n]) for n in range(*bounds))
+
+
+def index_corpus(
+    corpus: CorpusView, workers: int = 1, progress: Progress = _no_progress
+) -> BM25Index:
+    """The BM25 index of the corpus's passages. Chunks are tokenised and numbered apart
+    (with ``workers`` > 1, in forked processes side by side, which is only safe in a
+    command, not in the running bot), then their vocabularies are merged in order, so
+    terms keep their corpus-wide order of first appearance."""
+    global _corpus_for_workers
+    count = len(corpus.passages)
+    chunks = [(start, min(start + _CHUNK, count)) for start in range(0, count, _CHUNK)]
+    _corpus_for_workers = corpus
+    try:
+        if workers > 1 and len(chunks) > 1:
+            context = multiprocessing.get_context("fork")
+            with ProcessPoolExecutor(workers, mp_context=context) as pool:
+                numbered = list(_merge(pool.map(_number_chunk, chunks), progress, count))
+        else:
+            numbered = list(_merge(map(_number_chunk, chunks), progress, count))
+    finally:
+        _corpus_for_workers = None
+    vocabulary = numbered[-1][0] if numbered else []
+    term_ids = np.concatenate([ids for _, ids, _ in numbered]) if numbered else np.zeros(0, int)
+    lengths = np.concatenate([n for _, _, n in numbered]) if numbered else np.zeros(0, int)
+    return BM25Index.from_term_ids(vocabulary, term_ids, lengths)
+
+
+def _merge(
+    chunks: Iterable[tuple[list[str], np.ndarray, np.ndarray]], progress: Progress, total: int
+) -> Iterator[tuple[list[str], np.ndarray, np.ndarray]]:
+    """Chunks renumbered into one vocabulary (yielded as it grows) in corpus order."""
+    numbers: dict[str, int] = {}
+    words: list[str] = []
+    for chunk_words, chunk_ids, lengths in chunks:
+        for word in chunk_words:
+            if word not in numbers:
+                numbers[word] = len(words)
+                words.append(word)
+        mapping = np.fromiter(map(numbers.__getitem__, chunk_words), np.int64, len(chunk_words))
+        progress(len(lengths), total)
+        yield words, mapping[chunk_ids], lengths
+
+
 def write_index(
     corpus: Corpus,
     out: Path,
     fingerprint: str,
-    progress: Callable[[Iterable[PassageRef], int], Iterable[PassageRef]] = lambda it, _: it,
+    progress: Progress = _no_progress,
+    workers: int = 1,
 ) -> None:
-    """Build the index of ``corpus`` and write it, with its articles, to ``out`` whole.
-
-    ``progress`` wraps the passages as they are tokenised (for a progress bar).
-    """
-    index = BM25Index.build(
-        passage_terms(ref) for ref in progress(corpus.passages, len(corpus.passages))
-    )
+    """Build the index of ``corpus`` and write it, with its articles, to ``out`` whole."""
+    index = index_corpus(corpus, workers, progress)
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-building-", dir=out.parent))

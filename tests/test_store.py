@@ -9,8 +9,10 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from bot.corpus import Article, Corpus, Passage
 from bot.index import BM25Index, IndexLoadError
 from bot.knowledge import Knowledge, build_index, load_knowledge
+from bot.store import index_corpus
 
 BUNDLED_CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 QUESTIONS = Path(__file__).parent / "data" / "questions.jsonl"
@@ -122,3 +124,20 @@ def test_ask_with_a_missing_index_says_how_to_build_one(
     monkeypatch.chdir(tmp_path)
     assert main(["ask", "Who?", "--index", str(tmp_path / "nothing")]) == 1
     assert "there is no index at" in capsys.readouterr().err
+
+
+def test_indexing_in_worker_processes_gives_the_same_index(tmp_path: Path) -> None:
+    words = ["missiles", "bases", "Iran", "strikes", "Trump", "sanctions", "casualties"]
+    passages = tuple(
+        Passage(f"Paragraph {n} on {words[n % 7]} and {words[n % 5]}, {n % 97}.")
+        for n in range(9_000)
+    )
+    corpus = Corpus((Article("a", "Headline", passages),))
+    seen: list[tuple[int, int]] = []
+    for workers in (1, 2):
+        index_corpus(corpus, workers, lambda done, total: seen.append((done, total))).save(
+            tmp_path / str(workers)
+        )
+    for array in sorted(p.name for p in (tmp_path / "1").glob("*.npy")):
+        assert (tmp_path / "1" / array).read_bytes() == (tmp_path / "2" / array).read_bytes()
+    assert sum(done for done, _ in seen) == 2 * 9_000 and {total for _, total in seen} == {9_000}
