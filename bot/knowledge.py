@@ -14,7 +14,7 @@ from pathlib import Path
 
 from bot.answer import Answerer
 from bot.corpus import Corpus, CorpusView, LoadWarning, load_corpus
-from bot.store import Progress, corpus_fingerprint, load_index, write_index
+from bot.store import Progress, corpus_fingerprint, indexed_corpus, load_index, write_index
 
 
 class EmptyCorpusError(ValueError):
@@ -41,11 +41,11 @@ def build_knowledge(path: Path) -> Knowledge:
 
 
 def load_knowledge(corpus: Path, index: Path | None) -> Knowledge:
-    """From the index folder when there is one (IndexLoadError if it can't be used),
-    else from the corpus, indexed in memory."""
+    """From the index folder when there is one (IndexLoadError if it can't be used; the
+    folder knows its own corpus), else from ``corpus``, indexed in memory."""
     if index is None:
         return build_knowledge(corpus)
-    bm25, stored = load_index(index, corpus)
+    bm25, stored = load_index(index)
     return Knowledge(index, stored, Answerer(stored, bm25))
 
 
@@ -53,18 +53,20 @@ def build_index(
     corpus: Path, out: Path, progress: Progress | None = None, workers: int = 1
 ) -> tuple[LoadWarning, ...]:
     """Read the corpus, index it and write the index folder; the load warnings come back."""
-    fingerprint = corpus_fingerprint(corpus) if corpus.exists() else ""
+    fingerprint = corpus_fingerprint(corpus) if corpus.exists() else ""  # before reading
     loaded = load_corpus(corpus)
     _require_text(loaded.corpus, corpus)
-    write_index(loaded.corpus, out, fingerprint, progress or (lambda _, __: None), workers)
+    progress = progress or (lambda _, __: None)
+    write_index(loaded.corpus, out, corpus, fingerprint, progress, workers)
     return loaded.warnings
 
 
 def rebuild_knowledge(corpus: Path, index: Path | None) -> Knowledge:
-    """Re-read the corpus (re-writing the index folder when there is one) and load it."""
+    """Re-read the corpus (re-writing the index folder from the corpus it was built from,
+    when there is one) and load it."""
     if index is None:
         return build_knowledge(corpus)
-    warnings = build_index(corpus, index)
+    warnings = build_index(indexed_corpus(index) or corpus, index)
     knowledge = load_knowledge(corpus, index)
     return Knowledge(knowledge.path, knowledge.corpus, knowledge.answerer, warnings)
 

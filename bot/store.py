@@ -120,11 +120,13 @@ def _merge(
 def write_index(
     corpus: Corpus,
     out: Path,
+    source: Path,
     fingerprint: str,
     progress: Progress = _no_progress,
     workers: int = 1,
 ) -> None:
-    """Build the index of ``corpus`` and write it, with its articles, to ``out`` whole."""
+    """Build the index of ``corpus`` (read from ``source``, whose fingerprint was taken
+    before reading it) and write it, with its articles, to ``out`` whole."""
     index = index_corpus(corpus, workers, progress)
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -142,7 +144,11 @@ def write_index(
         span = corpus.date_range
         dates = [d.isoformat() for d in span] if span else None
         index.write(
-            staging, corpus_fingerprint=fingerprint, articles=len(corpus.articles), dates=dates
+            staging,
+            corpus_path=str(source.resolve()),
+            corpus_fingerprint=fingerprint,
+            articles=len(corpus.articles),
+            dates=dates,
         )
         replace_folder(staging, out)
     finally:
@@ -256,10 +262,20 @@ class StoredCorpus:
         return [self.articles[n] for n in matching_articles(self._headlines, words)[:limit]]
 
 
-def load_index(folder: Path, corpus_path: Path | None) -> tuple[BM25Index, StoredCorpus]:
+def indexed_corpus(folder: Path) -> Path | None:
+    """The corpus the index in ``folder`` was built from, if the folder says."""
+    try:
+        recorded = read_manifest(folder).get("corpus_path")
+    except IndexLoadError:
+        return None
+    return Path(recorded) if isinstance(recorded, str) else None
+
+
+def load_index(folder: Path) -> tuple[BM25Index, StoredCorpus]:
     """The index and corpus in ``folder``; IndexLoadError when it is damaged, built by other
-    rules, or built from another state of the corpus at ``corpus_path`` (when that exists)."""
+    rules, or built from another state of its corpus (when that corpus is still there)."""
     manifest = read_manifest(folder)
+    corpus_path = indexed_corpus(folder)
     if (
         corpus_path is not None
         and corpus_path.exists()

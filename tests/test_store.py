@@ -11,7 +11,7 @@ import pytest
 from bot.cli import main
 from bot.corpus import Article, Corpus, Passage
 from bot.index import BM25Index, IndexLoadError
-from bot.knowledge import Knowledge, build_index, load_knowledge
+from bot.knowledge import Knowledge, build_index, load_knowledge, rebuild_knowledge
 from bot.store import index_corpus
 
 BUNDLED_CORPUS = Path(__file__).resolve().parent.parent / "corpus"
@@ -141,3 +141,16 @@ def test_indexing_in_worker_processes_gives_the_same_index(tmp_path: Path) -> No
     for array in sorted(p.name for p in (tmp_path / "1").glob("*.npy")):
         assert (tmp_path / "1" / array).read_bytes() == (tmp_path / "2" / array).read_bytes()
     assert sum(done for done, _ in seen) == 2 * 9_000 and {total for _, total in seen} == {9_000}
+
+
+def test_index_knows_its_own_corpus_whatever_corpus_is_configured(
+    corpus: Path, index: Path, tmp_path: Path
+) -> None:
+    elsewhere = tmp_path / "other-corpus"
+    elsewhere.mkdir()
+    knowledge = load_knowledge(elsewhere, index)
+    assert len(knowledge.corpus.articles) == 4
+    (corpus / "more.md").write_text("---\nheadline: More\ndate: 2020-01-09\n---\nMore text.\n")
+    with pytest.raises(IndexLoadError, match="another state of the corpus"):
+        load_knowledge(elsewhere, index)
+    assert len(rebuild_knowledge(elsewhere, index).corpus.articles) == 5
