@@ -14,7 +14,14 @@ from pathlib import Path
 
 from bot.answer import Answerer
 from bot.corpus import Corpus, CorpusView, LoadWarning, load_corpus
-from bot.store import Progress, corpus_fingerprint, indexed_corpus, load_index, write_index
+from bot.store import (
+    Progress,
+    corpus_fingerprint,
+    indexed_corpus,
+    load_index,
+    no_progress,
+    write_index,
+)
 
 
 class EmptyCorpusError(ValueError):
@@ -50,13 +57,12 @@ def load_knowledge(corpus: Path, index: Path | None) -> Knowledge:
 
 
 def build_index(
-    corpus: Path, out: Path, progress: Progress | None = None, workers: int = 1
+    corpus: Path, out: Path, progress: Progress = no_progress, workers: int = 1
 ) -> tuple[LoadWarning, ...]:
     """Read the corpus, index it and write the index folder; the load warnings come back."""
     fingerprint = corpus_fingerprint(corpus) if corpus.exists() else ""  # before reading
     loaded = load_corpus(corpus)
     _require_text(loaded.corpus, corpus)
-    progress = progress or (lambda _, __: None)
     write_index(loaded.corpus, out, corpus, fingerprint, progress, workers)
     return loaded.warnings
 

@@ -60,8 +60,8 @@ Progress = Callable[[int, int], None]
 _CHUNK = 4_000
 
 
-def _no_progress(_: int, __: int) -> None:
-    """Progress that nobody watches."""
+def no_progress(_: int, __: int) -> None:
+    """Progress that nobody watches: the default."""
 
 
 # The corpus that forked tokenising workers read: they inherit it rather than receive it.
@@ -76,7 +76,7 @@ def _number_chunk(bounds: tuple[int, int]) -> tuple[list[str], np.ndarray, np.nd
 
 
 def index_corpus(
-    corpus: CorpusView, workers: int = 1, progress: Progress = _no_progress
+    corpus: CorpusView, workers: int = 1, progress: Progress = no_progress
 ) -> BM25Index:
     """The BM25 index of the corpus's passages. Chunks are tokenised and numbered apart
     (with ``workers`` > 1, in forked processes side by side, which is only safe in a
@@ -122,7 +122,7 @@ def write_index(
     out: Path,
     source: Path,
     fingerprint: str,
-    progress: Progress = _no_progress,
+    progress: Progress = no_progress,
     workers: int = 1,
 ) -> None:
     """Build the index of ``corpus`` (read from ``source``, whose fingerprint was taken

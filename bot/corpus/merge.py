@@ -41,18 +41,7 @@ def merge_articles(parsed: Iterable[ParsedArticle]) -> tuple[Article, ...]:
         merged = _merge_group(group)
         passages = tuple(p for p in merged.passages if _claim(seen_texts, p))
         article_id = _unique_id(merged.headline, used_ids)
-        articles.append(
-            Article(
-                id=article_id,
-                headline=merged.headline,
-                passages=passages,
-                date=merged.date,
-                updated=merged.updated,
-                caption=merged.caption,
-                source=merged.source,
-                url=merged.url,
-            )
-        )
+        articles.append(Article(id=article_id, **{**vars(merged), "passages": passages}))
     return tuple(articles)
 
 

@@ -10,7 +10,7 @@ from discord.ext import commands
 
 from bot.corpus import CorpusNotFoundError
 from bot.discord_bot.client import CoverageBot
-from bot.discord_bot.formatting import fit
+from bot.discord_bot.formatting import MESSAGE_CONTENT_LIMIT, fit
 from bot.index import IndexLoadError
 from bot.knowledge import EmptyCorpusError
 
@@ -37,10 +37,12 @@ class Admin(commands.Cog):
             new = await self.bot.reload()
         except (CorpusNotFoundError, EmptyCorpusError, IndexLoadError) as error:
             log.warning("reload failed: %s", error)
+            said = (
+                "Reload failed, so I'm still answering from the coverage loaded "
+                f"{discord.utils.format_dt(old.built_at, 'R')}: "
+            )
             await interaction.followup.send(
-                f"Reload failed, so I'm still answering from the coverage loaded "
-                f"{discord.utils.format_dt(old.built_at, 'R')}: {fit(str(error), 1500)}",
-                ephemeral=True,
+                said + fit(str(error), MESSAGE_CONTENT_LIMIT - len(said)), ephemeral=True
             )
             return
         skipped = f" ({len(new.warnings)} files or lines skipped)" if new.warnings else ""

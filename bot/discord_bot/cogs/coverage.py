@@ -12,6 +12,7 @@ from discord.ext import commands
 from bot.discord_bot.client import CoverageBot
 from bot.discord_bot.formatting import (
     MAX_CHOICES,
+    MESSAGE_CONTENT_LIMIT,
     about_embed,
     choice_name,
     fit,
@@ -70,14 +71,16 @@ class Coverage(commands.Cog):
                 work = partial(summarize_story, knowledge.corpus)
         except SummaryError as error:
             await interaction.response.send_message(
-                fit(str(error), 1900), ephemeral=True, allowed_mentions=NO_PINGS
+                fit(str(error), MESSAGE_CONTENT_LIMIT), ephemeral=True, allowed_mentions=NO_PINGS
             )
             return
         await interaction.response.defer(thinking=True)
         try:
             summary = await asyncio.to_thread(work)
         except SummaryError as error:  # "nothing in the coverage about ...": an answer
-            await interaction.followup.send(fit(str(error), 1900), allowed_mentions=NO_PINGS)
+            await interaction.followup.send(
+                fit(str(error), MESSAGE_CONTENT_LIMIT), allowed_mentions=NO_PINGS
+            )
             return
         await interaction.followup.send(embed=summary_embed(summary), allowed_mentions=NO_PINGS)
 
