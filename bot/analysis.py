@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from itertools import chain
 
 import Stemmer
 
@@ -56,7 +57,8 @@ _TOKEN = re.compile(  # no groups: findall then returns plain strings, which is 
     r"|\w+(?:['-]\w+)*"  # words: Al-Assad IRGC's don't (plain \w: the fast class)
 )
 # Three or more capitalised words, perhaps joined by "of", "for", "the", "and", "on".
-_NAME = re.compile(r"\b[A-Z][a-z]+(?:\s+(?:(?:of|for|the|and|on)\s+)?[A-Z][a-z]+){2,}")
+# "[A-Z](?<!\w[A-Z])" is "\b[A-Z]" written so that re's scan can skip to capitals.
+_NAME = re.compile(r"[A-Z](?<!\w[A-Z])[a-z]+(?:\s+(?:(?:of|for|the|and|on)\s+)?[A-Z][a-z]+){2,}")
 _PLAIN = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "‐": "-", "‑": "-", "–": "-"})
 _LATIN_ACCENTS = re.compile("[\u0300-\u036f]")
 _POSSESSIVE = re.compile(r"'s$", re.IGNORECASE)
@@ -78,27 +80,36 @@ def normalize(text: str) -> str:
 def analyze(text: str) -> list[str]:
     """The index terms of ``text`` as a bag: repeats kept (BM25 counts them), order not."""
     text = normalize(text).replace("_", " ")  # "_" is emphasis or a separator, not a letter
-    tokens = _TOKEN.findall(text)
     acronyms_allowed = not _is_shouting(text)
     terms: list[str] = []
     if acronyms_allowed:
         terms.extend(filter(None, map(_initials, _NAME.findall(text))))
-    token_terms = _TOKEN_TERMS[acronyms_allowed]
-    for token in tokens:
-        known = token_terms.get(token)
-        if known is None:
-            known = token_terms[token] = _terms_of_token(token, acronyms_allowed)
-        terms.extend(known)
-    if len(token_terms) > _TOKEN_CACHE_LIMIT:
-        token_terms.clear()
+    # No token spans whitespace, so the text's whitespace-separated pieces ("Iran's",
+    # "missiles,") can be looked up whole; news text repeats them.
+    remembered = _PIECE_TERMS[acronyms_allowed]
+    pieces = text.split()
+    known = list(map(remembered.get, pieces))
+    if None in known:
+        for n, found in enumerate(known):
+            if found is None:
+                known[n] = remembered[pieces[n]] = _terms_of_piece(pieces[n], acronyms_allowed)
+        if len(remembered) > _PIECE_CACHE_LIMIT:
+            remembered.clear()
+    terms.extend(chain.from_iterable(known))
     return terms
 
 
-# A token's terms depend only on the token and on whether capitals mean acronyms, and
-# news text repeats its words: remembering them makes tokenising a large corpus several
-# times faster. Each table is cleared when it grows past the limit.
-_TOKEN_TERMS: dict[bool, dict[str, tuple[str, ...]]] = {True: {}, False: {}}
-_TOKEN_CACHE_LIMIT = 1_000_000
+# A piece's terms depend only on the piece and on whether capitals mean acronyms:
+# remembering them makes tokenising a large corpus several times faster. Each table is
+# cleared when it grows past the limit.
+_PIECE_TERMS: dict[bool, dict[str, tuple[str, ...]]] = {True: {}, False: {}}
+_PIECE_CACHE_LIMIT = 500_000
+
+
+def _terms_of_piece(piece: str, acronyms_allowed: bool) -> tuple[str, ...]:
+    return tuple(
+        term for token in _TOKEN.findall(piece) for term in _terms_of_token(token, acronyms_allowed)
+    )
 
 
 def _terms_of_token(token: str, acronyms_allowed: bool) -> tuple[str, ...]:

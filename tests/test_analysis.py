@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot import analysis
 from bot.analysis import analyze
 
 
@@ -59,3 +60,31 @@ def test_text_without_words_has_no_terms(text: str) -> None:
 
 def test_other_scripts_are_tokenised_not_dropped() -> None:
     assert analyze("Что случилось в Иране?") == ["что", "случилось", "иране"]
+
+
+def test_a_word_gives_the_same_terms_whatever_punctuation_it_carries() -> None:
+    bare = analyze("Iran's missiles U.S. Al-Assad")
+    assert analyze('"Iran\'s missiles," (U.S.) Al-Assad.') == bare
+
+
+def test_the_same_word_reads_by_its_text_not_by_what_was_read_before() -> None:
+    # "US" is the country in ordinary text and the pronoun in text all in capitals,
+    # whichever of the two the analyzer met first.
+    assert analyze("WHAT DID US TROOPS SEE") == ["troop", "see"]
+    assert analyze("What did US troops see") == ["us", "troop", "see"]
+    assert analyze("WHAT DID US TROOPS SEE") == ["troop", "see"]
+
+
+def test_terms_stay_right_when_the_remembered_words_are_forgotten(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(analysis, "_PIECE_CACHE_LIMIT", 2)
+    for _ in range(3):
+        assert analyze("Iran launched 22 missiles at U.S. bases") == [
+            "iran",
+            "launch",
+            "22",
+            "missil",
+            "us",
+            "base",
+        ]
