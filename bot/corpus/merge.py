@@ -47,7 +47,7 @@ def merge_articles(parsed: Iterable[ParsedArticle]) -> tuple[Article, ...]:
 
 def headline_key(headline: str) -> str:
     """The headline as compared for sameness: case, quotes, spacing and end punctuation folded."""
-    text = unicodedata.normalize("NFKC", headline).translate(_QUOTES).casefold()
+    text = _plain_quotes(unicodedata.normalize("NFKC", headline)).casefold()
     return collapse_whitespace(text).rstrip(".!?")
 
 
@@ -76,16 +76,22 @@ def _merge_group(group: list[ParsedArticle]) -> ParsedArticle:
 
 def _claim(seen: set[str], passage: Passage) -> bool:
     """True the first time a passage's text is seen anywhere in the corpus."""
-    key = collapse_whitespace(passage.text.translate(_QUOTES).casefold())
+    key = collapse_whitespace(_plain_quotes(passage.text).casefold())
     if key in seen:
         return False
     seen.add(key)
     return True
 
 
+def _plain_quotes(text: str) -> str:
+    """Curly quotes made straight; ASCII text (most of a large corpus) is returned as is,
+    which saves a translation per passage."""
+    return text if text.isascii() else text.translate(_QUOTES)
+
+
 def _unique_id(headline: str, used: set[str]) -> str:
     """A short readable slug of the headline, numbered when another article has it."""
-    ascii_text = unicodedata.normalize("NFKD", headline.translate(_QUOTES))
+    ascii_text = unicodedata.normalize("NFKD", _plain_quotes(headline))
     ascii_text = ascii_text.encode("ascii", "ignore").decode()
     words = ascii_text.lower().replace("'", "")
     slug = re.sub(r"[^a-z0-9]+", "-", words).strip("-") or "article"

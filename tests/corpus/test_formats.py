@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 from pathlib import Path
 
@@ -151,6 +152,23 @@ def test_malformed_files_warn_and_the_rest_loads(
         [warning] = loaded.warnings
         assert warning.path == tmp_path / name
         assert message in warning.message
+
+
+def test_loading_leaves_the_cycle_collector_on_even_when_a_read_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Loading pauses the collector for speed; a bot that reloads must not run on without it.
+    write(tmp_path, "good.md", "---\nheadline: Good\ndate: 2020-01-08\n---\nFine text.\n")
+    load_corpus(tmp_path)
+    assert gc.isenabled()
+
+    def failing_read(path: Path) -> bytes:
+        raise MemoryError
+
+    monkeypatch.setattr(Path, "read_bytes", failing_read)
+    with pytest.raises(MemoryError):
+        load_corpus(tmp_path)
+    assert gc.isenabled()
 
 
 def test_file_that_is_not_utf8_is_skipped(tmp_path: Path) -> None:
