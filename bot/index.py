@@ -79,10 +79,29 @@ def okapi_idf(documents: int, frequencies: Sequence[int], epsilon: float) -> lis
 
 
 def okapi_weights(
-    idf: np.ndarray, tf: np.ndarray, lengths: np.ndarray, avgdl: float, p: ScoringParameters
+    idf: np.ndarray,
+    tf: np.ndarray,
+    lengths: np.ndarray,
+    doc_of: np.ndarray,
+    avgdl: float,
+    p: ScoringParameters,
 ) -> np.ndarray:
-    """The per-posting contribution, operation for operation as rank-bm25's get_scores."""
-    return idf * (tf * (p.k1 + 1) / (tf + p.k1 * (1 - p.b + p.b * lengths / avgdl)))
+    """The per-posting contribution of rank-bm25's get_scores,
+
+        idf * (tf * (k1 + 1) / (tf + k1 * (1 - b + b * |d| / avgdl))),
+
+    for postings of terms with ``idf`` in passages ``doc_of`` with ``tf`` occurrences.
+    The length part is a function of the passage alone, so it is computed once a passage
+    and gathered; the rest is computed in place. Each value is the same operations on the
+    same numbers as rank-bm25's (IEEE sums and products do not depend on operand order),
+    so the results are equal to the last bit."""
+    length_part = p.k1 * (1 - p.b + p.b * lengths / avgdl)
+    weights = tf * (p.k1 + 1)
+    denominator = length_part[doc_of]
+    denominator += tf
+    weights /= denominator
+    weights *= idf
+    return weights
 
 
 class BM25Index:
@@ -148,7 +167,7 @@ class BM25Index:
         idf_first = okapi_idf(count, by_rank[rank].tolist(), parameters.epsilon)
         idf = np.asarray(idf_first)[alphabetical]
         avgdl = int(doc_lengths.sum()) / count
-        weights = okapi_weights(idf[term_of], tf, doc_lengths[doc_of], avgdl, parameters)
+        weights = okapi_weights(idf[term_of], tf, doc_lengths, doc_of, avgdl, parameters)
         indptr = np.zeros(len(words) + 1, dtype=np.int64)
         np.cumsum(by_rank, out=indptr[1:])
         blob, offsets, prefixes = _pack_words([words[i] for i in alphabetical])

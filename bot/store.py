@@ -9,6 +9,7 @@ headlines are held in memory (for listing and autocomplete).
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import json
 import multiprocessing
@@ -57,7 +58,10 @@ def corpus_fingerprint(path: Path) -> str:
 
 Progress = Callable[[int, int], None]
 """Told how many more passages have been tokenised, and of how many (for a progress bar)."""
-_CHUNK = 4_000
+# Enough chunks for a progress bar that moves and for workers that finish together; few
+# enough that merging the chunks' vocabularies stays cheap.
+_CHUNKS_PER_WORKER = 16
+_MIN_CHUNK = 4_000
 
 
 def no_progress(_: int, __: int) -> None:
@@ -84,10 +88,12 @@ def index_corpus(
     terms keep their corpus-wide order of first appearance."""
     global _corpus_for_workers
     count = len(corpus.passages)
-    chunks = [(start, min(start + _CHUNK, count)) for start in range(0, count, _CHUNK)]
+    size = max(_MIN_CHUNK, -(-count // (workers * _CHUNKS_PER_WORKER)))
+    chunks = [(start, min(start + size, count)) for start in range(0, count, size)]
     _corpus_for_workers = corpus
     try:
         if workers > 1 and len(chunks) > 1:
+            gc.freeze()  # the workers' collector then never walks the corpus they inherit
             context = multiprocessing.get_context("fork")
             with ProcessPoolExecutor(workers, mp_context=context) as pool:
                 numbered = list(_merge(pool.map(_number_chunk, chunks), progress, count))
@@ -95,6 +101,7 @@ def index_corpus(
             numbered = list(_merge(map(_number_chunk, chunks), progress, count))
     finally:
         _corpus_for_workers = None
+        gc.unfreeze()
     vocabulary = numbered[-1][0] if numbered else []
     term_ids = np.concatenate([ids for _, ids, _ in numbered]) if numbered else np.zeros(0, int)
     lengths = np.concatenate([n for _, _, n in numbered]) if numbered else np.zeros(0, int)
