@@ -35,7 +35,7 @@ import numpy as np
 
 from bot.analysis import ANALYZER_NAME
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 _MANIFEST = "manifest.json"
 _ARRAYS = (
     "vocabulary_blob",

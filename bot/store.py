@@ -2,8 +2,9 @@
 
 ``coverage-bot index`` writes it; the bot, ``ask`` and ``chat`` load it without reading
 or tokenising the corpus again. Articles are JSON lines found by offset; a passage
-number maps to its article and position through two memory-mapped arrays; only the
-headlines are held in memory (for listing and autocomplete).
+number maps to its article and position through two memory-mapped arrays, and a third
+holds the articles' dates (a story summary picks the newest articles by them without
+reading the rest); only the headlines are held in memory (for listing and autocomplete).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import numpy as np
 from bot.answer import passage_terms
 from bot.corpus import Article, Corpus, CorpusView, Passage, PassageKind, PassageRef
 from bot.corpus.loader import coverage_files
-from bot.corpus.records import matching_articles
+from bot.corpus.records import date_ordinal, matching_articles, newest_first
 from bot.index import (
     REBUILD_HINT,
     BM25Index,
@@ -146,16 +147,17 @@ def write_index(
         np.save(staging / "article_offsets.npy", np.asarray(offsets, dtype=np.int64))
         np.save(staging / "passage_article.npy", _passage_column(corpus, "article"))
         np.save(staging / "passage_position.npy", _passage_column(corpus, "position"))
+        dates = [date_ordinal(a.date) for a in corpus.articles]
+        np.save(staging / "article_dates.npy", np.asarray(dates, dtype=np.int32))
         headlines = [[a.id, a.headline] for a in corpus.articles]
         (staging / _HEADLINES).write_text(json.dumps(headlines, ensure_ascii=False), "utf-8")
         span = corpus.date_range
-        dates = [d.isoformat() for d in span] if span else None
         index.write(
             staging,
             corpus_path=str(source.resolve()),
             corpus_fingerprint=fingerprint,
             articles=len(corpus.articles),
-            dates=dates,
+            dates=[d.isoformat() for d in span] if span else None,
         )
         replace_folder(staging, out)
     finally:
@@ -259,10 +261,17 @@ class StoredCorpus:
         self.articles = StoredArticles(folder)
         self.passages = StoredPassages(folder, self.articles)
         self._headlines: list[list[str]] = json.loads((folder / _HEADLINES).read_text("utf-8"))
+        self._dates = np.load(folder / "article_dates.npy", mmap_mode="r")
+        if len(self._dates) != len(self.articles):
+            raise ValueError("the article dates do not match the articles")
         dates = manifest.get("dates")
         self.date_range: tuple[dt.date, dt.date] | None = None
         if isinstance(dates, list) and len(dates) == 2:
             self.date_range = (dt.date.fromisoformat(dates[0]), dt.date.fromisoformat(dates[1]))
+
+    def newest_articles(self, count: int) -> list[int]:
+        """As :meth:`Corpus.newest_articles`, from the articles' dates on disk."""
+        return newest_first(self._dates, count)
 
     def find_articles(self, words: str, limit: int | None = None) -> list[Article]:
         """As :meth:`Corpus.find_articles`, over the headlines held in memory."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -98,36 +98,39 @@ class Summary:
 
 
 def candidate_sentences(articles: Sequence[Article]) -> list[SummarySentence]:
-    """The sentences a summary may show: long enough, and never "he said" without a name.
+    """The sentences a summary may show, article by article (see :func:`passage_sentences`)."""
+    return [
+        sentence
+        for article in articles
+        for position in range(len(article.passages))
+        for sentence in passage_sentences(article, position)
+    ]
 
-    A passage that carries a lead-in (its speaker is only "he" or "she") gives none.
-    """
-    found = []
-    for article in articles:
-        for position, passage in enumerate(article.passages):
-            if passage.lead_in:
-                continue
-            for index, text in enumerate(split_sentences(passage.body)):
-                if len(text.split()) >= PARAMETERS.min_words and not _pronoun_only(text):
-                    found.append(SummarySentence(text, article, position, index))
-    return found
+
+def passage_sentences(article: Article, position: int) -> list[SummarySentence]:
+    """The sentences of one passage a summary may show: long enough, and never "he said"
+    without a name. A passage that carries a lead-in (its speaker is only "he" or "she")
+    gives none."""
+    passage = article.passages[position]
+    if passage.lead_in:
+        return []
+    return [
+        SummarySentence(text, article, position, index)
+        for index, text in enumerate(split_sentences(passage.body))
+        if len(text.split()) >= PARAMETERS.min_words and not _pronoun_only(text)
+    ]
 
 
 def summarize_story(corpus: CorpusView, sentences: int = STORY_SENTENCES) -> Summary:
-    """The key developments of the whole coverage, in order of date, then of article."""
+    """The key developments of the whole coverage (of its newest articles, when it is
+    large), in order of date, then of article."""
     _require_text(corpus, sentences)
-    candidates = candidate_sentences(_latest(corpus, STORY_ARTICLES))
+    numbers = corpus.newest_articles(STORY_ARTICLES)
+    articles = [corpus.articles[n] for n in numbers]
+    candidates = candidate_sentences(articles)
     chosen = _choose(candidates, _evidence_prior(candidates), sentences)
-    return Summary("The story so far", _in_reading_order(chosen, corpus))
-
-
-def _latest(corpus: CorpusView, count: int) -> list[Article]:
-    """The ``count`` newest articles (undated ones last), in corpus order among equals."""
-    if len(corpus.articles) <= count:
-        return list(corpus.articles)
-    numbered = list(enumerate(corpus.articles))
-    numbered.sort(key=lambda pair: (-(pair[1].date or dt.date.min).toordinal(), pair[0]))
-    return [article for _, article in numbered[:count]]
+    places = {article.id: n for n, article in zip(numbers, articles, strict=True)}
+    return Summary("The story so far", _in_reading_order(chosen, places))
 
 
 def summarize_article(
@@ -140,7 +143,7 @@ def summarize_article(
     if not candidates:
         raise SummaryError(f"The article {article.headline!r} has no sentences to summarise.")
     chosen = _choose(candidates, _evidence_prior(candidates), sentences)
-    return Summary(article.headline, _in_reading_order(chosen, corpus))
+    return Summary(article.headline, _in_reading_order(chosen, {article.id: 0}))
 
 
 def find_article(corpus: CorpusView, words: str) -> Article:
@@ -184,12 +187,8 @@ def summarize_topic(answerer: Answerer, topic: str, sentences: int = TOPIC_SENTE
         ) from error
     if answer.best is None:
         raise SummaryError(f"There is nothing in the coverage about {answer.question}.")
-    passages = {(hit.ref.article.id, hit.ref.position) for hit in answer.results}
-    candidates = [
-        s
-        for s in candidate_sentences(answerer.corpus.articles)
-        if (s.article.id, s.passage) in passages
-    ]
+    found = sorted((hit.ref for hit in answer.results), key=lambda ref: ref.number)
+    candidates = [s for ref in found for s in passage_sentences(ref.article, ref.position)]
     terms = analyze(answer.question)
     on_topic = [c for c in candidates if not set(terms).isdisjoint(analyze(c.text))]
     if not on_topic:
@@ -197,7 +196,8 @@ def summarize_topic(answerer: Answerer, topic: str, sentences: int = TOPIC_SENTE
     chosen = _choose(on_topic, _query_scores(on_topic, terms), sentences)
     return Summary(
         f"What the coverage says about {answer.question}",
-        _in_reading_order(chosen, answerer.corpus),
+        # Passage numbers follow the corpus's article order, so any one places its article.
+        _in_reading_order(chosen, {ref.article.id: ref.number for ref in found}),
     )
 
 
@@ -304,18 +304,13 @@ def _cosine(a: Counter[str], b: Counter[str]) -> float:
 
 
 def _in_reading_order(
-    chosen: list[SummarySentence], corpus: CorpusView
+    chosen: list[SummarySentence], places: Mapping[str, int]
 ) -> tuple[SummarySentence, ...]:
-    """By date where dates differ, then by the article's place in the corpus and in itself."""
-    order = {article.id: n for n, article in enumerate(corpus.articles)}
+    """By date where dates differ, then by the article's place in the corpus (``places``:
+    article id to a number that orders articles as the corpus does), then in itself."""
     return tuple(
         sorted(
             chosen,
-            key=lambda s: (
-                s.article.date or dt.date.min,
-                order.get(s.article.id, 0),
-                s.passage,
-                s.index,
-            ),
+            key=lambda s: (s.article.date or dt.date.min, places[s.article.id], s.passage, s.index),
         )
     )

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 from pathlib import Path
 
 import pytest
 
+from bot import store
 from bot.answer import passage_terms
 from bot.cli import main
 from bot.corpus import Article, Corpus, Passage
 from bot.index import BM25Index, IndexLoadError
 from bot.knowledge import Knowledge, build_index, load_knowledge, rebuild_knowledge
-from bot.store import index_corpus
+from bot.store import index_corpus, load_index, write_index
+from bot.summary import STORY_ARTICLES, TOPIC_PASSAGES, summarize_story, summarize_topic
 
 BUNDLED_CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 QUESTIONS = Path(__file__).parent / "data" / "questions.jsonl"
@@ -159,3 +162,56 @@ def test_index_knows_its_own_corpus_whatever_corpus_is_configured(
     with pytest.raises(IndexLoadError, match="another state of the corpus"):
         load_knowledge(elsewhere, index)
     assert len(rebuild_knowledge(elsewhere, index).corpus.articles) == 5
+
+
+def test_newest_articles_are_the_same_in_memory_and_from_an_index(tmp_path: Path) -> None:
+    days = [dt.date(2020, 1, d) if d else None for d in (8, None, 9, 8, 7)]
+    corpus = Corpus(
+        tuple(
+            Article(f"a{n}", f"Headline {n}", (Passage(f"Text {n}."),), date=day)
+            for n, day in enumerate(days)
+        )
+    )
+    write_index(corpus, tmp_path / "index", tmp_path / "gone", fingerprint="")
+    _, stored = load_index(tmp_path / "index")
+    for view in (corpus, stored):
+        assert view.newest_articles(1) == [2]
+        assert view.newest_articles(2) == [0, 2]  # of two on the 8th, the first in the corpus
+        assert view.newest_articles(4) == [0, 2, 3, 4]
+        assert view.newest_articles(9) == [0, 1, 2, 3, 4]  # the undated one last
+
+
+def test_summaries_from_a_large_index_read_only_the_articles_they_use(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    archive = tmp_path / "archive.jsonl"
+    count = 3 * STORY_ARTICLES
+    first_day = dt.date(2019, 1, 1)
+    with archive.open("w", encoding="utf-8") as lines:
+        for n in range(count):
+            record = {
+                "headline": f"Council meeting number {n}",
+                "date": (first_day + dt.timedelta(days=n)).isoformat(),
+                "paragraphs": [
+                    f"The council of Townsend met for session {n} and voted on the harbour budget.",
+                    f"Members spoke about roads, schools and the ferry timetable for item {n}.",
+                ],
+            }
+            lines.write(json.dumps(record) + "\n")
+    build_index(archive, tmp_path / "index")
+    knowledge = load_knowledge(archive, tmp_path / "index")
+    read: list[str] = []
+    article_from_line = store._article_from_line
+    monkeypatch.setattr(
+        store, "_article_from_line", lambda line: read.append(line) or article_from_line(line)
+    )
+
+    story = summarize_story(knowledge.corpus)
+    assert len(read) <= STORY_ARTICLES
+    oldest_used = first_day + dt.timedelta(days=count - STORY_ARTICLES)
+    assert all(s.article.date and s.article.date >= oldest_used for s in story.sentences)
+
+    read.clear()
+    topic = summarize_topic(knowledge.answerer, "harbour budget")
+    assert topic.sentences and all("harbour budget" in s.text for s in topic.sentences)
+    assert len(read) <= TOPIC_PASSAGES

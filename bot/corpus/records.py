@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
 
+import numpy as np
+
 
 class PassageKind(StrEnum):
     """What a passage was on the page, which decides how it is shown alone."""
@@ -109,6 +111,10 @@ class Corpus:
         dates = sorted(a.date for a in self.articles if a.date is not None)
         return (dates[0], dates[-1]) if dates else None
 
+    def newest_articles(self, count: int) -> list[int]:
+        """The numbers of the ``count`` newest articles, in corpus order."""
+        return newest_first([date_ordinal(a.date) for a in self.articles], count)
+
     def find_articles(self, words: str, limit: int | None = None) -> list[Article]:
         """Articles whose id is ``words``, else whose headline has every word, in any order.
 
@@ -116,6 +122,19 @@ class Corpus:
         """
         pairs = [(a.id, a.headline) for a in self.articles]
         return [self.articles[n] for n in matching_articles(pairs, words)[:limit]]
+
+
+def date_ordinal(date: dt.date | None) -> int:
+    """A date as a day number, 0 for an undated article (older than any date)."""
+    return date.toordinal() if date else 0
+
+
+def newest_first(ordinals: Sequence[int] | np.ndarray, count: int) -> list[int]:
+    """Positions of the ``count`` latest day numbers (the first of equals win), in
+    ascending order: the newest articles, kept in corpus order."""
+    days = np.asarray(ordinals, dtype=np.int64)
+    newest = np.lexsort((np.arange(len(days)), -days))[:count]
+    return np.sort(newest).tolist()
 
 
 def matching_articles(ids_and_headlines: Sequence[Sequence[str]], words: str) -> list[int]:
@@ -151,5 +170,7 @@ class CorpusView(Protocol):
 
     @property
     def date_range(self) -> tuple[dt.date, dt.date] | None: ...
+
+    def newest_articles(self, count: int) -> list[int]: ...
 
     def find_articles(self, words: str, limit: int | None = None) -> list[Article]: ...
