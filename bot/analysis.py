@@ -87,29 +87,36 @@ def analyze(text: str) -> list[str]:
     # No token spans whitespace, so the text's whitespace-separated pieces ("Iran's",
     # "missiles,") can be looked up whole; news text repeats them.
     remembered = _PIECE_TERMS[acronyms_allowed]
-    pieces = text.split()
-    known = list(map(remembered.get, pieces))
-    if None in known:
-        for n, found in enumerate(known):
-            if found is None:
-                known[n] = remembered[pieces[n]] = _terms_of_piece(pieces[n], acronyms_allowed)
-        if len(remembered) > _PIECE_CACHE_LIMIT:
-            remembered.clear()
-    terms.extend(chain.from_iterable(known))
+    terms.extend(chain.from_iterable(map(remembered.__getitem__, text.split())))
+    if len(remembered) > _PIECE_CACHE_LIMIT:
+        remembered.clear()
     return terms
 
 
-# A piece's terms depend only on the piece and on whether capitals mean acronyms:
-# remembering them makes tokenising a large corpus several times faster. Each table is
-# cleared when it grows past the limit.
-_PIECE_TERMS: dict[bool, dict[str, tuple[str, ...]]] = {True: {}, False: {}}
+class _PieceTerms(dict[str, tuple[str, ...]]):
+    """A piece's terms, worked out the first time the piece is looked up and remembered.
+
+    They depend only on the piece and on whether capitals mean acronyms, so there is one
+    table for each; remembering makes tokenising a large corpus several times faster.
+    """
+
+    def __init__(self, acronyms_allowed: bool) -> None:
+        super().__init__()
+        self.acronyms_allowed = acronyms_allowed
+
+    def __missing__(self, piece: str) -> tuple[str, ...]:
+        terms = tuple(
+            term
+            for token in _TOKEN.findall(piece)
+            for term in _terms_of_token(token, self.acronyms_allowed)
+        )
+        self[piece] = terms
+        return terms
+
+
+_PIECE_TERMS = {allowed: _PieceTerms(allowed) for allowed in (True, False)}
 _PIECE_CACHE_LIMIT = 500_000
-
-
-def _terms_of_piece(piece: str, acronyms_allowed: bool) -> tuple[str, ...]:
-    return tuple(
-        term for token in _TOKEN.findall(piece) for term in _terms_of_token(token, acronyms_allowed)
-    )
+"""A table is cleared when it grows past this many pieces."""
 
 
 def _terms_of_token(token: str, acronyms_allowed: bool) -> tuple[str, ...]:
