@@ -95,14 +95,16 @@ def index_corpus(
     try:
         if workers > 1 and len(chunks) > 1:
             gc.freeze()  # the workers' collector then never walks the corpus they inherit
-            context = multiprocessing.get_context("fork")
-            with ProcessPoolExecutor(workers, mp_context=context) as pool:
-                numbered = list(_merge(pool.map(_number_chunk, chunks), progress, count))
+            try:
+                context = multiprocessing.get_context("fork")
+                with ProcessPoolExecutor(workers, mp_context=context) as pool:
+                    numbered = list(_merge(pool.map(_number_chunk, chunks), progress, count))
+            finally:
+                gc.unfreeze()
         else:
             numbered = list(_merge(map(_number_chunk, chunks), progress, count))
     finally:
         _corpus_for_workers = None
-        gc.unfreeze()
     vocabulary = numbered[-1][0] if numbered else []
     term_ids = np.concatenate([ids for _, ids, _ in numbered]) if numbered else np.zeros(0, int)
     lengths = np.concatenate([n for _, _, n in numbered]) if numbered else np.zeros(0, int)

@@ -130,7 +130,7 @@ def date_ordinal(date: dt.date | None) -> int:
 
 
 def newest_first(ordinals: Sequence[int] | np.ndarray, count: int) -> list[int]:
-    """Positions of the ``count`` latest day numbers (the first of equals win), in
+    """Positions of the ``count`` latest day numbers (the first of equals wins), in
     ascending order: the newest articles, kept in corpus order."""
     days = np.asarray(ordinals, dtype=np.int64)
     newest = np.lexsort((np.arange(len(days)), -days))[:count]
