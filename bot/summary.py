@@ -107,6 +107,30 @@ def candidate_sentences(articles: Sequence[Article]) -> list[SummarySentence]:
     ]
 
 
+def favoured_candidates(articles: Sequence[Article]) -> list[SummarySentence]:
+    """:func:`candidate_sentences`, or past ``MAX_CANDIDATES`` of them only those the
+    evidence prior favours most (the first of equals first), as :func:`_choose` would
+    keep. The prior is a passage's, so passages are taken in its order and split only
+    until enough sentences are found: in a large archive most are never split."""
+    places = sorted(
+        (
+            (n, position)
+            for n, article in enumerate(articles)
+            for position in range(len(article.passages))
+        ),
+        key=lambda place: (-_passage_prior(articles[place[0]], place[1]), place),
+    )
+    found: list[tuple[int, SummarySentence]] = []
+    for n, position in places:
+        found.extend((n, sentence) for sentence in passage_sentences(articles[n], position))
+        if len(found) >= MAX_CANDIDATES:
+            break
+    kept = sorted(
+        found[:MAX_CANDIDATES], key=lambda pair: (pair[0], pair[1].passage, pair[1].index)
+    )
+    return [sentence for _, sentence in kept]
+
+
 def passage_sentences(article: Article, position: int) -> list[SummarySentence]:
     """The sentences of one passage a summary may show: long enough, and never "he said"
     without a name. A passage that carries a lead-in (its speaker is only "he" or "she")
@@ -127,7 +151,7 @@ def summarize_story(corpus: CorpusView, sentences: int = STORY_SENTENCES) -> Sum
     _require_text(corpus, sentences)
     numbers = corpus.newest_articles(STORY_ARTICLES)
     articles = [corpus.articles[n] for n in numbers]
-    candidates = candidate_sentences(articles)
+    candidates = favoured_candidates(articles)
     chosen = _choose(candidates, _evidence_prior(candidates), sentences)
     places = {article.id: n for n, article in zip(numbers, articles, strict=True)}
     return Summary("The story so far", _in_reading_order(chosen, places))
@@ -139,7 +163,7 @@ def summarize_article(
     """The main points of the one article that ``words`` (an id or headline words) names."""
     _require_text(corpus, sentences)
     article = find_article(corpus, words)
-    candidates = candidate_sentences([article])
+    candidates = favoured_candidates([article])
     if not candidates:
         raise SummaryError(f"The article {article.headline!r} has no sentences to summarise.")
     chosen = _choose(candidates, _evidence_prior(candidates), sentences)
@@ -224,13 +248,15 @@ def _pronoun_only(sentence: str) -> bool:
 
 
 def _evidence_prior(candidates: list[SummarySentence]) -> np.ndarray:
-    """Jump weights: 1 / (passage position + 1), times ``cue_weight`` for a summary cue."""
-    weights = np.empty(len(candidates))
-    for i, sentence in enumerate(candidates):
-        label = sentence.article.passages[sentence.passage].label
-        cue = bool(label) and label.casefold() in SUMMARY_CUES  # type: ignore[union-attr]
-        weights[i] = (PARAMETERS.cue_weight if cue else 1.0) / (sentence.passage + 1)
-    return weights
+    """Jump weights: each candidate's passage prior."""
+    return np.array([_passage_prior(c.article, c.passage) for c in candidates], dtype=float)
+
+
+def _passage_prior(article: Article, position: int) -> float:
+    """1 / (passage position + 1), times ``cue_weight`` for a summary cue ("Why it matters")."""
+    label = article.passages[position].label
+    cue = label is not None and label.casefold() in SUMMARY_CUES
+    return (PARAMETERS.cue_weight if cue else 1.0) / (position + 1)
 
 
 def _query_scores(candidates: list[SummarySentence], terms: list[str]) -> np.ndarray:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bot.answer import Answerer
@@ -13,9 +14,12 @@ from bot.evaluation import summary_rouge
 from bot.knowledge import Knowledge
 from bot.sentences import split_sentences
 from bot.summary import (
+    MAX_CANDIDATES,
     MAX_TOPIC_CHARS,
     SummaryError,
+    _evidence_prior,
     candidate_sentences,
+    favoured_candidates,
     lead_summary,
     summarize_article,
     summarize_story,
@@ -146,6 +150,47 @@ def test_empty_corpus_has_nothing_to_summarise() -> None:
 
 def test_candidates_skip_fragments(knowledge: Knowledge) -> None:
     assert all(len(c.text.split()) >= 6 for c in candidate_sentences(knowledge.corpus.articles))
+
+
+def archive(articles: int) -> list[Article]:
+    """Articles of eight passages of two sentences, some opening with a summary cue."""
+    return [
+        Article(
+            f"a{n}",
+            f"Council meeting {n}",
+            tuple(
+                Passage(
+                    f"The council met for session {n} and item {k} on the harbour. "
+                    f"Members then voted on roads and schools for item {k} of {n}.",
+                    label="Why it matters" if (n + k) % 7 == 0 else None,
+                )
+                for k in range(8)
+            ),
+        )
+        for n in range(articles)
+    ]
+
+
+def test_favoured_candidates_are_those_the_prior_ranks_first_of_all_candidates() -> None:
+    articles = archive(60)  # 60 x 8 x 2 = 960 candidate sentences
+    every = candidate_sentences(articles)
+    prior = _evidence_prior(every)
+    best_first = sorted(np.argsort(-prior, kind="stable")[:MAX_CANDIDATES])
+    assert len(every) > MAX_CANDIDATES
+    assert favoured_candidates(articles) == [every[i] for i in best_first]
+    assert favoured_candidates(articles[:2]) == candidate_sentences(articles[:2])
+
+
+def test_story_of_a_large_archive_splits_only_the_passages_it_may_use(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    split: list[str] = []
+    monkeypatch.setattr(
+        "bot.summary.split_sentences", lambda text: split.append(text) or split_sentences(text)
+    )
+    corpus = Corpus(tuple(archive(200)))  # 1,600 passages
+    assert summarize_story(corpus).sentences
+    assert len(split) <= MAX_CANDIDATES
 
 
 def test_lead_baseline_takes_ledes(knowledge: Knowledge) -> None:
