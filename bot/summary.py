@@ -97,21 +97,12 @@ class Summary:
     sentences: tuple[SummarySentence, ...]
 
 
-def candidate_sentences(articles: Sequence[Article]) -> list[SummarySentence]:
-    """The sentences a summary may show, article by article (see :func:`passage_sentences`)."""
-    return [
-        sentence
-        for article in articles
-        for position in range(len(article.passages))
-        for sentence in passage_sentences(article, position)
-    ]
-
-
 def favoured_candidates(articles: Sequence[Article]) -> list[SummarySentence]:
-    """:func:`candidate_sentences`, or past ``MAX_CANDIDATES`` of them only those the
-    evidence prior favours most (the first of equals first), as :func:`_choose` would
-    keep. The prior is a passage's, so passages are taken in its order and split only
-    until enough sentences are found: in a large archive most are never split."""
+    """The sentences a summary of ``articles`` may show (see :func:`passage_sentences`),
+    in reading order; past ``MAX_CANDIDATES`` of them, only those the evidence prior
+    favours most (the first of equals first), as :func:`_choose` would keep. The prior is
+    a passage's, so passages are taken in its order and split only until enough sentences
+    are found: in a large archive most are never split."""
     places = sorted(
         (
             (n, position)
