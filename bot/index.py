@@ -159,21 +159,24 @@ class BM25Index:
         alphabetical = np.asarray(sorted(range(len(words)), key=words.__getitem__), np.int64)
         rank = np.empty(len(words), dtype=np.int64)
         rank[alphabetical] = np.arange(len(words))
-        owners = np.repeat(np.arange(count, dtype=np.int64), doc_lengths)
-        # One sort gives postings grouped by term, then by passage, with their counts.
-        pairs, tf = np.unique(rank[term_ids] * count + owners, return_counts=True)
-        term_of, doc_of = np.divmod(pairs, count)
-        by_rank = np.bincount(term_of, minlength=len(words))
+        # One sort of (term, passage) pairs packed in one integer gives the postings grouped
+        # by term, then by passage, with their counts. Built in place: at a million
+        # passages each array of this size is half a gigabyte.
+        pairs = rank[term_ids]
+        pairs *= count
+        pairs += np.repeat(np.arange(count, dtype=np.int64), doc_lengths)
+        pairs, tf = _distinct_with_counts(pairs)
+        doc_of = (pairs % count).astype(np.int32)
+        by_rank = np.bincount(pairs // count, minlength=len(words))
+        del pairs
         idf_first = okapi_idf(count, by_rank[rank].tolist(), parameters.epsilon)
         idf = np.asarray(idf_first)[alphabetical]
         avgdl = int(doc_lengths.sum()) / count
-        weights = okapi_weights(idf[term_of], tf, doc_lengths, doc_of, avgdl, parameters)
+        weights = okapi_weights(np.repeat(idf, by_rank), tf, doc_lengths, doc_of, avgdl, parameters)
         indptr = np.zeros(len(words) + 1, dtype=np.int64)
         np.cumsum(by_rank, out=indptr[1:])
         blob, offsets, prefixes = _pack_words([words[i] for i in alphabetical])
-        return cls(
-            blob, offsets, prefixes, indptr, doc_of.astype(np.int32), weights, count, parameters
-        )
+        return cls(blob, offsets, prefixes, indptr, doc_of, weights, count, parameters)
 
     @classmethod
     def empty(cls, parameters: ScoringParameters = ScoringParameters()) -> BM25Index:
@@ -355,6 +358,16 @@ def replace_folder(new: Path, target: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
     else:
         os.rename(new, target)
+
+
+def _distinct_with_counts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(values, return_counts=True)``, sorting ``values`` in place instead of
+    in a copy (``values`` is left sorted)."""
+    values.sort()
+    first = np.ones(len(values), dtype=bool)
+    np.not_equal(values[1:], values[:-1], out=first[1:])
+    starts = np.flatnonzero(first)
+    return values[starts], np.diff(starts, append=len(values))
 
 
 def _pack_words(words: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
