@@ -26,7 +26,8 @@ import os
 import shutil
 import tempfile
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -262,14 +263,8 @@ class BM25Index:
     def save(self, folder: Path) -> None:
         """Write the index to ``folder`` whole or not at all: it is written beside it and
         renamed into place."""
-        folder = folder.resolve()
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}-building-", dir=folder.parent))
-        try:
+        with building(folder) as staging:
             self.write(staging)
-            replace_folder(staging, folder)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
 
     def write(self, folder: Path, **facts: object) -> None:
         """Write the arrays and the manifest into ``folder`` (a staging folder); ``facts``,
@@ -349,7 +344,21 @@ def read_manifest(folder: Path) -> dict[str, Any]:
     return manifest
 
 
-def replace_folder(new: Path, target: Path) -> None:
+@contextmanager
+def building(folder: Path) -> Iterator[Path]:
+    """A staging folder beside ``folder`` to write into; when the block ends without an
+    error it replaces ``folder`` whole, and either way nothing of it is left behind."""
+    folder = folder.resolve()
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}-building-", dir=folder.parent))
+    try:
+        yield staging
+        _replace_folder(staging, folder)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _replace_folder(new: Path, target: Path) -> None:
     """Put ``new`` where ``target`` is by renames, so a reader never sees half of either."""
     if target.exists():
         old = target.with_name(f".{target.name}-old-{os.getpid()}")

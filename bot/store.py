@@ -15,8 +15,6 @@ import hashlib
 import json
 import multiprocessing
 import os
-import shutil
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from functools import lru_cache
@@ -33,9 +31,9 @@ from bot.index import (
     REBUILD_HINT,
     BM25Index,
     IndexLoadError,
+    building,
     number_terms,
     read_manifest,
-    replace_folder,
 )
 
 _ARTICLES = "articles.jsonl"
@@ -143,10 +141,7 @@ def write_index(
     """Build the index of ``corpus`` (read from ``source``, whose fingerprint was taken
     before reading it) and write it, with its articles, to ``out`` whole."""
     index = index_corpus(corpus, workers, progress)
-    out = out.resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-building-", dir=out.parent))
-    try:
+    with building(out) as staging:
         offsets = [0]
         with (staging / _ARTICLES).open("wb") as lines:
             for article in corpus.articles:
@@ -166,9 +161,6 @@ def write_index(
             articles=len(corpus.articles),
             dates=[d.isoformat() for d in span] if span else None,
         )
-        replace_folder(staging, out)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
 
 
 def _passage_column(corpus: Corpus, which: str) -> np.ndarray:
