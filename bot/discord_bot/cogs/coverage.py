@@ -61,8 +61,8 @@ class Coverage(commands.Cog):
             return
         knowledge = self.bot.knowledge
         try:  # a mistake in the request is told privately, before anything is public
-            if article is not None:
-                chosen = find_article(knowledge.corpus, article)
+            if article is not None:  # headline words are matched against every headline
+                chosen = await asyncio.to_thread(find_article, knowledge.corpus, article)
                 work = partial(summarize_article, knowledge.corpus, chosen.id)
             elif topic is not None:
                 check_topic(topic)
