@@ -9,9 +9,11 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import cached_property
 
 from bot.analysis import analyze
 from bot.corpus import CorpusView, PassageRef
+from bot.examples import example_question
 from bot.index import BM25Index
 from bot.sentences import split_sentences
 
@@ -62,8 +64,9 @@ class Answer:
     results: tuple[Hit, ...]
 
 
-def clean_question(raw: str) -> str:
-    """The question as plain text, or QuestionError saying what is wrong with it.
+def clean_question(raw: str, example: str | None = None) -> str:
+    """The question as plain text, or QuestionError saying what is wrong with it (and
+    suggesting ``example``, a question the loaded coverage answers).
 
     Mentions, channel links and ``@everyone`` are markup, not words; control and
     format characters are dropped.
@@ -76,9 +79,7 @@ def clean_question(raw: str) -> str:
     )
     text = _SPACE.sub(" ", text).strip()
     if not text:
-        raise QuestionError(
-            "Ask a question about the coverage, for example: How many missiles did Iran launch?"
-        )
+        raise QuestionError("Ask a question about the coverage" + _for_example(example))
     if len(text) > MAX_QUESTION_CHARS:
         raise QuestionError(
             f"That question is {len(text):,} characters long; "
@@ -87,16 +88,19 @@ def clean_question(raw: str) -> str:
     return text
 
 
-def question_terms(question: str) -> tuple[str, list[str]]:
+def question_terms(question: str, example: str | None = None) -> tuple[str, list[str]]:
     """The cleaned question and its terms, or QuestionError when there is nothing to search."""
-    text = clean_question(question)
+    text = clean_question(question, example)
     terms = analyze(text)
     if not terms:
         raise QuestionError(
-            "That question has no words to search for; ask it in words, for example: "
-            "What did Trump say after the strikes?"
+            "That question has no words to search for; ask it in words" + _for_example(example)
         )
     return text, terms
+
+
+def _for_example(example: str | None) -> str:
+    return f", for example: {example}" if example else "."
 
 
 def looks_like_question(text: str) -> bool:
@@ -121,9 +125,19 @@ class Answerer:
         if self.index.size != len(corpus.passages):
             raise ValueError("the index was not built from this corpus")
 
+    @cached_property
+    def example_question(self) -> str | None:
+        """A question this coverage answers, for messages that suggest one."""
+        return example_question(self.corpus)
+
+    def check(self, question: str) -> tuple[str, list[str]]:
+        """The cleaned question and its terms; QuestionError, with an example from this
+        coverage, when it cannot be searched."""
+        return question_terms(question, self.example_question)
+
     def answer(self, question: str, results: int = DEFAULT_RESULTS) -> Answer:
         """The best passage for ``question`` and the next few, or a decline."""
-        text, terms = question_terms(question)
+        text, terms = self.check(question)
         scored = self.index.search(terms, max(1, results))
         hits = tuple(Hit(self.corpus.passages[s.number], s.score) for s in scored)
         if not hits or self.query_coverage(terms, hits[0].ref.number) < MIN_QUERY_COVERAGE:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import sys
@@ -16,7 +17,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from bot.answer import Answerer, QuestionError
-from bot.config import Settings, SettingsError, load_settings
+from bot.config import MAX_TOP, Settings, SettingsError, load_settings
 from bot.corpus import Corpus, CorpusNotFoundError, LoadWarning, load_corpus
 from bot.evaluation import evaluate, load_cases, rouge_lines, summary_rouge
 from bot.index import IndexLoadError
@@ -26,6 +27,7 @@ from bot.summary import (
     STORY_SENTENCES,
     TOPIC_SENTENCES,
     SummaryError,
+    TopicNotCovered,
     summarize_article,
     summarize_story,
     summarize_topic,
@@ -43,18 +45,28 @@ class CommandError(Exception):
         self.code = code
 
 
+def user_path(text: str) -> Path:
+    """A path as typed: ``~`` is the home folder even where no shell expanded it
+    (``--corpus=~/news``)."""
+    return Path(text).expanduser()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="coverage-bot",
         description="Answers questions about a body of news coverage.",
     )
-    parser.add_argument(
-        "--corpus", type=Path, help="folder or file of coverage (default: COVERAGE_BOT_CORPUS)"
-    )
+    corpus_help = "folder or file of coverage (default: COVERAGE_BOT_CORPUS)"
+    parser.add_argument("--corpus", type=user_path, help=corpus_help)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    with_index = argparse.ArgumentParser(add_help=False)
+    # --corpus is taken after the command too; SUPPRESS keeps one given before it.
+    with_corpus = argparse.ArgumentParser(add_help=False)
+    with_corpus.add_argument(
+        "--corpus", type=user_path, default=argparse.SUPPRESS, help=corpus_help
+    )
+    with_index = argparse.ArgumentParser(add_help=False, parents=[with_corpus])
     with_index.add_argument(
-        "--index", type=Path, metavar="INDEX_DIR", help="answer from this index folder"
+        "--index", type=user_path, metavar="INDEX_DIR", help="answer from this index folder"
     )
 
     ask = commands.add_parser(
@@ -67,7 +79,9 @@ def build_parser() -> argparse.ArgumentParser:
     chat = commands.add_parser("chat", parents=[with_index], help="ask questions interactively")
     chat.add_argument("--top", type=int, metavar="K", help="how many ranked passages to list")
 
-    articles = commands.add_parser("articles", help="list the articles that were loaded")
+    articles = commands.add_parser(
+        "articles", parents=[with_corpus], help="list the articles that were loaded"
+    )
     articles.add_argument("--json", action="store_true", help="print JSON")
 
     summary = commands.add_parser(
@@ -88,16 +102,18 @@ def build_parser() -> argparse.ArgumentParser:
         "sync", parents=[with_index], help="register the slash commands with Discord, and exit"
     )
     build = commands.add_parser("index", help="build a persisted index folder of a corpus")
-    build.add_argument("corpus_path", type=Path, metavar="CORPUS_PATH", help="folder or .jsonl")
-    build.add_argument("--out", type=Path, required=True, metavar="INDEX_DIR")
+    build.add_argument(
+        "corpus_path", type=user_path, metavar="CORPUS_PATH", help="folder or .jsonl"
+    )
+    build.add_argument("--out", type=user_path, required=True, metavar="INDEX_DIR")
 
     evaluation = commands.add_parser(
         "evaluate",
         parents=[with_index],
         help="Hit@1 and MRR on a question set; ROUGE against reference summaries",
     )
-    evaluation.add_argument("--questions", type=Path, help="question set (JSON Lines)")
-    evaluation.add_argument("--summaries", type=Path, help="reference summaries (JSON)")
+    evaluation.add_argument("--questions", type=user_path, help="question set (JSON Lines)")
+    evaluation.add_argument("--summaries", type=user_path, help="reference summaries (JSON)")
     return parser
 
 
@@ -121,8 +137,8 @@ def _run(args: argparse.Namespace, out: Console) -> int:
     except SettingsError as error:
         raise CommandError(str(error), EXIT_USAGE) from error
     top = args.top if getattr(args, "top", None) is not None else settings.top
-    if top < 1:
-        raise CommandError("--top must be at least 1", EXIT_USAGE)
+    if not 1 <= top <= MAX_TOP:
+        raise CommandError(f"--top must be from 1 to {MAX_TOP}, not {top}", EXIT_USAGE)
     corpus_path = args.corpus or settings.corpus
     if args.command == "index":
         return _index(args.corpus_path, args.out, out)
@@ -160,6 +176,12 @@ def _summary(answerer: Answerer, args: argparse.Namespace, out: Console) -> int:
             summary = summarize_topic(answerer, args.topic, args.sentences or TOPIC_SENTENCES)
         else:
             summary = summarize_story(answerer.corpus, args.sentences or STORY_SENTENCES)
+    except TopicNotCovered as declined:  # an answer, like a question the coverage declines
+        if args.json:
+            print(json.dumps({"title": None, "sentences": [], "declined": str(declined)}))
+        else:
+            out.print(str(declined), style="yellow", markup=False)
+        return EXIT_OK
     except SummaryError as error:
         raise CommandError(str(error), EXIT_USAGE) from error
     if args.json:
@@ -268,21 +290,29 @@ def _ask_batch(answerer: Answerer, lines: TextIO, top: int) -> int:
     return EXIT_OK
 
 
+CHAT_ENDINGS = frozenset({"quit", "exit", "q", "bye"})
+"""Words that end a chat rather than being asked: nobody means "quit" as a question."""
+
+
 def _chat(answerer: Answerer, top: int, out: Console) -> int:
+    # Importing readline gives input() line editing and history; not every platform's
+    # Python has it, and input() works without.
+    with contextlib.suppress(ImportError):
+        import readline  # noqa: F401
     articles = len(answerer.corpus.articles)
     out.print(
         f"Ask about the coverage ({articles} articles, {answerer.index.size} passages). "
-        "An empty line or Ctrl-D ends the session.",
+        "An empty line, quit or Ctrl-D ends the session.",
         style="dim",
         markup=False,
     )
     while True:
         try:
-            question = out.input("[bold]? [/bold]")
+            question = input("? ")  # a plain prompt: readline must know its width
         except (EOFError, KeyboardInterrupt):
             out.print()
             return EXIT_OK
-        if not question.strip():
+        if not question.strip() or question.strip(" .!").casefold() in CHAT_ENDINGS:
             return EXIT_OK
         try:
             out.print(render_answer(answerer.answer(question, results=top)))

@@ -9,10 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 BUNDLED_CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+MAX_TOP = 20
+"""The most ranked passages an answer may list, from the command line or the settings."""
 
 
 class SettingsError(ValueError):
@@ -29,7 +31,7 @@ class Settings(BaseSettings):
     )
 
     corpus: Path = Field(BUNDLED_CORPUS, description="folder or file of coverage to load")
-    top: int = Field(3, ge=1, le=20, description="ranked passages an answer lists, best first")
+    top: int = Field(3, ge=1, le=MAX_TOP, description="ranked passages an answer lists, best first")
     index: Path | None = Field(None, description="a folder written by `coverage-bot index`")
 
     discord_token: SecretStr | None = Field(None, validation_alias="DISCORD_TOKEN")
@@ -42,6 +44,27 @@ class Settings(BaseSettings):
     state_dir: Path = Field(Path(".coverage-bot"), description="where the bot keeps its state")
     message_content: bool = Field(True, description="ask for the privileged intent")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("corpus", "index", "state_dir", mode="before")
+    @classmethod
+    def _expand_home(cls, value: object, info: ValidationInfo) -> object:
+        """``~/news`` means the home folder's ``news``, as it does in a shell; a setting
+        left blank (``COVERAGE_BOT_INDEX=``) is the default."""
+        if isinstance(value, str) and not value.strip():
+            return cls.model_fields[info.field_name].default
+        return Path(value).expanduser() if isinstance(value, str | Path) else value
+
+    @field_validator("discord_token", mode="before")
+    @classmethod
+    def _blank_token_is_unset(cls, value: object) -> object:
+        """``DISCORD_TOKEN=`` (as .env.example ships it) is no token, as unset is."""
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_case_level(cls, value: object) -> object:
+        """``debug`` is DEBUG: logging's level names are not case-sensitive to a reader."""
+        return value.strip().upper() if isinstance(value, str) else value
 
     @field_validator("ask_channels", mode="before")
     @classmethod

@@ -25,6 +25,7 @@ from bot.analysis import analyze
 from bot.answer import Answerer, QuestionError
 from bot.corpus import Article, CorpusView
 from bot.corpus.structure import has_pronoun_speaker
+from bot.examples import example_topics
 from bot.sentences import split_sentences
 
 MAX_TOPIC_CHARS = 200
@@ -176,12 +177,14 @@ def find_article(corpus: CorpusView, words: str) -> Article:
     return matches[0]
 
 
-def check_topic(topic: str) -> None:
+class TopicNotCovered(SummaryError):
+    """A topic the coverage says nothing about: a decline, not a mistake in the request."""
+
+
+def check_topic(topic: str, corpus: CorpusView) -> None:
     """SummaryError for a topic that is empty or far too long to be a topic."""
     if not topic.strip():
-        raise SummaryError(
-            "Name a topic in a few words, for example: casualties, Khamenei, de-escalation."
-        )
+        raise SummaryError(_name_a_topic(corpus))
     if len(topic.strip()) > MAX_TOPIC_CHARS:
         raise SummaryError(
             f"That topic is {len(topic.strip()):,} characters long; "
@@ -189,25 +192,28 @@ def check_topic(topic: str) -> None:
         )
 
 
+def _name_a_topic(corpus: CorpusView) -> str:
+    topics = example_topics(corpus)
+    return "Name a topic in a few words" + (f", for example: {topics}." if topics else ".")
+
+
 def summarize_topic(answerer: Answerer, topic: str, sentences: int = TOPIC_SENTENCES) -> Summary:
     """What the coverage as a whole says about ``topic``, from the passages the retriever
     finds for it; only sentences that speak of the topic are shown."""
     _require_text(answerer.corpus, sentences)
-    check_topic(topic)
+    check_topic(topic, answerer.corpus)
     try:
         answer = answerer.answer(topic, results=TOPIC_PASSAGES)
     except QuestionError as error:
-        raise SummaryError(
-            "Name a topic in a few words, for example: casualties, Khamenei, de-escalation."
-        ) from error
+        raise SummaryError(_name_a_topic(answerer.corpus)) from error
     if answer.best is None:
-        raise SummaryError(f"There is nothing in the coverage about {answer.question}.")
+        raise TopicNotCovered(f"There is nothing in the coverage about {answer.question}.")
     found = sorted((hit.ref for hit in answer.results), key=lambda ref: ref.number)
     candidates = [s for ref in found for s in passage_sentences(ref.article, ref.position)]
     terms = analyze(answer.question)
     on_topic = [c for c in candidates if not set(terms).isdisjoint(analyze(c.text))]
     if not on_topic:
-        raise SummaryError(f"There is nothing in the coverage about {answer.question}.")
+        raise TopicNotCovered(f"There is nothing in the coverage about {answer.question}.")
     chosen = _choose(on_topic, _query_scores(on_topic, terms), sentences)
     return Summary(
         f"What the coverage says about {answer.question}",

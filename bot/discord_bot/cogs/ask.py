@@ -15,7 +15,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.answer import Answer, QuestionError, looks_like_question, question_terms
+from bot.answer import Answer, QuestionError, looks_like_question
 from bot.discord_bot.client import CoverageBot
 from bot.discord_bot.formatting import NO_ANSWER, answer_embed
 from bot.discord_bot.views import NO_PINGS, AnswerView
@@ -115,7 +115,8 @@ class Ask(commands.Cog):
             await interaction.response.send_message(slow_down(retry_after), ephemeral=True)
             return
         try:
-            question_terms(question)  # bad input is told privately, before anything is public
+            # bad input is told privately, before anything is public
+            self.bot.knowledge.answerer.check(question)
         except QuestionError as error:
             await interaction.response.send_message(str(error), ephemeral=True)
             return

@@ -65,7 +65,7 @@ class Coverage(commands.Cog):
                 chosen = await asyncio.to_thread(find_article, knowledge.corpus, article)
                 work = partial(summarize_article, knowledge.corpus, chosen.id)
             elif topic is not None:
-                check_topic(topic)
+                check_topic(topic, knowledge.corpus)
                 work = partial(summarize_topic, knowledge.answerer, topic)
             else:
                 work = partial(summarize_story, knowledge.corpus)

@@ -1,0 +1,189 @@
+"""One rule for each thing a person types: options in either place, settings as a reader
+writes them, an ending to `chat`, declines that exit 0, and examples from their own coverage."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.config import load_settings
+
+BUNDLED_CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+MISSILES = "How many missiles did Iran launch?"
+BUS_STRIKE = """\
+---
+headline: Transit drivers strike, halting every city bus
+date: 2024-03-19
+---
+Metro Transit drivers walked off the job on Monday after talks with the city failed.
+
+Union president Dana Ruiz said the drivers would stay out until wages rise.
+"""
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No developer's .env or settings leak into these tests."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("COVERAGE_BOT_CORPUS", "COVERAGE_BOT_TOP", "COVERAGE_BOT_INDEX", "HOME"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+
+
+@pytest.fixture
+def bus_corpus(tmp_path: Path) -> Path:
+    folder = tmp_path / "news"
+    folder.mkdir()
+    (folder / "strike.md").write_text(BUS_STRIKE, encoding="utf-8")
+    return folder
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_corpus_may_follow_the_command(
+    capsys: pytest.CaptureFixture[str], bus_corpus: Path
+) -> None:
+    code, out, err = run(capsys, "ask", "Who is the union president?", "--corpus", str(bus_corpus))
+    assert (code, err) == (0, "")
+    assert "Dana Ruiz" in out
+    code, out, _ = run(capsys, "articles", "--json", "--corpus", str(bus_corpus))
+    assert [a["headline"] for a in json.loads(out)] == [
+        "Transit drivers strike, halting every city bus"
+    ]
+
+
+def test_corpus_before_the_command_still_counts(
+    capsys: pytest.CaptureFixture[str], bus_corpus: Path
+) -> None:
+    code, out, _ = run(capsys, "--corpus", str(bus_corpus), "articles", "--json")
+    assert code == 0
+    assert len(json.loads(out)) == 1
+
+
+def test_tilde_is_the_home_folder_in_options_and_settings(
+    capsys: pytest.CaptureFixture[str], bus_corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, out, _ = run(capsys, "--corpus=~/news", "articles", "--json")
+    assert code == 0
+    assert len(json.loads(out)) == 1
+    monkeypatch.setenv("COVERAGE_BOT_CORPUS", "~/news")
+    assert load_settings().corpus == bus_corpus
+    code, out, _ = run(capsys, "ask", "Who is the union president?", "--json")
+    assert json.loads(out)["answer"]["source"] == "strike.md"
+
+
+def test_log_level_in_lower_case_is_accepted(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COVERAGE_BOT_LOG_LEVEL", "debug")
+    assert load_settings().log_level == "DEBUG"
+    monkeypatch.setenv("COVERAGE_BOT_LOG_LEVEL", "loud")
+    with pytest.raises(ValueError, match="COVERAGE_BOT_LOG_LEVEL"):
+        load_settings()
+
+
+@pytest.mark.parametrize("where", ["option", "setting"])
+def test_top_has_one_range_on_the_command_line_and_in_settings(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    monkeypatch.setenv("COVERAGE_BOT_TOP", "3")
+    if where == "option":
+        code, out, err = run(capsys, "ask", MISSILES, "--top", "25")
+    else:
+        monkeypatch.setenv("COVERAGE_BOT_TOP", "25")
+        code, out, err = run(capsys, "ask", MISSILES)
+    assert code == 2
+    assert out == ""
+    assert err.count("\n") == 1
+    assert "20" in err
+    monkeypatch.delenv("COVERAGE_BOT_TOP")
+    code, out, _ = run(capsys, "ask", MISSILES, "--json", "--top", "20")
+    assert code == 0
+    assert len(json.loads(out)["results"]) == 18  # every passage that shares a word
+
+
+def test_a_topic_the_coverage_lacks_is_a_decline_with_exit_0(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, err = run(capsys, "summary", "--topic", "the Olympics")
+    assert (code, err) == (0, "")
+    assert out == "There is nothing in the coverage about the Olympics.\n"
+    code, out, _ = run(capsys, "summary", "--topic", "the Olympics", "--json")
+    assert code == 0
+    assert json.loads(out) == {
+        "title": None,
+        "sentences": [],
+        "declined": "There is nothing in the coverage about the Olympics.",
+    }
+
+
+def test_examples_in_messages_come_from_the_loaded_coverage(
+    capsys: pytest.CaptureFixture[str], bus_corpus: Path
+) -> None:
+    code, _, err = run(capsys, "--corpus", str(bus_corpus), "ask", "   ")
+    assert code == 2
+    assert err == (
+        "coverage-bot: Ask a question about the coverage, for example: What does the coverage "
+        "say about “Transit drivers strike, halting every city bus”?\n"
+    )
+    code, _, err = run(capsys, "--corpus", str(bus_corpus), "summary", "--topic", "")
+    assert (
+        err == "coverage-bot: Name a topic in a few words, for example: transit, drivers, strike.\n"
+    )
+    assert "Iran" not in err
+
+
+def test_the_suggested_question_is_answered(capsys: pytest.CaptureFixture[str]) -> None:
+    run(capsys, "ask", "🙂")
+    suggested = capsys.readouterr()  # nothing left: the message came with the exit
+    code, _, err = run(capsys, "ask", "🙂")
+    question = err.split("for example: ", 1)[1].strip()
+    code, out, _ = run(capsys, "ask", question, "--json")
+    assert suggested.err == ""
+    assert code == 0
+    assert json.loads(out)["answer"] is not None
+
+
+@pytest.mark.parametrize("ending", ["quit", "Exit", "q", "bye."])
+def test_chat_ends_on_quit_words_instead_of_asking_them(ending: str, tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "--corpus", str(BUNDLED_CORPUS), "chat"],
+        input=f"{MISSILES}\n{ending}\nWhat did Khamenei say?\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0
+    assert "more than a dozen ballistic missiles" in result.stdout
+    assert "Khamenei" not in result.stdout.split("ballistic missiles", 1)[1]
+    assert "Traceback" not in result.stderr
+
+
+def _run_bot(tmp_path: Path, token_line: str | None) -> subprocess.CompletedProcess[str]:
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    if token_line is not None:
+        (tmp_path / ".env").write_text(token_line + "\n", encoding="utf-8")
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "run"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("token_line", [None, "DISCORD_TOKEN=", "DISCORD_TOKEN=   "])
+def test_a_blank_token_is_the_same_as_no_token(tmp_path: Path, token_line: str | None) -> None:
+    result = _run_bot(tmp_path, token_line)
+    assert result.returncode == 2
+    assert result.stderr.startswith("coverage-bot: DISCORD_TOKEN is not set.")
