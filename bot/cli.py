@@ -19,9 +19,17 @@ from rich.table import Table
 from bot.answer import Answerer, QuestionError
 from bot.config import MAX_TOP, Settings, SettingsError, load_settings
 from bot.corpus import Corpus, CorpusNotFoundError, LoadWarning, load_corpus
-from bot.evaluation import evaluate, load_cases, rouge_lines, summary_rouge
+from bot.evaluation import (
+    evaluate,
+    evaluate_squad,
+    load_cases,
+    rouge_lines,
+    squad_lines,
+    summary_rouge,
+)
 from bot.index import IndexLoadError
 from bot.knowledge import EmptyCorpusError, build_index, load_knowledge
+from bot.squad import LEFT_OUT_EVERY, SquadFormatError, load_squad
 from bot.summary import (
     ARTICLE_SENTENCES,
     STORY_SENTENCES,
@@ -114,6 +122,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     evaluation.add_argument("--questions", type=user_path, help="question set (JSON Lines)")
     evaluation.add_argument("--summaries", type=user_path, help="reference summaries (JSON)")
+    evaluation.add_argument(
+        "--squad", type=user_path, metavar="FILE", help="a SQuAD v1.1 file: its own corpus"
+    )
+    evaluation.add_argument(
+        "--left-out-every",
+        type=int,
+        default=LEFT_OUT_EVERY,
+        metavar="N",
+        help=f"with --squad, leave every Nth article out of the corpus (default {LEFT_OUT_EVERY})",
+    )
     return parser
 
 
@@ -150,6 +168,10 @@ def _run(args: argparse.Namespace, out: Console) -> int:
         loaded = load_corpus(corpus_path)
         _print_warnings(loaded.warnings)
         return _articles(loaded.corpus, args.json, out)
+    if args.command == "evaluate" and args.squad is not None:
+        _evaluate_squad(args.squad, args.left_out_every)
+        if args.questions is None and args.summaries is None:
+            return EXIT_OK
     try:
         knowledge = load_knowledge(corpus_path, index_dir)
     except (EmptyCorpusError, IndexLoadError) as error:
@@ -191,9 +213,25 @@ def _summary(answerer: Answerer, args: argparse.Namespace, out: Console) -> int:
     return EXIT_OK
 
 
+def _evaluate_squad(path: Path, left_out_every: int) -> None:
+    """Hit@1 and declines on a SQuAD file, whose kept articles are the corpus."""
+    if left_out_every < 0:
+        raise CommandError("--left-out-every must be 0 (keep all) or more", EXIT_USAGE)
+    try:
+        squad = load_squad(path, left_out_every)
+    except FileNotFoundError as error:
+        raise CommandError(f"no SQuAD file at {path}", EXIT_USAGE) from error
+    except (SquadFormatError, OSError) as error:
+        raise CommandError(str(error), EXIT_USAGE) from error
+    report = evaluate_squad(Answerer(squad.corpus), squad)
+    print("\n".join(squad_lines(squad, {"BM25": report})), flush=True)
+
+
 def _evaluate(answerer: Answerer, questions: Path | None, summaries: Path | None) -> int:
     if questions is None and summaries is None:
-        raise CommandError("evaluate needs --questions FILE, --summaries FILE or both", EXIT_USAGE)
+        raise CommandError(
+            "evaluate needs --questions FILE, --summaries FILE, --squad FILE or more", EXIT_USAGE
+        )
     lines: list[str] = []
     if questions is not None:
         report = evaluate(answerer, load_cases(questions))

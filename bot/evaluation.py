@@ -14,6 +14,7 @@ from pathlib import Path
 
 from bot.answer import Answerer, Hit
 from bot.corpus import CorpusView
+from bot.squad import SquadQuestion, SquadSet
 from bot.summary import lead_summary, summarize_article, summarize_story
 
 RANKING_DEPTH = 10
@@ -90,6 +91,75 @@ def evaluate(answerer: Answerer, cases: list[Case]) -> Report:
         declined_answerable=declined_answerable,
         misses=tuple(misses),
     )
+
+
+@dataclass(frozen=True)
+class SquadReport:
+    """The figures of one answerer on a SQuAD set: each a share of its questions."""
+
+    hit_at_1: float
+    mrr: float
+    sentence_holds_answer: float
+    answerable_declined: float
+    left_out_declined: float
+
+    ROWS = (
+        ("hit@1 (asked-about paragraph first)", "hit_at_1"),
+        (f"MRR@{RANKING_DEPTH}", "mrr"),
+        ("highlighted sentence holds an answer", "sentence_holds_answer"),
+        ("answerable questions declined", "answerable_declined"),
+        ("left-out article questions declined", "left_out_declined"),
+    )
+
+
+def evaluate_squad(answerer: Answerer, squad: SquadSet) -> SquadReport:
+    """Hit@1 counts the answer a user sees (a decline is a miss); the sentence share is
+    of those hits; a question on a left-out article is right only when declined."""
+    hits = holds = declined = 0
+    reciprocal_ranks = 0.0
+    for question in squad.answerable:
+        answer = answerer.answer(question.question, results=RANKING_DEPTH)
+        declined += answer.best is None
+        if answer.best is not None and _is_gold(answer.best, question):
+            hits += 1
+            holds += any(_spaced(a) in _spaced(answer.sentence or "") for a in question.answers)
+        rank = next((r for r, hit in enumerate(answer.results, 1) if _is_gold(hit, question)), 0)
+        reciprocal_ranks += 1 / rank if rank else 0.0
+    left_out_declined = sum(
+        answerer.answer(q.question, results=1).best is None for q in squad.left_out
+    )
+    answerable = len(squad.answerable) or 1
+    return SquadReport(
+        hit_at_1=hits / answerable,
+        mrr=reciprocal_ranks / answerable,
+        sentence_holds_answer=holds / hits if hits else 0.0,
+        answerable_declined=declined / answerable,
+        left_out_declined=left_out_declined / (len(squad.left_out) or 1),
+    )
+
+
+def squad_lines(squad: SquadSet, reports: dict[str, SquadReport]) -> list[str]:
+    """The set's make-up, then one column of figures per answerer, side by side."""
+    kept = len(squad.corpus.articles)
+    lines = [
+        f"corpus: {kept} articles, {len(squad.corpus.passages)} passages; "
+        f"left out: {', '.join(squad.left_out_titles) or 'none'}",
+        f"questions: {len(squad.answerable)} on the corpus, {len(squad.left_out)} on left-out "
+        "articles",
+        f"{'':<40}" + "".join(f"{name:>16}" for name in reports),
+    ]
+    for label, attribute in SquadReport.ROWS:
+        figures = "".join(f"{getattr(r, attribute):>16.3f}" for r in reports.values())
+        lines.append(f"{label:<40}{figures}")
+    return lines
+
+
+def _is_gold(hit: Hit, question: SquadQuestion) -> bool:
+    return hit.ref.article.id == question.article and hit.ref.position == question.paragraph
+
+
+def _spaced(text: str) -> str:
+    return " ".join(text.split())
 
 
 ROUGE_METRICS = ("rouge1", "rouge2", "rougeL")

@@ -1,0 +1,115 @@
+"""`coverage-bot evaluate --squad`: a SQuAD-format file as its own corpus and questions."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.answer import Answerer
+from bot.cli import main
+from bot.evaluation import evaluate_squad
+from bot.squad import load_squad
+
+
+def _qa(question: str, answer: str) -> dict[str, object]:
+    return {"question": question, "id": question, "answers": [{"text": answer, "answer_start": 0}]}
+
+
+SQUAD = {
+    "version": "1.1",
+    "data": [
+        {
+            "title": "Harbor_Bridge",
+            "paragraphs": [
+                {
+                    "context": "The Harbor Bridge opened in 1932. It carries eight lanes of "
+                    "traffic across the bay.",
+                    "qas": [_qa("When did the Harbor Bridge open?", "1932")],
+                },
+                {
+                    "context": "Engineers repainted the bridge's steel arch in 2019, using "
+                    "40,000 litres of grey paint.",
+                    "qas": [
+                        _qa("How much paint did engineers use on the arch?", "40,000 litres"),
+                        _qa("What colour of paint went on the steel arch in 2019?", "grey"),
+                    ],
+                },
+                *(
+                    {"context": text, "qas": []}
+                    for text in (
+                        "Ferries ran across the bay before the bridge was built.",
+                        "A toll of two dollars is charged to drivers heading north.",
+                        "Pedestrians use a walkway on the western side.",
+                    )
+                ),
+            ],
+        },
+        {
+            "title": "Glacier_Lake",
+            "paragraphs": [
+                {
+                    "context": "Glacier Lake freezes every winter. Skaters cross its ice "
+                    "from January to March.",
+                    "qas": [_qa("When do skaters cross Glacier Lake?", "January to March")],
+                }
+            ],
+        },
+    ],
+}
+
+
+@pytest.fixture
+def squad_file(tmp_path: Path) -> Path:
+    path = tmp_path / "squad.json"
+    path.write_text(json.dumps(SQUAD), encoding="utf-8")
+    return path
+
+
+def test_every_nth_article_is_left_out_and_its_questions_are_for_declining(
+    squad_file: Path,
+) -> None:
+    squad = load_squad(squad_file, left_out_every=2)
+    assert [a.headline for a in squad.corpus.articles] == ["Harbor Bridge"]
+    assert squad.left_out_titles == ("Glacier Lake",)
+    assert [q.question for q in squad.left_out] == ["When do skaters cross Glacier Lake?"]
+    assert [(q.article, q.paragraph) for q in squad.answerable] == [
+        ("Harbor Bridge", 0),
+        ("Harbor Bridge", 1),
+        ("Harbor Bridge", 1),
+    ]
+
+
+def test_figures_count_hits_sentences_and_declines(squad_file: Path) -> None:
+    squad = load_squad(squad_file, left_out_every=2)
+    report = evaluate_squad(Answerer(squad.corpus), squad)
+    assert report.hit_at_1 == 1.0
+    assert report.mrr == 1.0
+    assert report.sentence_holds_answer == 1.0
+    assert report.answerable_declined == 0.0
+    assert report.left_out_declined == 1.0
+
+
+def test_cli_prints_the_figures_beside_each_other(
+    squad_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["evaluate", "--squad", str(squad_file), "--left-out-every", "2"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert out.splitlines()[:2] == [
+        "corpus: 1 articles, 5 passages; left out: Glacier Lake",
+        "questions: 3 on the corpus, 1 on left-out articles",
+    ]
+    assert "hit@1 (asked-about paragraph first)" in out
+    assert out.splitlines()[-1].split()[-1] == "1.000"
+
+
+def test_a_file_that_is_not_squad_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "not.json"
+    path.write_text('{"data": [{"name": 1}]}', encoding="utf-8")
+    assert main(["evaluate", "--squad", str(path)]) == 2
+    assert capsys.readouterr().err.startswith(f"coverage-bot: {path} is not a SQuAD v1.1 file")
+    assert main(["evaluate", "--squad", str(tmp_path / "missing.json")]) == 2
