@@ -1,0 +1,94 @@
+"""Installing: the wheel and the sdist carry the bundled coverage."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tarfile
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from bot.config import BUNDLED_CORPUS
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS_FILES = sorted(p.name for p in (ROOT / "corpus").iterdir())
+MISSILES = "How many missiles did Iran launch?"
+
+
+def _python(*args: str, cwd: Path, pythonpath: Path | None = None) -> subprocess.CompletedProcess:
+    """This Python, with no coverage-bot settings from the environment and none of ours."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("COVERAGE_BOT_", "DISCORD_"))}
+    env.pop("PYTHONPATH", None)
+    if pythonpath is not None:
+        env["PYTHONPATH"] = str(pythonpath)
+    return subprocess.run(
+        [sys.executable, *args], cwd=cwd, env=env, capture_output=True, text=True, check=False
+    )
+
+
+def _pip(*args: str, cwd: Path) -> None:
+    result = _python("-m", "pip", "--disable-pip-version-check", "-q", *args, cwd=cwd)
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The wheel `pip install .` builds from this checkout."""
+    out = tmp_path_factory.mktemp("wheel")
+    _pip("wheel", "--no-deps", "--no-build-isolation", "-w", str(out), str(ROOT), cwd=out)
+    return next(out.glob("coverage_bot-*.whl"))
+
+
+@pytest.fixture(scope="module")
+def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The wheel installed into a folder of its own, away from the checkout."""
+    site = tmp_path_factory.mktemp("site")
+    _pip("install", "--no-deps", "--target", str(site), str(wheel), cwd=site)
+    return site
+
+
+def test_the_wheel_carries_the_bundled_coverage_in_the_package(wheel: Path) -> None:
+    with zipfile.ZipFile(wheel) as archive:
+        for name in CORPUS_FILES:
+            shipped = archive.read(f"bot/bundled_corpus/{name}")
+            assert shipped == (ROOT / "corpus" / name).read_bytes()
+
+
+def test_an_installed_wheel_answers_from_another_directory(installed: Path, tmp_path: Path) -> None:
+    result = _python("-m", "bot", "ask", MISSILES, "--json", cwd=tmp_path, pythonpath=installed)
+    assert (result.returncode, result.stderr) == (0, "")
+    answer = json.loads(result.stdout)["answer"]
+    assert answer["source"] == "axios-iranian-official-mimics-trump-tweet-2020-01-08.txt"
+    assert "more than a dozen ballistic missiles" in answer["passage"]
+
+    where = _python(
+        "-c", "from bot.config import BUNDLED_CORPUS; print(BUNDLED_CORPUS)",
+        cwd=tmp_path, pythonpath=installed,
+    )  # fmt: skip
+    assert Path(where.stdout.strip()) == installed / "bot" / "bundled_corpus"
+
+
+def test_a_checkout_reads_the_repository_corpus() -> None:
+    assert BUNDLED_CORPUS == ROOT / "corpus"
+
+
+def test_the_sdist_ships_the_corpus_and_its_wheel_bundles_it(tmp_path: Path) -> None:
+    build = "from hatchling.build import build_sdist; print(build_sdist(r'{}'))"
+    result = _python("-c", build.format(tmp_path), cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    sdist = tmp_path / result.stdout.strip()
+    top = sdist.name.removesuffix(".tar.gz")
+    with tarfile.open(sdist) as archive:
+        names = set(archive.getnames())
+        archive.extractall(tmp_path, filter="data")
+    assert {f"{top}/corpus/{name}" for name in CORPUS_FILES} <= names
+    assert f"{top}/.env" not in names
+
+    _pip("wheel", "--no-deps", "--no-build-isolation", "-w", "out", f"./{top}", cwd=tmp_path)
+    with zipfile.ZipFile(next((tmp_path / "out").glob("*.whl"))) as archive:
+        bundled = {n for n in archive.namelist() if n.startswith("bot/bundled_corpus/")}
+    assert bundled == {f"bot/bundled_corpus/{name}" for name in CORPUS_FILES}
