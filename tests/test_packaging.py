@@ -1,4 +1,4 @@
-"""Installing: the wheel and the sdist carry the bundled coverage."""
+"""Installing: the wheel and the sdist carry the bundled coverage and the licence."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import tarfile
+import tomllib
 import zipfile
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import pytest
 from bot.config import BUNDLED_CORPUS
 
 ROOT = Path(__file__).resolve().parent.parent
+VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
 CORPUS_FILES = sorted(p.name for p in (ROOT / "corpus").iterdir())
 MISSILES = "How many missiles did Iran launch?"
 
@@ -86,9 +88,19 @@ def test_the_sdist_ships_the_corpus_and_its_wheel_bundles_it(tmp_path: Path) -> 
         names = set(archive.getnames())
         archive.extractall(tmp_path, filter="data")
     assert {f"{top}/corpus/{name}" for name in CORPUS_FILES} <= names
+    assert f"{top}/LICENSE" in names
     assert f"{top}/.env" not in names
 
     _pip("wheel", "--no-deps", "--no-build-isolation", "-w", "out", f"./{top}", cwd=tmp_path)
     with zipfile.ZipFile(next((tmp_path / "out").glob("*.whl"))) as archive:
         bundled = {n for n in archive.namelist() if n.startswith("bot/bundled_corpus/")}
     assert bundled == {f"bot/bundled_corpus/{name}" for name in CORPUS_FILES}
+
+
+def test_the_wheel_carries_the_mit_licence(wheel: Path) -> None:
+    with zipfile.ZipFile(wheel) as archive:
+        info = f"coverage_bot-{VERSION}.dist-info"
+        licence = archive.read(f"{info}/licenses/LICENSE").decode()
+        metadata = archive.read(f"{info}/METADATA").decode()
+    assert licence.startswith("MIT License\n\nCopyright (c) 2026 the coverage-bot authors\n")
+    assert "License-Expression: MIT" in metadata.splitlines()
