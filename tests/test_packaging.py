@@ -1,4 +1,4 @@
-"""Installing: the wheel and the sdist carry the bundled coverage and the licence."""
+"""Installing: the wheel and the sdist carry the bundled coverage and the licence; `--version`."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from bot import version as version_module
+from bot.cli import main
 from bot.config import BUNDLED_CORPUS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -104,3 +106,21 @@ def test_the_wheel_carries_the_mit_licence(wheel: Path) -> None:
         metadata = archive.read(f"{info}/METADATA").decode()
     assert licence.startswith("MIT License\n\nCopyright (c) 2026 the coverage-bot authors\n")
     assert "License-Expression: MIT" in metadata.splitlines()
+
+
+def test_version_of_an_installed_wheel(installed: Path, tmp_path: Path) -> None:
+    result = _python("-m", "bot", "--version", cwd=tmp_path, pythonpath=installed)
+    assert (result.returncode, result.stdout, result.stderr) == (0, f"coverage-bot {VERSION}\n", "")
+
+
+def test_version_from_a_checkout_that_was_never_installed(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def not_installed(name: str) -> str:
+        raise version_module.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(version_module.metadata, "version", not_installed)
+    with pytest.raises(SystemExit) as exited:
+        main(["--version"])
+    assert exited.value.code == 0
+    assert capsys.readouterr().out == f"coverage-bot {VERSION}\n"
