@@ -1,9 +1,12 @@
-"""Installing: the wheel and the sdist carry the bundled coverage and the licence; `--version`."""
+"""Installing and deploying: the wheel and sdist carry the bundled coverage and the licence;
+`--version`; the systemd unit and the Dockerfile."""
 
 from __future__ import annotations
 
+import configparser
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -20,6 +23,7 @@ from bot.config import BUNDLED_CORPUS
 ROOT = Path(__file__).resolve().parent.parent
 VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
 CORPUS_FILES = sorted(p.name for p in (ROOT / "corpus").iterdir())
+STATE_DIR = "/var/lib/coverage-bot"
 MISSILES = "How many missiles did Iran launch?"
 
 
@@ -90,7 +94,7 @@ def test_the_sdist_ships_the_corpus_and_its_wheel_bundles_it(tmp_path: Path) -> 
         names = set(archive.getnames())
         archive.extractall(tmp_path, filter="data")
     assert {f"{top}/corpus/{name}" for name in CORPUS_FILES} <= names
-    assert f"{top}/LICENSE" in names
+    assert {f"{top}/LICENSE", f"{top}/deploy/coverage-bot.service"} <= names
     assert f"{top}/.env" not in names
 
     _pip("wheel", "--no-deps", "--no-build-isolation", "-w", "out", f"./{top}", cwd=tmp_path)
@@ -124,3 +128,92 @@ def test_version_from_a_checkout_that_was_never_installed(
         main(["--version"])
     assert exited.value.code == 0
     assert capsys.readouterr().out == f"coverage-bot {VERSION}\n"
+
+
+def _unit() -> configparser.ConfigParser:
+    unit = configparser.ConfigParser(interpolation=None)
+    unit.optionxform = str  # type: ignore[assignment, method-assign]  # systemd keys are CamelCase
+    unit.read(ROOT / "deploy" / "coverage-bot.service")
+    return unit
+
+
+def test_the_systemd_unit_runs_the_bot_as_its_own_user_and_restarts_on_failure() -> None:
+    service = _unit()["Service"]
+    program, *arguments = service["ExecStart"].split()
+    assert (Path(program).name, arguments) == ("coverage-bot", ["run"])
+    assert service["User"] not in {"", "root", "0"}
+    assert service["EnvironmentFile"].startswith("/etc/")
+    assert service["Restart"] == "on-failure"
+    assert service["RestartPreventExitStatus"] == "2"  # a bad setting: restarting cannot help
+    assert service["Environment"] == f"COVERAGE_BOT_STATE_DIR={STATE_DIR}"
+    assert "multi-user.target" in _unit()["Install"]["WantedBy"]
+
+
+def test_the_systemd_unit_can_write_only_its_state_directory() -> None:
+    service = _unit()["Service"]
+    assert service["NoNewPrivileges"] == "yes"
+    assert service["ProtectSystem"] == "strict"
+    assert service["ProtectHome"] == "yes"
+    assert service["ReadWritePaths"].split() == [STATE_DIR]
+    assert service["StateDirectory"] == "coverage-bot"
+    assert service["CapabilityBoundingSet"] == ""
+
+
+def test_systemd_accepts_the_unit(tmp_path: Path) -> None:
+    """systemd's own checker, where there is one; it needs ExecStart to exist, so the
+    copy it reads runs /bin/true instead."""
+    analyze = shutil.which("systemd-analyze")
+    if analyze is None:
+        return  # no systemd on this machine: the configparser tests above still hold
+    text = (ROOT / "deploy" / "coverage-bot.service").read_text()
+    lines = [
+        "ExecStart=/bin/true run" if line.startswith("ExecStart=") else line
+        for line in text.splitlines()
+    ]
+    unit = tmp_path / "coverage-bot.service"
+    unit.write_text("\n".join(lines) + "\n")
+    result = subprocess.run(
+        [analyze, "verify", str(unit)], capture_output=True, text=True, check=False
+    )
+    assert (result.returncode, result.stdout + result.stderr) == (0, "")
+
+
+def _final_stage() -> list[tuple[str, str]]:
+    """The Dockerfile's instructions after its last FROM, as (INSTRUCTION, arguments)."""
+    text = (ROOT / "deploy" / "Dockerfile").read_text().replace("\\\n", " ")
+    instructions = [
+        (word, rest.strip())
+        for word, _, rest in (line.strip().partition(" ") for line in text.splitlines())
+        if word and not word.startswith("#")
+    ]
+    last_from = max(i for i, (word, _) in enumerate(instructions) if word == "FROM")
+    return instructions[last_from:]
+
+
+def test_the_image_runs_our_command_as_a_non_root_user_with_a_state_volume() -> None:
+    stage = _final_stage()
+    users = [rest.partition(":")[0] for word, rest in stage if word == "USER"]
+    assert users and users[-1] not in {"root", "0"}
+    assert json.loads(next(rest for word, rest in reversed(stage) if word == "CMD")) == [
+        "coverage-bot",
+        "run",
+    ]
+    assert json.loads(next(rest for word, rest in stage if word == "VOLUME")) == [STATE_DIR]
+    env = " ".join(rest for word, rest in stage if word == "ENV")
+    assert f"COVERAGE_BOT_STATE_DIR={STATE_DIR}" in env.split()
+
+
+def test_the_image_copies_only_named_sources_that_exist() -> None:
+    """No `COPY . .`: a developer's .env (the token) can never end up in the image."""
+    text = (ROOT / "deploy" / "Dockerfile").read_text()
+    sources = [
+        source
+        for line in text.splitlines()
+        if line.startswith("COPY ") and "--from=" not in line
+        for source in line.split()[1:-1]
+    ]
+    assert "." not in sources and ".env" not in sources
+    assert {"pyproject.toml", "README.md", "LICENSE", "bot", "corpus"} <= set(sources)
+    assert all((ROOT / source).exists() for source in sources)
+    allowed = (ROOT / ".dockerignore").read_text().split()
+    assert all(f"!{source}" in allowed or f"!{source}/" in allowed for source in sources)
