@@ -41,6 +41,7 @@ from bot.summary import (
     summarize_topic,
 )
 from bot.terminal import answer_json, article_json, render_answer, render_summary, summary_json
+from bot.version import version
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
@@ -64,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="coverage-bot",
         description="Answers questions about a body of news coverage.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
     corpus_help = "folder or file of coverage (default: COVERAGE_BOT_CORPUS)"
     parser.add_argument("--corpus", type=user_path, help=corpus_help)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

@@ -6,13 +6,24 @@ secret: it prints as ``**********`` and is never logged.
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-BUNDLED_CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+
+def _bundled_corpus() -> Path:
+    """The coverage an installed wheel carries in the package; in a checkout or an editable
+    install, the repository's ``corpus/``, which is where the wheel's copy comes from."""
+    shipped = resources.files("bot") / "bundled_corpus"
+    if isinstance(shipped, Path) and shipped.is_dir():
+        return shipped
+    return Path(__file__).resolve().parent.parent / "corpus"
+
+
+BUNDLED_CORPUS = _bundled_corpus()
 MAX_TOP = 20
 """The most ranked passages an answer may list, from the command line or the settings."""
 

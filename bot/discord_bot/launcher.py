@@ -17,6 +17,8 @@ import discord
 from bot.config import Settings
 from bot.discord_bot.client import CoverageBot
 from bot.knowledge import Knowledge
+from bot.store import StoredCorpus
+from bot.version import version
 
 log = logging.getLogger(__name__)
 
@@ -46,9 +48,28 @@ def token_of(settings: Settings) -> str:
     return settings.discord_token.get_secret_value().strip()
 
 
+def _log_startup(knowledge: Knowledge) -> None:
+    """What this process serves and where it came from, so a deployment's log answers
+    "which version, which coverage?" before anything else happens."""
+    log.info("starting coverage-bot version=%s", version())
+    articles, passages = len(knowledge.corpus.articles), len(knowledge.corpus.passages)
+    where = knowledge.path.resolve()
+    if isinstance(knowledge.corpus, StoredCorpus):
+        log.info("loaded index: articles=%d passages=%d index=%s", articles, passages, where)
+    else:
+        log.info(
+            "loaded corpus: articles=%d passages=%d skipped=%d corpus=%s",
+            articles,
+            passages,
+            len(knowledge.warnings),
+            where,
+        )
+
+
 async def serve(settings: Settings, knowledge: Knowledge) -> None:
     """Run the bot until SIGINT or SIGTERM, then close the connection cleanly."""
     token = token_of(settings)
+    _log_startup(knowledge)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -67,6 +88,7 @@ async def serve(settings: Settings, knowledge: Knowledge) -> None:
 async def sync_only(settings: Settings, knowledge: Knowledge) -> None:
     """Log in, sync the slash commands whether or not they changed, and leave."""
     token = token_of(settings)
+    _log_startup(knowledge)
     async with CoverageBot(settings, knowledge, force_sync=True) as bot:
         await _start(bot, token, connect=False)
 
