@@ -13,7 +13,6 @@ from typing import TextIO
 
 from rich.console import Console
 from rich.progress import Progress
-from rich.table import Table
 
 from bot.answer import Answerer, QuestionError
 from bot.config import Settings, SettingsError, load_settings
@@ -30,7 +29,14 @@ from bot.summary import (
     summarize_story,
     summarize_topic,
 )
-from bot.terminal import answer_json, article_json, render_answer, render_summary, summary_json
+from bot.terminal import (
+    answer_json,
+    article_json,
+    render_answer,
+    render_articles,
+    render_summary,
+    summary_json,
+)
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
@@ -230,14 +236,7 @@ def _articles(corpus: Corpus, as_json: bool, out: Console) -> int:
     if as_json:
         print(json.dumps([article_json(a) for a in corpus.articles], indent=2))
         return EXIT_OK
-    table = Table(title="Articles", title_justify="left")
-    table.add_column("id", no_wrap=True)
-    table.add_column("headline")
-    table.add_column("date", no_wrap=True)
-    table.add_column("passages", justify="right")
-    for article in corpus.articles:
-        table.add_row(article.id, article.headline, article.date_text, str(len(article.passages)))
-    out.print(table)
+    out.print(render_articles(corpus.articles))
     return EXIT_OK
 
 
