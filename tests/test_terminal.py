@@ -223,3 +223,10 @@ def test_plain_keeps_line_breaks_and_letters_of_every_script() -> None:
     assert plain("Iran\n\u0627\u06cc\u0631\u0627\u0646\u200c\u0647\u0627 👍\x00") == (
         "Iran\n\u0627\u06cc\u0631\u0627\u0646\u200c\u0647\u0627 👍"
     )
+
+
+def test_best_sentence_stays_bold_after_control_characters_are_dropped() -> None:
+    body = "Oil \x1b[8mrose. Traders bought more."
+    console = Console(file=io.StringIO(), width=80, force_terminal=True, color_system="standard")
+    console.print(render_answer(answer_from(article("Oil", body), "Traders bought more.")))
+    assert "│ Oil [8mrose. \x1b[1mTraders bought more.\x1b[0m" in console.file.getvalue()
