@@ -14,7 +14,6 @@ from typing import TextIO
 
 from rich.console import Console
 from rich.progress import Progress
-from rich.table import Table
 
 from bot.answer import Answerer, QuestionError
 from bot.config import MAX_TOP, Settings, SettingsError, load_settings
@@ -40,7 +39,15 @@ from bot.summary import (
     summarize_story,
     summarize_topic,
 )
-from bot.terminal import answer_json, article_json, render_answer, render_summary, summary_json
+from bot.terminal import (
+    answer_json,
+    article_json,
+    plain,
+    render_answer,
+    render_articles,
+    render_summary,
+    summary_json,
+)
 from bot.version import version
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
@@ -142,10 +149,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _run(args, Console(highlight=False))
     except CorpusNotFoundError as error:
-        print(f"coverage-bot: {error}; set COVERAGE_BOT_CORPUS or pass --corpus", file=sys.stderr)
+        print(
+            f"coverage-bot: {plain(str(error))}; set COVERAGE_BOT_CORPUS or pass --corpus",
+            file=sys.stderr,
+        )
         return EXIT_FAILURE
     except CommandError as error:
-        print(f"coverage-bot: {error}", file=sys.stderr)
+        print(f"coverage-bot: {plain(str(error))}", file=sys.stderr)
         return error.code
     except KeyboardInterrupt:
         return 130
@@ -285,21 +295,14 @@ def _index(corpus: Path, out: Path, console: Console) -> int:
 
 def _print_warnings(warnings: Iterable[LoadWarning]) -> None:
     for warning in warnings:
-        print(f"warning: skipped {warning}", file=sys.stderr)
+        print(f"warning: skipped {plain(str(warning))}", file=sys.stderr)
 
 
 def _articles(corpus: Corpus, as_json: bool, out: Console) -> int:
     if as_json:
         print(json.dumps([article_json(a) for a in corpus.articles], indent=2))
         return EXIT_OK
-    table = Table(title="Articles", title_justify="left")
-    table.add_column("id", no_wrap=True)
-    table.add_column("headline")
-    table.add_column("date", no_wrap=True)
-    table.add_column("passages", justify="right")
-    for article in corpus.articles:
-        table.add_row(article.id, article.headline, article.date_text, str(len(article.passages)))
-    out.print(table)
+    out.print(render_articles(corpus.articles))
     return EXIT_OK
 
 

@@ -1,11 +1,20 @@
-"""How answers look in a terminal (rich) and in JSON: the CLI's formatting, nothing else."""
+"""How answers look in a terminal (rich) and in JSON: the CLI's formatting, nothing else.
+
+Text from the corpus or a question reaches the terminal only as rich ``Text`` made by
+:func:`plain_text`, never as a markup string: ``[/bold]`` in a headline is shown, not
+parsed, and escape sequences in a file cannot drive the terminal.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from rich.console import Group, RenderableType
+from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.panel import Panel
+from rich.table import Table
 from rich.text import Text
 
 from bot.answer import Answer, Hit
@@ -14,6 +23,26 @@ from bot.summary import Summary
 
 NO_ANSWER = "The coverage doesn't answer that. `coverage-bot articles` lists what it covers."
 _PREVIEW_CHARS = 90
+_HEADLINE_MIN_WIDTH = 20
+"""Below this many columns for the headline, the articles are listed one under another."""
+
+_BIDI_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+_CONTROLS = [chr(c) for c in (*range(0x20), *range(0x7F, 0xA0)) if chr(c) != "\n"]
+_UNSAFE = str.maketrans(
+    {c: " " if c.isspace() else None for c in _CONTROLS} | dict.fromkeys(_BIDI_CONTROLS)
+)
+
+
+def plain(text: str) -> str:
+    """``text`` as a terminal may show it: C0 and C1 control characters (ESC among them)
+    and bidi overrides dropped, so that corpus text cannot move the cursor, retitle the
+    window or reverse what follows it; line breaks stay, other spacing becomes a space."""
+    return text.translate(_UNSAFE)
+
+
+def plain_text(text: str, style: str = "") -> Text:
+    """Corpus or question text as rich shows it: literally, never read as markup."""
+    return Text(plain(text), style=style)
 
 
 def hit_json(hit: Hit) -> dict[str, Any]:
@@ -62,18 +91,19 @@ def render_answer(answer: Answer) -> RenderableType:
     ref = answer.best.ref
     passage = Text()
     if ref.passage.lead_in:
-        passage.append(ref.passage.lead_in + "\n", style="dim")
-    body = Text(ref.passage.body)
+        passage.append_text(plain_text(ref.passage.lead_in + "\n", style="dim"))
+    body = plain_text(ref.passage.body)
     if answer.sentence:
-        start = ref.passage.body.find(answer.sentence)
+        sentence = plain(answer.sentence)
+        start = body.plain.find(sentence)
         if start >= 0:
-            body.stylize("bold", start, start + len(answer.sentence))
+            body.stylize("bold", start, start + len(sentence))
     passage.append_text(body)
     panel = Panel(
         passage,
-        title=Text(ref.article.headline, style="bold cyan"),
+        title=plain_text(ref.article.headline, style="bold cyan"),
         title_align="left",
-        subtitle=Text(f"{ref.article.date_text} · {ref.article.source}"),
+        subtitle=plain_text(f"{ref.article.date_text} · {ref.article.source}"),
         subtitle_align="right",
     )
     others = answer.results[1:]
@@ -81,12 +111,75 @@ def render_answer(answer: Answer) -> RenderableType:
         return panel
     lines = Text("Also in the coverage:\n", style="dim")
     for rank, hit in enumerate(others, 2):
-        preview = hit.ref.passage.body
+        preview = plain(hit.ref.passage.body)
         if len(preview) > _PREVIEW_CHARS:
             preview = preview[:_PREVIEW_CHARS].rsplit(" ", 1)[0] + "…"
-        lines.append(f"{rank}. {hit.ref.article.headline}: ", style="cyan")
-        lines.append(preview + "\n")
+        lines.append_text(plain_text(f"{rank}. {hit.ref.article.headline}: ", style="cyan"))
+        lines.append_text(Text(preview + "\n"))
     return Group(panel, lines)
+
+
+def render_articles(articles: Sequence[Article]) -> RenderableType:
+    """The articles as a table whose headline column is the one that always fits."""
+    return _ArticleTable(tuple(articles))
+
+
+@dataclass(frozen=True)
+class _ArticleTable:
+    """Laid out when the width is known: a table while the headline column can be at
+    least ``_HEADLINE_MIN_WIDTH`` wide, else one article under another. The id sits under
+    its headline, cut with an ellipsis where it is wider than the column."""
+
+    articles: tuple[Article, ...]
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        dates = [_date_lines(a) for a in self.articles]
+        date_width = max(cell_len(line) for d in ["date", *dates] for line in d.split("\n"))
+        widest = max(
+            [
+                cell_len("headline / id"),
+                *(cell_len(plain(a.headline)) for a in self.articles),
+                *(cell_len(plain(a.id)) for a in self.articles),
+            ]
+        )
+        # Three columns, each padded by a space either side, between four borders.
+        room = options.max_width - 3 * 3 - 1 - date_width - cell_len("passages")
+        if room < _HEADLINE_MIN_WIDTH:
+            yield self._stacked()
+            return
+        table = Table(title="Articles", title_justify="left", show_lines=True)
+        table.add_column("headline / id", width=min(room, widest))
+        table.add_column("date", width=date_width)
+        table.add_column("passages", justify="right", no_wrap=True)
+        for article, date in zip(self.articles, dates, strict=True):
+            table.add_row(_headline_and_id(article), Text(date), str(len(article.passages)))
+        yield table
+
+    def _stacked(self) -> RenderableType:
+        rows: list[RenderableType] = [Text("Articles", style="italic")]
+        for article in self.articles:
+            rows.append(Text())
+            rows.append(_headline_and_id(article))
+            rows.append(Text(f"{article.date_text} · {_passages(article)}", style="dim"))
+        return Group(*rows)
+
+
+def _headline_and_id(article: Article) -> RenderableType:
+    headline = plain_text(article.headline, style="bold")
+    headline.overflow = "fold"
+    identifier = plain_text(article.id, style="dim")
+    identifier.no_wrap, identifier.overflow = True, "ellipsis"
+    return Group(headline, identifier)
+
+
+def _passages(article: Article) -> str:
+    count = len(article.passages)
+    return f"{count} passage" if count == 1 else f"{count} passages"
+
+
+def _date_lines(article: Article) -> str:
+    """The date with "Updated" on a line of its own, so that the date column stays narrow."""
+    return article.date_text.replace("Updated ", "Updated\n", 1)
 
 
 def summary_json(summary: Summary) -> dict[str, Any]:
@@ -107,10 +200,13 @@ def summary_json(summary: Summary) -> dict[str, Any]:
 
 def render_summary(summary: Summary) -> RenderableType:
     """The title, then each sentence with its source headline beneath it."""
-    text = Text(summary.title + "\n", style="bold")
+    text = plain_text(summary.title + "\n", style="bold")
     for sentence in summary.sentences:
-        text.append("• " + sentence.text + "\n")
-        text.append(
-            f"  — {sentence.article.headline}, {sentence.article.date_text}\n", style="dim cyan"
+        text.append_text(plain_text("• " + sentence.text + "\n"))
+        text.append_text(
+            plain_text(
+                f"  — {sentence.article.headline}, {sentence.article.date_text}\n",
+                style="dim cyan",
+            )
         )
     return text
