@@ -6,6 +6,10 @@ that says HELLO, accepts IDENTIFY and RESUME, sends READY and GUILD_CREATE, and
 acknowledges heartbeats. Tests inject MESSAGE_CREATE and INTERACTION_CREATE events
 and read back every request the bot made, as Discord would have received it.
 
+Like Discord, it refuses a message, edit, follow-up or interaction response that breaks
+one of Discord's limits (:mod:`discord_rules`) with a 400, and keeps the refusal in
+``rejected``; the tests' fixture fails any test after which that list is not empty.
+
 Payload shapes follow Discord's API documentation and discord.py's own parsers.
 """
 
@@ -19,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import WSMsgType, web
+from discord_rules import callback_errors, invalid_form_body, message_errors
 
 TOKEN = "fake-token"
 BOT_ID = 900_000_000_000_000_001
@@ -139,6 +144,7 @@ class FakeDiscord:
     messages: dict[int, dict[str, Any]] = field(default_factory=dict)
     commands: list[dict[str, Any]] = field(default_factory=list)
     originals: dict[str, int] = field(default_factory=dict)  # interaction token -> message id
+    rejected: list[tuple[Request, dict[str, Any]]] = field(default_factory=list)
     _socket: web.WebSocketResponse | None = None
     _sequence: int = 0
     _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
@@ -314,6 +320,15 @@ class FakeDiscord:
                 body=b'{"message": "401: Unauthorized", "code": 0}',
                 headers={"Content-Type": "application/json"},
             )
+        errors = self._refusal(recorded)
+        if errors:
+            self.rejected.append((recorded, errors))
+            await self._notify()
+            return web.Response(
+                status=400,
+                body=json.dumps(invalid_form_body(errors)).encode(),
+                headers={"Content-Type": "application/json"},
+            )
         response = self._respond(recorded)
         await self._notify()
         if response is None:
@@ -322,6 +337,18 @@ class FakeDiscord:
         return web.Response(
             body=json.dumps(response).encode(), headers={"Content-Type": "application/json"}
         )
+
+    def _refusal(self, r: Request) -> dict[str, Any]:
+        """What Discord would refuse in this request: messages, edits, follow-ups and
+        interaction responses, on every route the bot posts them to."""
+        parts = r.path.strip("/").split("/")
+        if not isinstance(r.body, dict) or r.method not in {"POST", "PATCH"}:
+            return {}
+        if parts[0] == "interactions" and parts[-1] == "callback":
+            return callback_errors(r.body)
+        if parts[0] == "webhooks" or (parts[0] == "channels" and "messages" in parts):
+            return message_errors(r.body)
+        return {}
 
     def _respond(self, r: Request) -> Any:
         parts = r.path.strip("/").split("/")

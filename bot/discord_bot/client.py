@@ -47,6 +47,10 @@ def intents_for(settings: Settings) -> discord.Intents:
     return intents
 
 
+class ReloadRunning(RuntimeError):
+    """A reload was asked for while another was under way."""
+
+
 class CoverageBot(commands.Bot):
     """Answers from :attr:`knowledge`, which :meth:`reload` replaces whole."""
 
@@ -85,7 +89,12 @@ class CoverageBot(commands.Bot):
     async def reload(self) -> Knowledge:
         """Re-read the corpus (and rebuild the index folder, if one is set) off the event
         loop and swap it in; on failure keep the old. The bot answers meanwhile.
+
+        ReloadRunning when a reload is under way: the check and taking the lock have no
+        await between them, so two requests at once cannot both start a rebuild.
         """
+        if self._reload_lock.locked():
+            raise ReloadRunning
         async with self._reload_lock:
             knowledge = await asyncio.to_thread(
                 rebuild_knowledge, self.settings.corpus, self.settings.index

@@ -8,6 +8,7 @@ boundary and ends with an ellipsis.
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 import discord
 
@@ -17,7 +18,8 @@ from bot.knowledge import Knowledge
 from bot.summary import Summary
 
 # Discord's limits (discord.com/developers/docs/resources/message#embed-object-embed-limits,
-# .../resources/message#create-message, .../interactions/application-commands).
+# .../resources/message#create-message, .../interactions/application-commands). The total
+# counts title, description, fields, footer and author of every embed in a message.
 MESSAGE_CONTENT_LIMIT = 2000
 EMBED_TITLE_LIMIT = 256
 EMBED_DESCRIPTION_LIMIT = 4096
@@ -26,6 +28,9 @@ EMBED_AUTHOR_LIMIT = 256
 EMBED_TOTAL_LIMIT = 6000
 CHOICE_NAME_LIMIT = 100
 MAX_CHOICES = 25
+# Embed urls: Discord refuses any scheme but http(s); 2,048 characters is the most it takes.
+URL_LIMIT = 2048
+URL_SCHEMES = frozenset({"http", "https"})
 
 ELLIPSIS = "…"
 NO_ANSWER = (
@@ -35,6 +40,11 @@ NO_ANSWER = (
 # Room a page of an article or of headlines leaves under the description limit.
 _PAGE_BUDGET = 3800
 _LEAD_IN_LIMIT = 600
+# A source is a file or feed name; the footer shows no more of it than this, which with
+# the title and description limits keeps every embed under the 6,000 total.
+_SOURCE_LIMIT = 200
+_LABEL_LIMIT = 100
+_ATTRIBUTION_LIMIT = 300
 _HEADLINES_PER_PAGE = 10
 MAX_LISTED_ARTICLES = 250
 _SENTENCE_END = re.compile(r"[.!?…][\"”')\]]*\s")
@@ -69,17 +79,58 @@ def fit(text: str, limit: int) -> str:
         budget -= len(escaped) - limit
 
 
+def link(url: str | None) -> str | None:
+    """``url`` when Discord would take it as an embed link (http(s), a host, no spaces,
+    not too long), else None: a bad url in the corpus must not cost the reply."""
+    if not url or len(url) > URL_LIMIT or any(ch.isspace() or not ch.isprintable() for ch in url):
+        return None
+    parts = urlsplit(url)
+    return url if parts.scheme.lower() in URL_SCHEMES and parts.netloc else None
+
+
 def passage_markdown(passage: Passage, sentence: str | None, limit: int) -> str:
-    """The passage for a description: its lead-in in italics, the best sentence in bold."""
+    """The passage for a description: its lead-in in italics, the best sentence in bold.
+
+    A passage too long to show whole is shown around its best sentence, since that is
+    the answer, with as much of the text before and after as fits; when the sentence
+    itself would take over half the room, the passage is cut from its start.
+    """
     lead = f"*{fit(passage.lead_in, _LEAD_IN_LIMIT)}*\n" if passage.lead_in else ""
+    room = limit - len(lead)
     body = passage.body
     start = body.find(sentence) if sentence else -1
-    if sentence and start >= 0:
-        end = start + len(sentence)
-        text = f"{escape(body[:start])}**{escape(sentence)}**{escape(body[end:])}"
-        if len(lead) + len(text) <= limit:
-            return lead + text
-    return lead + fit(body, limit - len(lead))
+    bold = f"**{escape(sentence)}**" if sentence else ""
+    if not sentence or start < 0 or len(bold) > room // 2:
+        return lead + fit(body, room)
+    before, after = body[:start], body[start + len(sentence) :]
+    whole = escape(before) + bold + escape(after)
+    if len(whole) <= room:
+        return lead + whole
+    left = room - len(bold)
+    head = _fit_tail(before, left // 2)
+    rest = left - len(head)
+    return lead + head + bold + (fit(after, rest) if after and rest > len(ELLIPSIS) else "")
+
+
+def _fit_tail(text: str, limit: int) -> str:
+    """The end of ``text``, escaped, within ``limit``: from the start of a sentence or
+    else of a word, after "…"; all of it when it fits."""
+    if len(escape(text)) <= limit:
+        return escape(text)
+    budget = limit - len(ELLIPSIS)
+    while budget > 0:
+        tail = text[len(text) - budget :]
+        starts = [m.end() for m in _SENTENCE_END.finditer(tail)]
+        space = tail.find(" ")
+        if starts and starts[0] < budget // 2:
+            tail = tail[starts[0] :]
+        elif 0 <= space < budget // 2:
+            tail = tail[space + 1 :]
+        shown = ELLIPSIS + " " + escape(tail)
+        if len(shown) <= limit:
+            return shown
+        budget -= len(shown) - limit
+    return ""
 
 
 def answer_embed(answer: Answer, position: int = 0) -> discord.Embed:
@@ -117,7 +168,8 @@ def headline_pages(corpus: CorpusView) -> list[discord.Embed]:
     total = len(corpus.articles)
     shown = [corpus.articles[n] for n in range(min(total, MAX_LISTED_ARTICLES))]
     lines = [
-        f"**{fit(a.headline, 300)}**\n{a.date_text} · {len(a.passages)} passages · `{a.id}`"
+        f"**{fit(a.headline, EMBED_TITLE_LIMIT)}**\n"
+        f"{a.date_text} · {len(a.passages)} passages · `{a.id}`"
         for a in shown
     ]
     title = (
@@ -177,7 +229,7 @@ def choice_name(article: Article) -> str:
 def _article_embed(article: Article, description: str) -> discord.Embed:
     embed = discord.Embed(
         title=fit(article.headline, EMBED_TITLE_LIMIT),
-        url=article.url,
+        url=link(article.url),
         description=description,
         colour=COLOUR,
     )
@@ -186,16 +238,19 @@ def _article_embed(article: Article, description: str) -> discord.Embed:
 
 
 def _byline(article: Article) -> str:
-    return f"{article.date_text} · {article.source}" if article.source else article.date_text
+    if not article.source:
+        return article.date_text
+    return f"{article.date_text} · {shorten(article.source, _SOURCE_LIMIT)}"
 
 
 def _passage_block(passage: Passage) -> str:
-    text = fit(passage.text, _PAGE_BUDGET - 100)
-    if passage.label:
-        text = f"**{escape(passage.label)}:** {text}"
-    if passage.attribution:
-        text = f"{text} — {escape(passage.attribution)}"
-    return f"• {text}" if passage.kind is PassageKind.BULLET else text
+    """A passage as a page shows it, never longer than a page: its label, speaker and
+    text are each cut to their share."""
+    bullet = "• " if passage.kind is PassageKind.BULLET else ""
+    label = f"**{fit(passage.label, _LABEL_LIMIT)}:** " if passage.label else ""
+    speaker = f" — {fit(passage.attribution, _ATTRIBUTION_LIMIT)}" if passage.attribution else ""
+    text = fit(passage.text, _PAGE_BUDGET - len(bullet) - len(label) - len(speaker))
+    return f"{bullet}{label}{text}{speaker}"
 
 
 def _pack(blocks: list[str]) -> list[str]:

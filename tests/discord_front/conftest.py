@@ -16,7 +16,8 @@ from bot.knowledge import Knowledge
 
 @pytest.fixture
 async def fake(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscord]:
-    """A fake Discord that discord.py talks to instead of discord.com."""
+    """A fake Discord that discord.py talks to instead of discord.com; a test after which
+    it has refused a request (over one of Discord's limits, a bad url) fails."""
     server = FakeDiscord()
     await server.start()
     monkeypatch.setattr(discord.http.Route, "BASE", server.api_base)
@@ -25,6 +26,8 @@ async def fake(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscord]:
     )
     yield server
     await server.stop()
+    refused = [(f"{r.method} {r.path}", errors) for r, errors in server.rejected]
+    assert not refused, f"Discord would have refused: {refused}"
 
 
 @pytest.fixture

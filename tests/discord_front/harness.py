@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from fake_discord import ASK_CHANNEL_ID, BOT_ID, FakeDiscord, Request
+from fake_discord import APPLICATION_ID, ASK_CHANNEL_ID, BOT_ID, FakeDiscord, Request
 
 from bot.config import Settings
 from bot.discord_bot.client import CoverageBot
@@ -62,3 +63,29 @@ async def bot_replies(
     return await fake.wait_for_request(
         lambda r: r.method == "POST" and r.path == path, timeout=timeout, count=count
     )
+
+
+async def callback(fake: FakeDiscord, interaction: dict[str, Any]) -> dict[str, Any]:
+    """The interaction response the bot sent for ``interaction``."""
+    path = f"/interactions/{interaction['id']}/{interaction['token']}/callback"
+    [request] = await fake.wait_for_request(lambda r: r.path == path)
+    return request.json
+
+
+async def followup(fake: FakeDiscord, interaction: dict[str, Any]) -> Request:
+    path = f"/webhooks/{APPLICATION_ID}/{interaction['token']}"
+    [request] = await fake.wait_for_request(lambda r: r.method == "POST" and r.path == path)
+    return request
+
+
+def button_ids(components: list[dict[str, Any]]) -> dict[str, str]:
+    return {c["label"]: c["custom_id"] for row in components for c in row["components"]}
+
+
+async def press(
+    fake: FakeDiscord, message: dict[str, Any], label: str, *, by: dict[str, Any]
+) -> dict[str, Any]:
+    """Click a button of a message the bot sent, as member ``by``."""
+    custom_id = button_ids(message["components"])[label]
+    data = {"custom_id": custom_id, "component_type": 2}
+    return await fake.interaction_create(3, data, author=by, message=message)

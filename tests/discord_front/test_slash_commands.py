@@ -7,15 +7,23 @@ from pathlib import Path
 from typing import Any
 
 from fake_discord import (
-    APPLICATION_ID,
     BOT_USER,
     CHANNEL_ID,
     MANAGE_GUILD,
     FakeDiscord,
-    Request,
     user,
 )
-from harness import Harness, bot_settings, mention, start_bot, stop_bot
+from harness import (
+    Harness,
+    bot_settings,
+    button_ids,
+    callback,
+    followup,
+    mention,
+    press,
+    start_bot,
+    stop_bot,
+)
 
 from bot.discord_bot.formatting import NO_ANSWER
 from bot.discord_bot.views import NOT_YOURS
@@ -28,32 +36,6 @@ EPHEMERAL = 64
 CHANNEL_MESSAGE, DEFERRED, UPDATE_MESSAGE, AUTOCOMPLETE_RESULT = 4, 5, 7, 8
 PRIVATE = {"flags": EPHEMERAL, "tts": False, "allowed_mentions": {"parse": []}}
 ALL_IS_WELL = 'Trump says "all is well" after Iranian strikes on bases hosting U.S. troops'
-
-
-async def callback(fake: FakeDiscord, interaction: dict[str, Any]) -> dict[str, Any]:
-    """The interaction response the bot sent for ``interaction``."""
-    path = f"/interactions/{interaction['id']}/{interaction['token']}/callback"
-    [request] = await fake.wait_for_request(lambda r: r.path == path)
-    return request.json
-
-
-async def followup(fake: FakeDiscord, interaction: dict[str, Any]) -> Request:
-    path = f"/webhooks/{APPLICATION_ID}/{interaction['token']}"
-    [request] = await fake.wait_for_request(lambda r: r.method == "POST" and r.path == path)
-    return request
-
-
-def button_ids(components: list[dict[str, Any]]) -> dict[str, str]:
-    return {c["label"]: c["custom_id"] for row in components for c in row["components"]}
-
-
-async def press(
-    fake: FakeDiscord, message: dict[str, Any], label: str, *, by: dict[str, Any]
-) -> dict[str, Any]:
-    """Click a button of a message the bot sent, as member ``by``."""
-    custom_id = button_ids(message["components"])[label]
-    data = {"custom_id": custom_id, "component_type": 2}
-    return await fake.interaction_create(3, data, author=by, message=message)
 
 
 async def test_ask_defers_then_follows_up_with_the_answer(running: Harness) -> None:

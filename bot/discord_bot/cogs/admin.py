@@ -9,12 +9,14 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.corpus import CorpusNotFoundError
-from bot.discord_bot.client import CoverageBot
+from bot.discord_bot.client import CoverageBot, ReloadRunning
 from bot.discord_bot.formatting import MESSAGE_CONTENT_LIMIT, fit
 from bot.index import IndexLoadError
 from bot.knowledge import EmptyCorpusError
 
 log = logging.getLogger(__name__)
+
+BUSY = "A reload is already running; try again when it has finished."
 
 
 class Admin(commands.Cog):
@@ -26,15 +28,15 @@ class Admin(commands.Cog):
     @app_commands.default_permissions(manage_guild=True)
     @app_commands.checks.has_permissions(manage_guild=True)
     async def reload(self, interaction: discord.Interaction) -> None:
-        if self.bot.reloading:
-            await interaction.response.send_message(
-                "A reload is already running; try again when it has finished.", ephemeral=True
-            )
-            return
+        # Whether a reload is running is asked only after the defer: a check before it
+        # would be stale by the time the rebuild starts (the bot decides, atomically).
         await interaction.response.defer(ephemeral=True, thinking=True)
         old = self.bot.knowledge
         try:
             new = await self.bot.reload()
+        except ReloadRunning:
+            await interaction.followup.send(BUSY, ephemeral=True)
+            return
         except (CorpusNotFoundError, EmptyCorpusError, IndexLoadError) as error:
             log.warning("reload failed: %s", error)
             said = (
