@@ -160,7 +160,7 @@ def run(paragraphs: int, workdir: Path) -> None:
     started = time.perf_counter()
     build_index(corpus, index, workers=os.cpu_count() or 1)  # as `coverage-bot index` does
     build_seconds = time.perf_counter() - started
-    size_mib = sum(f.stat().st_size for f in index.iterdir()) / 2**20
+    size_mib = sum(f.stat().st_size for f in index.rglob("*") if f.is_file()) / 2**20
     loaded = json.loads(
         subprocess.run(
             [sys.executable, __file__, "--measure-loaded", str(corpus), str(index), str(queries)],

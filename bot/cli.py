@@ -27,6 +27,7 @@ from bot.evaluation import (
     summary_rouge,
 )
 from bot.index import IndexLoadError
+from bot.index_folder import IndexBusyError, IndexFolderError
 from bot.knowledge import EmptyCorpusError, build_index, load_knowledge
 from bot.squad import LEFT_OUT_EVERY, SquadFormatError, load_squad
 from bot.summary import (
@@ -189,6 +190,8 @@ def _run(args: argparse.Namespace, out: Console) -> int:
     except (EmptyCorpusError, IndexLoadError) as error:
         raise CommandError(str(error)) from error
     _print_warnings(knowledge.warnings)
+    if knowledge.outdated:
+        print(f"warning: {knowledge.outdated}", file=sys.stderr)
     answerer = knowledge.answerer
     if args.command == "ask":
         if args.question == "-":
@@ -278,7 +281,8 @@ def _discord(command: str, settings: Settings) -> int:
 
 def _index(corpus: Path, out: Path, console: Console) -> int:
     """Build the index folder with a progress bar over the passages being tokenised."""
-    with Progress(console=Console(stderr=True)) as bar:
+    errors = Console(stderr=True)  # the bar only where someone watches, and gone when done
+    with Progress(console=errors, transient=True, disable=not errors.is_terminal) as bar:
         task = bar.add_task("reading the corpus", total=None)
 
         def progress(passages: int, total: int) -> None:
@@ -286,8 +290,14 @@ def _index(corpus: Path, out: Path, console: Console) -> int:
 
         try:
             warnings = build_index(corpus, out, progress, workers=os.cpu_count() or 1)
-        except EmptyCorpusError as error:
+        except IndexFolderError as error:
+            raise CommandError(str(error), EXIT_USAGE) from error
+        except (CorpusNotFoundError, EmptyCorpusError, IndexBusyError) as error:
             raise CommandError(str(error)) from error
+        except OSError as error:  # the folder cannot be made or written: permissions, space
+            where = f" ({error.filename})" if error.filename else ""
+            message = f"could not write the index to {out}: {error.strerror}{where}"
+            raise CommandError(message) from error
     _print_warnings(warnings)
     console.print(f"index written to {out}", markup=False, highlight=False)
     return EXIT_OK

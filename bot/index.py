@@ -12,7 +12,8 @@ counts twice, an unknown one adds nothing), so a score equals rank-bm25's to the
 bit, and the work is proportional to the postings of the query's terms, not to the
 corpus. Equal scores are ordered by passage number, on both sides of the parity test.
 
-On disk (one folder): ``manifest.json``; the vocabulary, sorted, as one UTF-8 blob with
+On disk (one generation of an index folder, see :mod:`bot.index_folder`):
+``manifest.json``; the vocabulary, sorted, as one UTF-8 blob with
 offsets and a fixed-width array of each term's first bytes for numpy's binary search;
 and the postings in CSR form by term
 (``indptr``, ``postings_docs``, ``postings_weights``). Arrays are memory-mapped on load.
@@ -22,12 +23,8 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import shutil
-import tempfile
 import threading
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -35,9 +32,9 @@ from typing import Any
 import numpy as np
 
 from bot.analysis import ANALYZER_NAME
+from bot.index_folder import MANIFEST, IndexLoadError, building, reading
 
-FORMAT_VERSION = 3
-_MANIFEST = "manifest.json"
+FORMAT_VERSION = 4  # 4: the index folder holds generations and a CURRENT file
 _ARRAYS = (
     "vocabulary_blob",
     "vocabulary_offsets",
@@ -62,10 +59,6 @@ class ScoringParameters:
 class ScoredPassage:
     number: int
     score: float
-
-
-class IndexLoadError(ValueError):
-    """A saved index that cannot be used: missing, corrupt, or built by other rules."""
 
 
 def okapi_idf(documents: int, frequencies: Sequence[int], epsilon: float) -> list[float]:
@@ -261,8 +254,8 @@ class BM25Index:
     # -- on disk ------------------------------------------------------------------------
 
     def save(self, folder: Path) -> None:
-        """Write the index to ``folder`` whole or not at all: it is written beside it and
-        renamed into place."""
+        """Write the index to the index folder ``folder`` whole or not at all: it is
+        written as a new generation and made current in one step."""
         with building(folder) as staging:
             self.write(staging)
 
@@ -279,11 +272,17 @@ class BM25Index:
             "postings": len(self._docs),
             **facts,
         }
-        (folder / _MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+        (folder / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
 
     @classmethod
     def load(cls, folder: Path) -> BM25Index:
-        """The index in ``folder``, memory-mapped; IndexLoadError says why it can't be used."""
+        """The index in the index folder ``folder``, memory-mapped; IndexLoadError says why
+        it can't be used and how to rebuild it."""
+        return reading(folder, cls.read)
+
+    @classmethod
+    def read(cls, folder: Path) -> BM25Index:
+        """The index whose arrays and manifest are in ``folder`` (one generation)."""
         manifest = read_manifest(folder)
         try:
             # Plain ndarray views of the maps: numpy's memmap subclass slows every slice.
@@ -294,11 +293,11 @@ class BM25Index:
             parameters = ScoringParameters(**manifest["parameters"])
             documents = int(manifest["documents"])
         except (OSError, ValueError, KeyError, TypeError) as error:
-            raise IndexLoadError(f"{folder} is damaged ({error}); {REBUILD_HINT}") from error
+            raise IndexLoadError(f"{folder} is damaged ({error})") from error
         if len(arrays["postings_docs"]) != manifest.get("postings") or len(arrays["indptr"]) != len(
             arrays["vocabulary_offsets"]
         ):
-            raise IndexLoadError(f"{folder} is incomplete; {REBUILD_HINT}")
+            raise IndexLoadError(f"{folder} is incomplete")
         return cls(**arrays, documents=documents, parameters=parameters)
 
 
@@ -316,7 +315,6 @@ def number_terms(documents: Iterable[Sequence[str]]) -> tuple[list[str], np.ndar
     return words, term_ids, np.asarray(lengths, dtype=np.int64)
 
 
-REBUILD_HINT = "rebuild it with: coverage-bot index CORPUS_PATH --out INDEX_DIR"
 _ATTRIBUTE = {
     "vocabulary_blob": "_blob",
     "vocabulary_offsets": "_offsets",
@@ -328,45 +326,20 @@ _ATTRIBUTE = {
 
 
 def read_manifest(folder: Path) -> dict[str, Any]:
-    """The manifest of the index in ``folder``, checked against these rules."""
+    """The manifest in ``folder`` (one generation), checked against these rules."""
     try:
-        manifest = json.loads((folder / _MANIFEST).read_text(encoding="utf-8"))
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     except FileNotFoundError as error:
-        raise IndexLoadError(f"there is no index at {folder}; {REBUILD_HINT}") from error
+        raise IndexLoadError(f"there is no index at {folder}") from error
     except (OSError, ValueError) as error:
-        raise IndexLoadError(f"{folder} has an unreadable manifest; {REBUILD_HINT}") from error
+        raise IndexLoadError(f"{folder} has an unreadable manifest") from error
     built = (manifest.get("format"), manifest.get("analyzer"))
     if built != (FORMAT_VERSION, ANALYZER_NAME):
         raise IndexLoadError(
             f"{folder} was built by format {built[0]} with analyzer {built[1]}, but this "
-            f"version reads format {FORMAT_VERSION} with {ANALYZER_NAME}; {REBUILD_HINT}"
+            f"version reads format {FORMAT_VERSION} with {ANALYZER_NAME}"
         )
     return manifest
-
-
-@contextmanager
-def building(folder: Path) -> Iterator[Path]:
-    """A staging folder beside ``folder`` to write into; when the block ends without an
-    error it replaces ``folder`` whole, and either way nothing of it is left behind."""
-    folder = folder.resolve()
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}-building-", dir=folder.parent))
-    try:
-        yield staging
-        _replace_folder(staging, folder)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-
-
-def _replace_folder(new: Path, target: Path) -> None:
-    """Put ``new`` where ``target`` is by renames, so a reader never sees half of either."""
-    if target.exists():
-        old = target.with_name(f".{target.name}-old-{os.getpid()}")
-        os.rename(target, old)
-        os.rename(new, target)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.rename(new, target)
 
 
 def _distinct_with_counts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -14,12 +14,15 @@ from pathlib import Path
 
 from bot.answer import Answerer
 from bot.corpus import Corpus, CorpusView, LoadWarning, load_corpus
+from bot.index_folder import locked
 from bot.store import (
     Progress,
     corpus_fingerprint,
     indexed_corpus,
     load_index,
     no_progress,
+    outdated,
+    refuse_corpus_as_out,
     write_index,
 )
 
@@ -35,6 +38,8 @@ class Knowledge:
     answerer: Answerer
     warnings: tuple[LoadWarning, ...] = ()
     built_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    outdated: str | None = None
+    """Why the index answering is older than its corpus, and how to rebuild it."""
 
 
 def build_knowledge(path: Path) -> Knowledge:
@@ -49,21 +54,28 @@ def build_knowledge(path: Path) -> Knowledge:
 
 def load_knowledge(corpus: Path, index: Path | None) -> Knowledge:
     """From the index folder when there is one (IndexLoadError if it can't be used; the
-    folder knows its own corpus), else from ``corpus``, indexed in memory."""
+    folder knows its own corpus), else from ``corpus``, indexed in memory. An index older
+    than its corpus still answers, with :attr:`Knowledge.outdated` saying so."""
     if index is None:
         return build_knowledge(corpus)
-    bm25, stored = load_index(index)
-    return Knowledge(index, stored, Answerer(stored, bm25))
+    bm25, stored = load_index(index, corpus)
+    return Knowledge(index, stored, Answerer(stored, bm25), outdated=outdated(index))
 
 
 def build_index(
     corpus: Path, out: Path, progress: Progress = no_progress, workers: int = 1
 ) -> tuple[LoadWarning, ...]:
-    """Read the corpus, index it and write the index folder; the load warnings come back."""
-    fingerprint = corpus_fingerprint(corpus) if corpus.exists() else ""  # before reading
-    loaded = load_corpus(corpus)
-    _require_text(loaded.corpus, corpus)
-    write_index(loaded.corpus, out, corpus, fingerprint, progress, workers)
+    """Read the corpus, index it and write the index folder; the load warnings come back.
+
+    IndexFolderError, before anything is read, when ``out`` is the corpus, holds it, or
+    holds what coverage-bot did not write; IndexBusyError when another build holds it.
+    """
+    refuse_corpus_as_out(out, corpus)
+    with locked(out):
+        fingerprint = corpus_fingerprint(corpus) if corpus.exists() else ""  # before reading
+        loaded = load_corpus(corpus)
+        _require_text(loaded.corpus, corpus)
+        write_index(loaded.corpus, out, corpus, fingerprint, progress, workers)
     return loaded.warnings
 
 

@@ -27,13 +27,14 @@ from bot.answer import passage_terms
 from bot.corpus import Article, Corpus, CorpusView, Passage, PassageKind, PassageRef
 from bot.corpus.loader import coverage_files
 from bot.corpus.records import date_ordinal, matching_articles, newest_first
-from bot.index import (
-    REBUILD_HINT,
-    BM25Index,
-    IndexLoadError,
+from bot.index import BM25Index, IndexLoadError, number_terms, read_manifest
+from bot.index_folder import (
+    IndexFolderError,
     building,
-    number_terms,
-    read_manifest,
+    current_generation,
+    reading,
+    rebuild_hint,
+    recorded_corpus,
 )
 
 _ARTICLES = "articles.jsonl"
@@ -280,31 +281,62 @@ class StoredCorpus:
 def indexed_corpus(folder: Path) -> Path | None:
     """The corpus the index in ``folder`` was built from, if the folder says."""
     try:
-        recorded = read_manifest(folder).get("corpus_path")
+        return recorded_corpus(current_generation(folder))
     except IndexLoadError:
         return None
-    return Path(recorded) if isinstance(recorded, str) else None
 
 
-def load_index(folder: Path) -> tuple[BM25Index, StoredCorpus]:
-    """The index and corpus in ``folder``; IndexLoadError when it is damaged, built by other
-    rules, or built from another state of its corpus (when that corpus is still there)."""
-    manifest = read_manifest(folder)
-    corpus_path = indexed_corpus(folder)
-    if (
-        corpus_path is not None
-        and corpus_path.exists()
-        and manifest.get("corpus_fingerprint") != corpus_fingerprint(corpus_path)
-    ):
-        raise IndexLoadError(
-            f"the index at {folder} was built from another state of the corpus at "
-            f"{corpus_path} (files were added, removed or changed); {REBUILD_HINT}"
+def outdated(folder: Path) -> str | None:
+    """Why the index in ``folder`` is older than its corpus (files were added, removed or
+    changed since it was built), with the command that rebuilds it; None when it is not,
+    or when its corpus is no longer there to compare."""
+    try:
+        manifest = reading(folder, read_manifest)
+    except IndexLoadError:
+        return None
+    corpus_path = manifest.get("corpus_path")
+    if not isinstance(corpus_path, str) or not Path(corpus_path).exists():
+        return None
+    if manifest.get("corpus_fingerprint") == corpus_fingerprint(Path(corpus_path)):
+        return None
+    return (
+        f"the index at {folder} is older than its corpus at {corpus_path} (files were "
+        f"added, removed or changed since it was built); {rebuild_hint(folder, corpus_path)}"
+    )
+
+
+def refuse_corpus_as_out(out: Path, corpus: Path) -> None:
+    """IndexFolderError when the index would be written over the corpus or a folder that
+    holds it. (An index inside its corpus folder is allowed: the loader passes it over.)"""
+    target, source = out.resolve(), corpus.resolve()
+    if target == source:
+        raise IndexFolderError(
+            f"refusing to write the index to {target}: it is the corpus; "
+            "choose a new folder for the index"
         )
-    index = BM25Index.load(folder)
+    if target in source.parents:
+        raise IndexFolderError(
+            f"refusing to write the index to {target}: it holds the corpus at {source}; "
+            "choose a new folder for the index"
+        )
+
+
+def load_index(folder: Path, corpus: Path | None = None) -> tuple[BM25Index, StoredCorpus]:
+    """The index and corpus in the index folder ``folder`` (see :func:`outdated` for
+    whether its corpus has changed since); IndexLoadError when it is missing, damaged or
+    built by other rules, saying how to rebuild it (from ``corpus`` if the folder does
+    not say which)."""
+    return reading(folder, _read_index, corpus)
+
+
+def _read_index(folder: Path) -> tuple[BM25Index, StoredCorpus]:
+    """The index and corpus whose files are in ``folder`` (one generation)."""
+    manifest = read_manifest(folder)
+    index = BM25Index.read(folder)
     try:
         corpus = StoredCorpus(folder, manifest)
     except (OSError, ValueError) as error:
-        raise IndexLoadError(f"{folder} is damaged ({error}); {REBUILD_HINT}") from error
+        raise IndexLoadError(f"{folder} is damaged ({error})") from error
     if len(corpus.passages) != index.size:
-        raise IndexLoadError(f"{folder} is inconsistent; {REBUILD_HINT}")
+        raise IndexLoadError(f"{folder} is inconsistent")
     return index, corpus

@@ -9,6 +9,7 @@ import pytest
 from rank_bm25 import BM25Okapi
 
 from bot.index import BM25Index, IndexLoadError
+from bot.index_folder import current_generation
 
 DOCUMENTS = [
     ["iran", "missil", "launch"],
@@ -52,7 +53,7 @@ def test_save_and_load_give_the_same_results(tmp_path: Path) -> None:
 
 def test_index_built_by_another_analyzer_is_refused(tmp_path: Path) -> None:
     BM25Index.build(DOCUMENTS).save(tmp_path / "index")
-    manifest = tmp_path / "index" / "manifest.json"
+    manifest = current_generation(tmp_path / "index") / "manifest.json"
     manifest.write_text(json.dumps({**json.loads(manifest.read_text()), "analyzer": "other"}))
     with pytest.raises(IndexLoadError, match="rebuild"):
         BM25Index.load(tmp_path / "index")
@@ -60,7 +61,7 @@ def test_index_built_by_another_analyzer_is_refused(tmp_path: Path) -> None:
 
 def test_damaged_index_is_refused(tmp_path: Path) -> None:
     BM25Index.build(DOCUMENTS).save(tmp_path / "index")
-    postings = tmp_path / "index" / "postings_docs.npy"
+    postings = current_generation(tmp_path / "index") / "postings_docs.npy"
     postings.write_bytes(postings.read_bytes()[:-4])
     with pytest.raises(IndexLoadError, match="rebuild it with: coverage-bot index"):
         BM25Index.load(tmp_path / "index")

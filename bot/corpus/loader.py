@@ -30,6 +30,10 @@ PARSERS: dict[str, _Parser] = {
 }
 
 
+INDEX_MARKER = "COVERAGE-BOT-INDEX"
+"""The file that marks a folder as an index coverage-bot wrote, whose files are not coverage."""
+
+
 class CorpusNotFoundError(FileNotFoundError):
     """The corpus path names nothing that can be read."""
 
@@ -90,13 +94,17 @@ def _no_cycle_collection() -> Iterator[None]:
 
 
 def coverage_files(folder: Path) -> list[Path]:
-    """The files the loader reads, in a stable order; hidden files and folders are passed over."""
+    """The files the loader reads, in a stable order; hidden files and folders, and index
+    folders (an index built inside its corpus), are passed over."""
+    paths = list(folder.rglob("*"))
+    indexes = {p.parent for p in paths if p.name == INDEX_MARKER}
     return sorted(
         p
-        for p in folder.rglob("*")
+        for p in paths
         if p.is_file()
         and p.suffix.lower() in PARSERS
         and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+        and indexes.isdisjoint(p.parents)
     )
 
 

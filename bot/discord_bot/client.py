@@ -11,7 +11,8 @@ from discord.ext import commands
 
 from bot.config import Settings
 from bot.discord_bot.sync import sync_commands
-from bot.knowledge import Knowledge, rebuild_knowledge
+from bot.index import IndexLoadError
+from bot.knowledge import EmptyCorpusError, Knowledge, rebuild_knowledge
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +77,7 @@ class CoverageBot(commands.Bot):
         self.knowledge = knowledge
         self.force_sync = force_sync
         self._reload_lock = asyncio.Lock()
+        self._refreshing: asyncio.Task[None] | None = None
 
     async def setup_hook(self) -> None:
         for extension in EXTENSIONS:
@@ -107,6 +109,21 @@ class CoverageBot(commands.Bot):
             len(knowledge.warnings),
         )
         return knowledge
+
+    def refresh_if_outdated(self) -> asyncio.Task[None] | None:
+        """Rebuild an index older than its corpus in the background, as /reload does,
+        while the old one answers: a restart after adding an article keeps the bot up."""
+        if self.knowledge.outdated is None or self._refreshing is not None:
+            return self._refreshing
+        log.warning("%s; answering from it while it is rebuilt", self.knowledge.outdated)
+        self._refreshing = asyncio.create_task(self._refresh())
+        return self._refreshing
+
+    async def _refresh(self) -> None:
+        try:
+            await self.reload()
+        except (OSError, EmptyCorpusError, IndexLoadError) as error:  # OSError: disk, corpus
+            log.warning("rebuilding the index failed, so the old one keeps answering: %s", error)
 
     async def on_message(self, message: discord.Message) -> None:
         """No text commands: the Ask cog handles messages (Bot's default would parse them)."""

@@ -75,6 +75,7 @@ async def serve(settings: Settings, knowledge: Knowledge) -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     async with CoverageBot(settings, knowledge) as bot:
+        bot.refresh_if_outdated()
         running = asyncio.create_task(_start(bot, token))
         stopping = asyncio.create_task(stop.wait())
         await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)

@@ -1,0 +1,311 @@
+"""The index folder on disk: proof that coverage-bot wrote it, one build at a time, and a
+new index put in place by replacing one small file.
+
+    INDEX_DIR/
+      COVERAGE-BOT-INDEX    this folder is an index coverage-bot wrote (and is not coverage)
+      lock                  held (flock) by the one build writing here
+      CURRENT               the name of the generation in use
+      generation-XXXXXXXX/  one whole index: manifest, arrays, articles
+
+A build writes a new generation beside the current one, then renames a new CURRENT over
+the old (``os.replace``, atomic): a reader sees the old index or the new one, and a build
+killed at any step leaves a whole index current. Generations that are not current are
+removed by the build that replaced them, or by the next one if it was killed. A folder
+that is none of these (nor new, nor empty, nor an index of the older one-folder format)
+is refused, never emptied: a build deletes only what coverage-bot wrote.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shlex
+import shutil
+import tempfile
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+
+from bot.corpus.loader import INDEX_MARKER
+
+_CURRENT = "CURRENT"
+_NEW_CURRENT = "CURRENT.new"
+_LOCK = "lock"
+_GENERATION = "generation-"
+MANIFEST = "manifest.json"
+_MARKER_TEXT = (
+    "This folder is an index written by `coverage-bot index`. Rebuilding it replaces its\n"
+    "generation-* folders; keep nothing else here.\n"
+)
+# What the older format (before generations, up to format 3) kept in the folder itself.
+_LEGACY_FILES = frozenset(
+    {MANIFEST, "terms.jsonl", "articles.jsonl", "headlines.json"}
+    | {
+        f"{name}.npy"
+        for name in (
+            "vocabulary_blob",
+            "vocabulary_offsets",
+            "vocabulary_prefixes",
+            "indptr",
+            "postings_docs",
+            "postings_weights",
+            "article_offsets",
+            "passage_article",
+            "passage_position",
+            "article_dates",
+        )
+    }
+)
+_READ_ATTEMPTS = 3
+
+T = TypeVar("T")
+
+
+class IndexLoadError(ValueError):
+    """An index folder that cannot be used or written: missing, corrupt, built by other
+    rules, busy, or a folder a build must not touch."""
+
+
+class IndexFolderError(IndexLoadError):
+    """A folder a build refuses to write to, because it holds what coverage-bot did not write."""
+
+
+class IndexBusyError(IndexLoadError):
+    """Another build is writing the same index folder."""
+
+
+def rebuild_hint(index: Path, corpus: Path | str | None = None) -> str:
+    """The command that rebuilds the index at ``index``, with the real paths."""
+    source = shlex.quote(str(corpus)) if corpus is not None else "CORPUS_PATH"
+    return f"rebuild it with: coverage-bot index {source} --out {shlex.quote(str(index))}"
+
+
+def recorded_corpus(generation: Path) -> Path | None:
+    """The corpus a generation's manifest says it was built from, whatever its format."""
+    try:
+        recorded = json.loads((generation / MANIFEST).read_text(encoding="utf-8"))["corpus_path"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return Path(recorded) if isinstance(recorded, str) else None
+
+
+def current_generation(folder: Path) -> Path:
+    """The folder holding the current index in ``folder``: the generation CURRENT names,
+    or, for an index of the older one-folder format, the folder itself (whose manifest
+    then says it must be rebuilt)."""
+    try:
+        name = (folder / _CURRENT).read_text(encoding="utf-8").strip()
+    except (FileNotFoundError, NotADirectoryError):
+        if not (folder / INDEX_MARKER).exists() and (folder / MANIFEST).is_file():
+            return folder
+        raise IndexLoadError(f"there is no index at {folder}") from None
+    except OSError as error:
+        raise IndexLoadError(f"{folder} cannot be read ({error.strerror})") from error
+    if not _is_generation(name):
+        raise IndexLoadError(f"{folder} is damaged (its CURRENT file names {name!r})")
+    return folder / name
+
+
+def reading(folder: Path, read: Callable[[Path], T], corpus: Path | None = None) -> T:
+    """``read`` of the current generation in ``folder``, again if a build made another one
+    current and removed it meanwhile. Its IndexLoadError gains the command that rebuilds
+    the index (from the corpus the index records, else ``corpus``)."""
+    generation = None
+    try:
+        generation = current_generation(folder)
+        attempts = 1
+        while True:
+            try:
+                return read(generation)
+            except IndexLoadError:
+                latest = current_generation(folder)
+                if latest == generation or attempts == _READ_ATTEMPTS:
+                    raise
+                generation, attempts = latest, attempts + 1
+    except IndexLoadError as error:
+        source = (recorded_corpus(generation) if generation else None) or corpus
+        raise IndexLoadError(f"{error}; {rebuild_hint(folder, source)}") from error
+
+
+def _is_generation(name: str) -> bool:
+    return name.startswith(_GENERATION) and name == Path(name).name and ".." not in name
+
+
+# -- writing ----------------------------------------------------------------------------
+
+
+@dataclass
+class _Claim:
+    """What taking a folder for an index did, so that a failed first build can undo it."""
+
+    folder: Path
+    created: bool
+    legacy: list[Path] = field(default_factory=list)
+
+
+_held = threading.local()  # the claims this thread holds the lock of: builds nest
+
+
+@contextmanager
+def locked(folder: Path) -> Iterator[Path]:
+    """Hold the build lock of the index folder ``folder`` (made one if it is new or empty;
+    IndexFolderError if it holds anything else). Another build meanwhile gets
+    IndexBusyError at once rather than waiting minutes for this one. A nested use in the
+    same thread holds it once. If no index was ever completed here, the folder is left as
+    it was found."""
+    folder = folder.resolve()
+    claims: dict[Path, _Claim] = _held.__dict__.setdefault("claims", {})
+    if folder in claims:
+        yield folder
+        return
+    claim = _claim(folder)
+    with _flock(folder) as lock:
+        claims[folder] = claim
+        try:
+            yield folder
+        finally:
+            del claims[folder]
+            if not (folder / _CURRENT).exists():
+                _unclaim(claim, lock)
+
+
+def _claim(folder: Path) -> _Claim:
+    """Check that ``folder`` may hold an index, and mark it as one."""
+    if folder.exists() and not folder.is_dir():
+        raise IndexFolderError(
+            f"refusing to write the index to {folder}: it is a file, not a folder; "
+            "choose a new folder for the index"
+        )
+    created = not folder.exists()
+    folder.mkdir(parents=True, exist_ok=True)
+    if (folder / INDEX_MARKER).is_file():
+        return _Claim(folder, created)
+    entries = sorted(entry.name for entry in folder.iterdir())
+    legacy = _legacy_files(folder, entries)
+    if entries and legacy is None:
+        shown = ", ".join(entries[:3]) + (", ..." if len(entries) > 3 else "")
+        raise IndexFolderError(
+            f"refusing to write the index to {folder}: it holds files coverage-bot did not "
+            f"write ({shown}); choose a new or empty folder for the index"
+        )
+    (folder / INDEX_MARKER).write_text(_MARKER_TEXT, encoding="utf-8")
+    return _Claim(folder, created, legacy or [])
+
+
+def _legacy_files(folder: Path, entries: list[str]) -> list[Path] | None:
+    """The files of an index of the older one-folder format, if that is all ``folder`` holds."""
+    if MANIFEST not in entries or not set(entries) <= _LEGACY_FILES:
+        return None
+    paths = [folder / name for name in entries]
+    if any(path.is_symlink() or not path.is_file() for path in paths):
+        return None
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(manifest, dict) or not {"format", "analyzer"} <= manifest.keys():
+        return None
+    return paths
+
+
+def _unclaim(claim: _Claim, lock: Path) -> None:
+    """Undo :func:`_claim` after a build that completed nothing: the lock goes, the marker
+    too if nothing of ours is left but it, and the folder if the claim made it."""
+    lock.unlink(missing_ok=True)
+    left = {entry.name for entry in claim.folder.iterdir()} - {p.name for p in claim.legacy}
+    if left == {INDEX_MARKER}:
+        (claim.folder / INDEX_MARKER).unlink()
+        if claim.created:
+            claim.folder.rmdir()
+
+
+@contextmanager
+def _flock(folder: Path) -> Iterator[Path]:
+    """An exclusive, non-blocking flock on the folder's lock file, holding the locker's pid."""
+    path = folder / _LOCK
+    while True:
+        descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(descriptor, 32, 0).decode("ascii", "replace").strip()
+            os.close(descriptor)
+            by = f" (process {holder})" if holder.isdigit() else ""
+            raise IndexBusyError(
+                f"another build is writing the index at {folder}{by}; "
+                "run this again when it has finished"
+            ) from None
+        try:
+            if os.path.samestat(os.fstat(descriptor), os.stat(path)):
+                break  # not a lock file a finished first build had just removed
+        except FileNotFoundError:
+            pass
+        os.close(descriptor)
+    try:
+        os.ftruncate(descriptor, 0)
+        os.pwrite(descriptor, f"{os.getpid()}\n".encode("ascii"), 0)
+        yield path
+    finally:
+        os.close(descriptor)
+
+
+@contextmanager
+def building(folder: Path) -> Iterator[Path]:
+    """A new generation inside the index folder ``folder`` to write into, under its lock.
+    When the block ends without an error the generation becomes current in one atomic
+    step and the ones it replaced are removed; on an error it is removed and the old one
+    stays current."""
+    with locked(folder) as folder:
+        claim: _Claim = _held.claims[folder]
+        _remove_leftovers(folder)
+        staging = Path(tempfile.mkdtemp(prefix=_GENERATION, dir=folder))
+        try:
+            yield staging
+            _make_current(folder, staging)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        _remove_leftovers(folder)
+        for path in claim.legacy:
+            path.unlink(missing_ok=True)
+        claim.legacy.clear()
+
+
+def _make_current(folder: Path, generation: Path) -> None:
+    """Name ``generation`` in CURRENT, its files on disk first: a new CURRENT is written,
+    flushed and renamed over the old, so CURRENT always names a whole index."""
+    for path in (*generation.iterdir(), generation):
+        _fsync(path)
+    new = folder / _NEW_CURRENT
+    with new.open("w", encoding="utf-8") as file:
+        file.write(generation.name + "\n")
+        file.flush()
+        os.fsync(file.fileno())
+    os.replace(new, folder / _CURRENT)
+    _fsync(folder)
+
+
+def _fsync(path: Path) -> None:
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def _remove_leftovers(folder: Path) -> None:
+    """Generations that are not current (replaced, or from a build that was killed) and
+    an unfinished CURRENT: only names coverage-bot gives, inside its own folder."""
+    try:
+        current = (folder / _CURRENT).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        current = None
+    for entry in folder.iterdir():
+        ours = _is_generation(entry.name) and entry.is_dir() and not entry.is_symlink()
+        if ours and entry.name != current:
+            shutil.rmtree(entry, ignore_errors=True)
+    (folder / _NEW_CURRENT).unlink(missing_ok=True)

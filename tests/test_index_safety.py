@@ -1,0 +1,377 @@
+"""The index folder is written safely: refusals that leave users' files alone, one build
+at a time, an atomic swap, and a stale index that answers while it is rebuilt."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.config import Settings
+from bot.discord_bot.client import CoverageBot
+from bot.index import IndexLoadError
+from bot.index_folder import current_generation, locked
+from bot.knowledge import build_index, load_knowledge
+
+ROOT = Path(__file__).resolve().parent.parent
+BUNDLED_CORPUS = ROOT / "corpus"
+MORE = "---\nheadline: Iraq's parliament votes to expel U.S. troops\ndate: 2020-01-05\n---\n"
+MORE += "The parliament in Baghdad voted to expel the foreign troops from Iraq.\n"
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    copy = tmp_path / "corpus"
+    shutil.copytree(BUNDLED_CORPUS, copy)
+    return copy
+
+
+def snapshot(folder: Path) -> dict[str, bytes | None]:
+    """Every path under ``folder`` with its bytes (None for a folder)."""
+    return {
+        p.relative_to(folder).as_posix(): None if p.is_dir() else p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+    }
+
+
+def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """``python -m bot ARGS`` in a process of its own, importing this worktree's bot."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+
+
+def generations(index: Path) -> list[str]:
+    return sorted(p.name for p in index.iterdir() if p.name.startswith("generation-"))
+
+
+# -- refusals ---------------------------------------------------------------------------
+
+
+def test_out_dot_in_a_working_directory_is_refused_and_nothing_is_touched(
+    corpus: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "main.py").write_text("print('mine')\n")
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    before = snapshot(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    assert main(["index", "corpus", "--out", "."]) == 2
+    assert capsys.readouterr().err == (
+        f"coverage-bot: refusing to write the index to {tmp_path}: it holds the corpus at "
+        f"{corpus}; choose a new folder for the index\n"
+    )
+    assert snapshot(tmp_path) == before
+
+
+def test_out_that_is_the_corpus_is_refused_and_the_coverage_stays(
+    corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = snapshot(tmp_path)
+    assert main(["index", str(corpus), "--out", str(corpus)]) == 2
+    assert capsys.readouterr().err == (
+        f"coverage-bot: refusing to write the index to {corpus}: it is the corpus; "
+        "choose a new folder for the index\n"
+    )
+    assert snapshot(tmp_path) == before
+
+
+def test_out_holding_a_users_files_is_refused_and_they_stay(
+    corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "writing"
+    folder.mkdir()
+    (folder / "thesis.txt").write_text("Chapter 1. Five years of work.\n")
+    before = snapshot(tmp_path)
+    assert main(["index", str(corpus), "--out", str(folder)]) == 2
+    assert capsys.readouterr().err == (
+        f"coverage-bot: refusing to write the index to {folder}: it holds files coverage-bot "
+        "did not write (thesis.txt); choose a new or empty folder for the index\n"
+    )
+    assert snapshot(tmp_path) == before
+
+
+def test_out_that_is_a_file_is_refused_and_the_file_is_not_moved(
+    corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    thesis = tmp_path / "thesis.txt"
+    thesis.write_text("Chapter 1.\n")
+    before = snapshot(tmp_path)
+    assert main(["index", str(corpus), "--out", str(thesis)]) == 2
+    assert capsys.readouterr().err == (
+        f"coverage-bot: refusing to write the index to {thesis}: it is a file, not a folder; "
+        "choose a new folder for the index\n"
+    )
+    assert snapshot(tmp_path) == before  # no hidden .thesis.txt-old-PID either
+
+
+def test_a_users_file_dropped_into_an_index_folder_survives_a_rebuild(
+    corpus: Path, tmp_path: Path
+) -> None:
+    index = tmp_path / "index"
+    build_index(corpus, index)
+    (index / "notes.txt").write_text("my notes\n")
+    build_index(corpus, index)
+    assert (index / "notes.txt").read_text() == "my notes\n"
+    assert len(generations(index)) == 1
+
+
+def test_a_build_that_fails_leaves_no_folder_behind(tmp_path: Path) -> None:
+    empty = tmp_path / "empty-corpus"
+    empty.mkdir()
+    with pytest.raises(ValueError, match="no articles with text"):
+        build_index(empty, tmp_path / "index")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty-corpus"]
+
+
+def test_an_index_of_the_older_format_is_refused_then_rebuilt_in_place(
+    corpus: Path, tmp_path: Path
+) -> None:
+    index = tmp_path / "index"
+    index.mkdir()
+    old = {"format": 3, "analyzer": "snowball-english-v3", "corpus_path": str(corpus)}
+    (index / "manifest.json").write_text(json.dumps(old))
+    (index / "postings_docs.npy").write_bytes(b"old arrays")
+    with pytest.raises(IndexLoadError) as refused:
+        load_knowledge(corpus, index)
+    assert str(refused.value).startswith(f"{index} was built by format 3")
+    assert str(refused.value).endswith(
+        f"rebuild it with: coverage-bot index {corpus} --out {index}"
+    )
+    build_index(corpus, index)
+    assert sorted(p.name for p in index.iterdir() if not p.name.startswith("generation-")) == [
+        "COVERAGE-BOT-INDEX",
+        "CURRENT",
+        "lock",
+    ]
+    assert len(load_knowledge(corpus, index).corpus.articles) == 4
+
+
+def test_refusals_name_the_real_paths_in_the_rebuild_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    missing = tmp_path / "nothing"
+    assert main(["--corpus", str(BUNDLED_CORPUS), "ask", "Who?", "--index", str(missing)]) == 1
+    assert capsys.readouterr().err == (
+        f"coverage-bot: there is no index at {missing}; rebuild it with: "
+        f"coverage-bot index {BUNDLED_CORPUS} --out {missing}\n"
+    )
+
+
+# -- one build at a time, atomic swap, leftovers ----------------------------------------
+
+
+def test_a_build_while_another_holds_the_folder_fails_with_one_line(
+    corpus: Path, tmp_path: Path
+) -> None:
+    index = tmp_path / "index"
+    build_index(corpus, index)
+    before = snapshot(index)
+    with locked(index):
+        result = run_cli("index", str(corpus), "--out", str(index), cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"coverage-bot: another build is writing the index at {index} (process {os.getpid()}); "
+        "run this again when it has finished\n"
+    )
+    assert {k: v for k, v in snapshot(index).items() if k != "lock"} == {
+        k: v for k, v in before.items() if k != "lock"
+    }
+
+
+def test_concurrent_builds_into_one_folder_leave_one_whole_index(
+    corpus: Path, tmp_path: Path
+) -> None:
+    index = tmp_path / "index"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, "-m", "bot", "index", str(corpus), "--out", str(index)]
+    builds = [
+        subprocess.Popen(
+            command,
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(4)
+    ]
+    results = [(*b.communicate(timeout=120), b.returncode) for b in builds]
+    busy = f"coverage-bot: another build is writing the index at {index}"
+    for out, err, code in results:  # each wrote the index, or said in one line it could not
+        assert ((code, err) == (0, "") and out.startswith("index written to")) or (
+            code == 1 and out == "" and err.startswith(busy) and err.count("\n") == 1
+        ), (code, out, err)
+    assert any(code == 0 for _, _, code in results)
+    assert len(generations(index)) == 1
+    assert len(load_knowledge(corpus, index).corpus.articles) == 4
+
+
+KILL_AT_RENAME = """
+import os, signal, sys
+calls = 0
+def kill_at(n, real):
+    def rename(*args, **kwargs):
+        global calls
+        calls += 1
+        if calls == n:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(*args, **kwargs)
+    return rename
+n = int(sys.argv[1])
+os.rename, os.replace = kill_at(n, os.rename), kill_at(n, os.replace)
+from bot.cli import main
+main(sys.argv[2:])
+"""
+
+
+@pytest.mark.parametrize("step", [1, 2])
+def test_a_build_killed_at_any_rename_leaves_a_whole_index_and_the_next_build_tidies(
+    corpus: Path, tmp_path: Path, step: int
+) -> None:
+    index = tmp_path / "index"
+    build_index(corpus, index)
+    (corpus / "more.md").write_text(MORE)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, "-c", KILL_AT_RENAME, str(step), "index", str(corpus)]
+    subprocess.run([*command, "--out", str(index)], cwd=tmp_path, env=env, timeout=120, check=False)
+    articles = len(load_knowledge(corpus, index).corpus.articles)
+    assert articles in (4, 5)  # the old index or the new one, never none
+    if step == 1:  # killed as the new generation was about to become current
+        assert (articles, len(generations(index))) == (4, 2)
+    build_index(corpus, index)
+    assert generations(index) == [current_generation(index).name]
+    assert not (index / "CURRENT.new").exists()
+    assert len(load_knowledge(corpus, index).corpus.articles) == 5
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_a_reader_loads_the_new_index_when_a_build_removed_the_one_it_started_on(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index = tmp_path / "index"
+    build_index(corpus, index)
+    first = current_generation(index)
+    build_index(corpus, index)
+    from bot import index_folder
+
+    calls = iter([first])  # the reader saw the old CURRENT; by its next look it changed
+    real = index_folder.current_generation
+    monkeypatch.setattr(index_folder, "current_generation", lambda f: next(calls, None) or real(f))
+    assert len(load_knowledge(corpus, index).corpus.articles) == 4
+
+
+# -- an index inside its corpus -----------------------------------------------------------
+
+
+def test_an_index_inside_its_corpus_is_not_read_as_coverage(
+    corpus: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["index", "corpus", "--out", "corpus/index"]) == 0
+    capsys.readouterr()
+    assert main(["--corpus", "corpus", "articles", "--json"]) == 0
+    listed = capsys.readouterr()
+    assert (len(json.loads(listed.out)), listed.err) == (4, "")
+    assert main(["ask", "How many missiles?", "--index", "corpus/index", "--json"]) == 0
+    asked = capsys.readouterr()
+    assert json.loads(asked.out)["answer"] is not None and asked.err == ""
+    assert main(["index", "corpus", "--out", "corpus/index"]) == 0  # rebuilding it is fine too
+    assert len(load_knowledge(corpus, corpus / "index").corpus.articles) == 4
+
+
+# -- a stale index ------------------------------------------------------------------------
+
+
+def test_cli_answers_from_a_stale_index_with_one_warning_and_the_rebuild_command(
+    corpus: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    index = tmp_path / "index"
+    build_index(corpus, index)
+    (corpus / "more.md").write_text(MORE)
+    monkeypatch.chdir(tmp_path)
+    warning = (
+        f"warning: the index at {index} is older than its corpus at {corpus} (files were "
+        "added, removed or changed since it was built); rebuild it with: coverage-bot index "
+        f"{corpus} --out {index}\n"
+    )
+    assert main(["ask", "How many missiles did Iran launch?", "--index", str(index)]) == 0
+    asked = capsys.readouterr()
+    assert "ballistic missiles" in asked.out and asked.err == warning
+    assert main(["summary", "--index", str(index), "--json"]) == 0
+    summarised = capsys.readouterr()
+    assert json.loads(summarised.out)["sentences"] and summarised.err == warning
+
+
+def bot_over(corpus: Path, index: Path, tmp_path: Path) -> CoverageBot:
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None, discord_token="fake", corpus=corpus, index=index, state_dir=tmp_path / "s"
+    )
+    return CoverageBot(settings, load_knowledge(corpus, index))
+
+
+async def test_bot_on_a_stale_index_answers_from_it_and_rebuilds_it_in_the_background(
+    corpus: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    index = tmp_path / "index"
+    build_index(corpus, index)
+    (corpus / "more.md").write_text(MORE)
+    caplog.set_level(logging.INFO)
+    bot = bot_over(corpus, index, tmp_path)
+    old = bot.knowledge
+    rebuilding = bot.refresh_if_outdated()
+    assert rebuilding is not None and bot.knowledge is old  # the old index answers meanwhile
+    await rebuilding
+    assert bot.knowledge is not old and bot.knowledge.outdated is None
+    assert len(bot.knowledge.corpus.articles) == 5
+    assert f"the index at {index} is older than its corpus" in caplog.text
+    assert "answering from it while it is rebuilt" in caplog.text
+    assert "reloaded corpus: articles=5" in caplog.text
+    assert bot.refresh_if_outdated() is rebuilding  # once only
+
+
+async def test_bot_keeps_the_old_index_when_the_background_rebuild_fails(
+    corpus: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    index = tmp_path / "index"
+    build_index(corpus, index)
+    for article in corpus.iterdir():
+        article.unlink()
+    bot = bot_over(corpus, index, tmp_path)
+    old = bot.knowledge
+    rebuilding = bot.refresh_if_outdated()
+    assert rebuilding is not None
+    await rebuilding
+    assert bot.knowledge is old and len(old.corpus.articles) == 4
+    assert "rebuilding the index failed, so the old one keeps answering" in caplog.text
+    assert old.answerer.answer("How many missiles did Iran launch?").best is not None
+
+
+async def test_bot_on_a_current_index_does_not_rebuild(corpus: Path, tmp_path: Path) -> None:
+    build_index(corpus, tmp_path / "index")
+    assert bot_over(corpus, tmp_path / "index", tmp_path).refresh_if_outdated() is None
