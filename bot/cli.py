@@ -108,6 +108,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CorpusNotFoundError as error:
         print(f"coverage-bot: {error}; set COVERAGE_BOT_CORPUS or pass --corpus", file=sys.stderr)
         return EXIT_FAILURE
+    except EmptyCorpusError as error:
+        _print_warnings(error.warnings)  # what was skipped is most often why it is empty
+        print(f"coverage-bot: {error}", file=sys.stderr)
+        return EXIT_FAILURE
     except CommandError as error:
         print(f"coverage-bot: {error}", file=sys.stderr)
         return error.code
@@ -136,7 +140,7 @@ def _run(args: argparse.Namespace, out: Console) -> int:
         return _articles(loaded.corpus, args.json, out)
     try:
         knowledge = load_knowledge(corpus_path, index_dir)
-    except (EmptyCorpusError, IndexLoadError) as error:
+    except IndexLoadError as error:
         raise CommandError(str(error)) from error
     _print_warnings(knowledge.warnings)
     answerer = knowledge.answerer
@@ -199,7 +203,7 @@ def _discord(command: str, settings: Settings) -> int:
     except StartupError as error:
         print(error, file=sys.stderr)
         return EXIT_USAGE if settings.discord_token is None else EXIT_FAILURE
-    except (EmptyCorpusError, IndexLoadError) as error:
+    except IndexLoadError as error:
         raise CommandError(str(error)) from error
     return EXIT_OK
 
@@ -212,10 +216,7 @@ def _index(corpus: Path, out: Path, console: Console) -> int:
         def progress(passages: int, total: int) -> None:
             bar.update(task, description="tokenising", total=total, advance=passages)
 
-        try:
-            warnings = build_index(corpus, out, progress, workers=os.cpu_count() or 1)
-        except EmptyCorpusError as error:
-            raise CommandError(str(error)) from error
+        warnings = build_index(corpus, out, progress, workers=os.cpu_count() or 1)
     _print_warnings(warnings)
     console.print(f"index written to {out}", markup=False, highlight=False)
     return EXIT_OK
@@ -223,7 +224,8 @@ def _index(corpus: Path, out: Path, console: Console) -> int:
 
 def _print_warnings(warnings: Iterable[LoadWarning]) -> None:
     for warning in warnings:
-        print(f"warning: skipped {warning}", file=sys.stderr)
+        skipped = "skipped " if warning.skipped else ""
+        print(f"warning: {skipped}{warning}", file=sys.stderr)
 
 
 def _articles(corpus: Corpus, as_json: bool, out: Console) -> int:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.answer import Answerer
-from bot.corpus import Corpus, CorpusView, LoadWarning, load_corpus
+from bot.corpus import CorpusView, LoadedCorpus, LoadWarning, load_corpus
 from bot.store import (
     Progress,
     corpus_fingerprint,
@@ -25,7 +25,12 @@ from bot.store import (
 
 
 class EmptyCorpusError(ValueError):
-    """A corpus with no article text: nothing could be answered from it."""
+    """A corpus with no article text: nothing could be answered from it. It carries the
+    load's warnings, which are most often why the corpus is empty."""
+
+    def __init__(self, message: str, warnings: tuple[LoadWarning, ...] = ()) -> None:
+        super().__init__(message)
+        self.warnings = warnings
 
 
 @dataclass(frozen=True)
@@ -43,7 +48,7 @@ def build_knowledge(path: Path) -> Knowledge:
     CorpusNotFoundError when the path is not there; EmptyCorpusError when it has no text.
     """
     loaded = load_corpus(path)
-    _require_text(loaded.corpus, path)
+    _require_text(loaded, path)
     return Knowledge(path, loaded.corpus, Answerer(loaded.corpus), loaded.warnings)
 
 
@@ -62,7 +67,7 @@ def build_index(
     """Read the corpus, index it and write the index folder; the load warnings come back."""
     fingerprint = corpus_fingerprint(corpus) if corpus.exists() else ""  # before reading
     loaded = load_corpus(corpus)
-    _require_text(loaded.corpus, corpus)
+    _require_text(loaded, corpus)
     write_index(loaded.corpus, out, corpus, fingerprint, progress, workers)
     return loaded.warnings
 
@@ -77,9 +82,10 @@ def rebuild_knowledge(corpus: Path, index: Path | None) -> Knowledge:
     return Knowledge(knowledge.path, knowledge.corpus, knowledge.answerer, warnings)
 
 
-def _require_text(corpus: Corpus, path: Path) -> None:
-    if not corpus.passages:
+def _require_text(loaded: LoadedCorpus, path: Path) -> None:
+    if not loaded.corpus.passages:
         raise EmptyCorpusError(
             f"the corpus at {path} has no articles with text, so there is nothing to answer "
-            "from; add .txt, .md or .jsonl files to it"
+            "from; add .txt, .md or .jsonl files to it",
+            loaded.warnings,
         )
