@@ -118,13 +118,15 @@ def _files_under(root: Path, warnings: list[LoadWarning]) -> list[Path]:
     """
     top = root.resolve()
     files: dict[Path, Path] = {}  # real path -> the name it is read under
-
-    def walk(folder: Path, real_folder: Path) -> None:
+    folders = [(root, top)]  # a stack, not recursion: folders may nest thousands deep
+    while folders:
+        folder, real_folder = folders.pop()
         try:
             entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
         except OSError as error:
             warnings.append(LoadWarning(folder, f"folder cannot be read: {error.strerror}"))
-            return
+            continue
+        subfolders = []
         for entry in entries:
             path = Path(entry.path)
             if entry.name.startswith("."):
@@ -134,11 +136,10 @@ def _files_under(root: Path, warnings: list[LoadWarning]) -> list[Path]:
                 if target is not None:
                     files.setdefault(target, path)
             elif entry.is_dir(follow_symlinks=False):
-                walk(path, real_folder / entry.name)
+                subfolders.append((path, real_folder / entry.name))
             elif entry.is_file(follow_symlinks=False):
                 files[real_folder / entry.name] = path  # its own name wins over a link's
-
-    walk(root, top)
+        folders += reversed(subfolders)  # so that they are walked in order of name
     return list(files.values())
 
 
@@ -147,11 +148,11 @@ def _link_target(
 ) -> Path | None:
     """The real path of a link to a regular file inside the corpus; anything else is
     passed over, with a warning when it could have been coverage."""
-    could_be_coverage = link.suffix.lower() in PARSERS or not link.suffix
+    named_as_coverage = link.suffix.lower() in PARSERS
     try:
         mode = os.stat(link).st_mode
     except OSError as error:
-        if could_be_coverage:
+        if named_as_coverage or not link.suffix:  # without a suffix it may be a folder
             why = {
                 errno.ENOENT: "broken link: what it points to is not there",
                 errno.ELOOP: "link loop: it leads back to itself",
@@ -161,7 +162,7 @@ def _link_target(
     target = Path(os.path.realpath(link))
     is_folder = stat.S_ISDIR(mode)
     if not target.is_relative_to(top):
-        if is_folder or could_be_coverage:
+        if is_folder or named_as_coverage:
             warnings.append(LoadWarning(link, "not followed: the link leads out of the corpus"))
         return None
     if is_folder and real_folder.is_relative_to(target):
