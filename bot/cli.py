@@ -155,6 +155,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_FAILURE
+    except EmptyCorpusError as error:
+        _print_warnings(error.warnings)  # what was skipped is most often why it is empty
+        print(f"coverage-bot: {plain(str(error))}", file=sys.stderr)
+        return EXIT_FAILURE
     except CommandError as error:
         print(f"coverage-bot: {plain(str(error))}", file=sys.stderr)
         return error.code
@@ -187,7 +191,7 @@ def _run(args: argparse.Namespace, out: Console) -> int:
             return EXIT_OK
     try:
         knowledge = load_knowledge(corpus_path, index_dir)
-    except (EmptyCorpusError, IndexLoadError) as error:
+    except IndexLoadError as error:
         raise CommandError(str(error)) from error
     _print_warnings(knowledge.warnings)
     if knowledge.outdated:
@@ -274,7 +278,7 @@ def _discord(command: str, settings: Settings) -> int:
     except StartupError as error:
         print(error, file=sys.stderr)
         return EXIT_USAGE if settings.discord_token is None else EXIT_FAILURE
-    except (EmptyCorpusError, IndexLoadError) as error:
+    except IndexLoadError as error:
         raise CommandError(str(error)) from error
     return EXIT_OK
 
@@ -292,7 +296,7 @@ def _index(corpus: Path, out: Path, console: Console) -> int:
             warnings = build_index(corpus, out, progress, workers=os.cpu_count() or 1)
         except IndexFolderError as error:
             raise CommandError(str(error), EXIT_USAGE) from error
-        except (CorpusNotFoundError, EmptyCorpusError, IndexBusyError) as error:
+        except (CorpusNotFoundError, IndexBusyError) as error:
             raise CommandError(str(error)) from error
         except OSError as error:  # the folder cannot be made or written: permissions, space
             where = f" ({error.filename})" if error.filename else ""
@@ -305,7 +309,8 @@ def _index(corpus: Path, out: Path, console: Console) -> int:
 
 def _print_warnings(warnings: Iterable[LoadWarning]) -> None:
     for warning in warnings:
-        print(f"warning: skipped {plain(str(warning))}", file=sys.stderr)
+        skipped = "skipped " if warning.skipped else ""
+        print(f"warning: {skipped}{plain(str(warning))}", file=sys.stderr)
 
 
 def _articles(corpus: Corpus, as_json: bool, out: Console) -> int:

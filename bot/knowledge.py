@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.answer import Answerer
-from bot.corpus import Corpus, CorpusView, LoadWarning, load_corpus
+from bot.corpus import CorpusView, LoadedCorpus, LoadWarning, load_corpus
 from bot.index_folder import locked
 from bot.store import (
     Progress,
@@ -28,7 +28,12 @@ from bot.store import (
 
 
 class EmptyCorpusError(ValueError):
-    """A corpus with no article text: nothing could be answered from it."""
+    """A corpus with no article text: nothing could be answered from it. It carries the
+    load's warnings, which are most often why the corpus is empty."""
+
+    def __init__(self, message: str, warnings: tuple[LoadWarning, ...] = ()) -> None:
+        super().__init__(message)
+        self.warnings = warnings
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,11 @@ class Knowledge:
     outdated: str | None = None
     """Why the index answering is older than its corpus, and how to rebuild it."""
 
+    @property
+    def skipped(self) -> int:
+        """How many files or lines were left out (not those read despite a fault)."""
+        return sum(warning.skipped for warning in self.warnings)
+
 
 def build_knowledge(path: Path) -> Knowledge:
     """Load the corpus at ``path`` and index it in memory.
@@ -48,7 +58,7 @@ def build_knowledge(path: Path) -> Knowledge:
     CorpusNotFoundError when the path is not there; EmptyCorpusError when it has no text.
     """
     loaded = load_corpus(path)
-    _require_text(loaded.corpus, path)
+    _require_text(loaded, path)
     return Knowledge(path, loaded.corpus, Answerer(loaded.corpus), loaded.warnings)
 
 
@@ -74,7 +84,7 @@ def build_index(
     with locked(out):
         fingerprint = corpus_fingerprint(corpus) if corpus.exists() else ""  # before reading
         loaded = load_corpus(corpus)
-        _require_text(loaded.corpus, corpus)
+        _require_text(loaded, corpus)
         write_index(loaded.corpus, out, corpus, fingerprint, progress, workers)
     return loaded.warnings
 
@@ -89,9 +99,10 @@ def rebuild_knowledge(corpus: Path, index: Path | None) -> Knowledge:
     return Knowledge(knowledge.path, knowledge.corpus, knowledge.answerer, warnings)
 
 
-def _require_text(corpus: Corpus, path: Path) -> None:
-    if not corpus.passages:
+def _require_text(loaded: LoadedCorpus, path: Path) -> None:
+    if not loaded.corpus.passages:
         raise EmptyCorpusError(
             f"the corpus at {path} has no articles with text, so there is nothing to answer "
-            "from; add .txt, .md or .jsonl files to it"
+            "from; add .txt, .md or .jsonl files to it",
+            loaded.warnings,
         )

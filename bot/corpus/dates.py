@@ -1,14 +1,24 @@
-"""Article dates as the formats write them: ``Jan 8, 2020``, ``2020-01-08``, YAML dates."""
+"""Article dates as the formats write them: ``Jan 8, 2020``, ``2020-01-08``, ``3/19/2024``,
+``2024/03/19``, and the dates YAML front matter already parsed."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-_WRITTEN_FORMATS = ("%b %d, %Y", "%B %d, %Y", "%b. %d, %Y", "%d %B %Y", "%d %b %Y")
+from dateutil import parser as dateutil_parser
+
+# dateutil fills a part the text lacks from a default date. Reading the text against two
+# defaults that differ in every part shows a missing day, month or year as a difference,
+# so "January 2020" is refused rather than read as some day of it.
+_DEFAULTS = (dt.datetime(2001, 1, 1), dt.datetime(2002, 2, 2))
 
 
 def parse_date(value: object) -> dt.date:
-    """The calendar date of ``value``; ValueError names what could not be read."""
+    """The calendar date of ``value``; ValueError names what could not be read.
+
+    A numeric date with slashes is read month first (``3/19/2024``), unless the first
+    number cannot be a month (``19/3/2024``).
+    """
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -20,9 +30,10 @@ def parse_date(value: object) -> dt.date:
         return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).date()
     except ValueError:
         pass
-    for written in _WRITTEN_FORMATS:
-        try:
-            return dt.datetime.strptime(text, written).date()
-        except ValueError:
-            continue
-    raise ValueError(f"not a date: {value!r} (use 2020-01-08 or Jan 8, 2020)")
+    try:
+        first, second = (dateutil_parser.parse(text, default=d).date() for d in _DEFAULTS)
+    except (ValueError, OverflowError):
+        first = second = None
+    if first is None or first != second:
+        raise ValueError(f"not a date: {value!r} (use 2020-01-08 or Jan 8, 2020)")
+    return first

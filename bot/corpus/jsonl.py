@@ -1,34 +1,45 @@
 """JSON Lines coverage: one article per line.
 
-Keys: ``headline`` and ``date`` are required, and the text as either ``body`` (one
-string; blank lines separate paragraphs, "• " or "- " lines are bullets) or
-``paragraphs`` (a list of strings); ``url`` and ``source`` are optional.
+Keys: ``headline`` (or ``title``) and ``date`` are required, and the text as either
+``body`` (one string; blank lines separate paragraphs, "• " or "- " lines are bullets)
+or ``paragraphs`` (a list of strings); ``url`` and ``source`` are optional.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 
 from bot.corpus.dates import parse_date
 from bot.corpus.structure import (
     CorpusFormatError,
+    FormatNote,
     ParsedArticle,
     assemble_passages,
     blocks_from_text,
     collapse_whitespace,
+    web_url,
 )
 
 
-def parse_jsonl_articles(text: str, source: str) -> Iterator[ParsedArticle | CorpusFormatError]:
-    """Each line's article, or the error that line has; blank lines are skipped."""
-    for number, line in enumerate(text.splitlines(), 1):
+def parse_jsonl_articles(
+    text: str, source: str
+) -> Iterator[ParsedArticle | CorpusFormatError | FormatNote]:
+    """Each line's article (and what was left out of it), or the error that line has;
+    blank lines are skipped. Lines end at "\n" only: JSON strings may hold U+2028 and
+    other characters that ``str.splitlines`` would break a record at."""
+    for number, line in enumerate(text.split("\n"), 1):
         if not line.strip():
             continue
         try:
-            yield _article(line, source)
+            article = _article(line, source)
         except CorpusFormatError as error:
             yield CorpusFormatError(str(error), line=number)
+            continue
+        url, notes = web_url(article.url, number)
+        yield replace(article, url=url) if notes else article
+        yield from notes
 
 
 def _article(line: str, source: str) -> ParsedArticle:
@@ -38,9 +49,9 @@ def _article(line: str, source: str) -> ParsedArticle:
         raise CorpusFormatError(f"not valid JSON: {error.msg}") from error
     if not isinstance(record, dict):
         raise CorpusFormatError("expected a JSON object with 'headline', 'date' and 'body'")
-    headline = record.get("headline")
+    headline = record.get("headline") or record.get("title")
     if not isinstance(headline, str) or not headline.strip():
-        raise CorpusFormatError("missing 'headline'")
+        raise CorpusFormatError("missing 'headline' (or 'title')")
     if "date" not in record:
         raise CorpusFormatError("missing 'date'")
     try:

@@ -1,12 +1,17 @@
 """Markdown articles: YAML front matter for the metadata, the body for the passages.
 
-Front matter keys: ``headline`` (or ``title``) and ``date`` are required; ``url``,
-``source`` and ``caption`` are optional. The body's paragraphs, list items (nested
-lists become sub-bullets), block quotes and headings become blocks; emphasis and
-links are reduced to their text.
+Front matter keys: ``headline`` (or ``title``), ``date``, ``url``, ``source`` and
+``caption``, all plain text. Without a headline the body's first ``# Heading`` is the
+headline; without a date the article loads undated, with a warning. The body's
+paragraphs, list items (nested lists become sub-bullets), block quotes and headings
+become blocks; emphasis and links are reduced to their text.
 """
 
 from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
 
 import frontmatter
 import yaml
@@ -18,69 +23,183 @@ from bot.corpus.structure import (
     Block,
     BlockKind,
     CorpusFormatError,
+    FormatNote,
     ParsedArticle,
     assemble_passages,
     classify_line,
     collapse_whitespace,
+    web_url,
 )
 
 _LIST_OPEN = {"bullet_list_open", "ordered_list_open"}
 _LIST_CLOSE = {"bullet_list_close", "ordered_list_close"}
+_CONTAINERS = {*_LIST_OPEN, "list_item_open", "blockquote_open"}
+_MARKDOWN = MarkdownIt("commonmark")
+_MAX_NESTING: int = _MARKDOWN.options["maxNesting"]
+# A list or quote marker at the start of a line, as many as are stacked there.
+_CONTAINER_MARKS = re.compile(r"^(?:[ \t]*(?:>|(?:[-+*]|\d{1,9}[.)])(?=[ \t]|$)))+")
+
+_YAML = frontmatter.YAMLHandler()
+MAX_FRONT_MATTER_CHARS = 64 * 1024
+_MAX_YAML_DEPTH = 20
 
 
-def parse_markdown_article(text: str, source: str) -> ParsedArticle:
-    """The one article a Markdown file holds."""
-    try:
-        post = frontmatter.loads(text)
-    except yaml.YAMLError as error:
-        line = getattr(getattr(error, "problem_mark", None), "line", None)
+class _PlainYamlLoader(yaml.SafeLoader):
+    """Safe YAML without anchors or aliases, nested no deeper than front matter needs.
+
+    An alias lets a few hundred bytes stand for billions of values (the "billion laughs"),
+    which cost gigabytes as soon as anything reads them; refusing them while the document
+    is composed means no such graph is ever built. The depth limit keeps ``[[[[...``
+    from exhausting the stack.
+    """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            raise yaml.composer.ComposerError(
+                None, None, "anchors and aliases (&name, *name) are not allowed", event.start_mark
+            )
+        if self._depth >= _MAX_YAML_DEPTH:
+            raise yaml.composer.ComposerError(
+                None, None, f"nested more than {_MAX_YAML_DEPTH} deep", event.start_mark
+            )
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+def parse_markdown(text: str, source: str) -> list[ParsedArticle | FormatNote]:
+    """The one article a Markdown file holds, and what was wrong in it but read anyway."""
+    meta, body = _front_matter(text)
+    blocks, notes = _body_blocks(body)
+    headline = _text(meta, "headline") or _text(meta, "title") or _first_title(blocks)
+    if headline is None:
         raise CorpusFormatError(
-            f"front matter is not valid YAML: {error}", None if line is None else line + 1
-        ) from error
-    meta = post.metadata
-    headline = meta.get("headline") or meta.get("title")
-    if not isinstance(headline, str) or not headline.strip():
-        raise CorpusFormatError("front matter needs a 'headline' (or 'title')", line=1)
-    if "date" not in meta:
-        raise CorpusFormatError("front matter needs a 'date'", line=1)
-    try:
-        date = parse_date(meta["date"])
-    except ValueError as error:
-        raise CorpusFormatError(f"front matter 'date': {error}", line=1) from error
-    passages = assemble_passages(markdown_blocks(post.content))
+            "needs a 'headline' (or 'title') in front matter, or a '# Heading'", line=1
+        )
+    date = None
+    if meta.get("date") in (None, ""):
+        notes.append(FormatNote("no date, so the article is undated (add 'date:' front matter)"))
+    else:
+        try:
+            date = parse_date(meta["date"])
+        except ValueError as error:
+            raise CorpusFormatError(f"front matter 'date': {error}", line=1) from error
+    url, url_notes = web_url(_text(meta, "url"), line=1)
+    passages = assemble_passages(blocks)
     if not passages:
         raise CorpusFormatError("the article has no text after its front matter")
-    return ParsedArticle(
-        headline=collapse_whitespace(headline),
+    article = ParsedArticle(
+        headline=headline,
         passages=passages,
         date=date,
-        caption=_optional_text(meta, "caption"),
-        source=_optional_text(meta, "source") or source,
-        url=_optional_text(meta, "url"),
+        caption=_text(meta, "caption"),
+        source=_text(meta, "source") or source,
+        url=url,
     )
+    return [article, *notes, *url_notes]
 
 
-def _optional_text(meta: dict[str, object], key: str) -> str | None:
+def _front_matter(text: str) -> tuple[dict[str, object], str]:
+    """The front matter's keys and the body; no front matter is no keys."""
+    if not _YAML.detect(text):
+        return {}, text
+    parts = _YAML.FM_BOUNDARY.split(text, 2)
+    if len(parts) < 3:
+        raise CorpusFormatError("front matter has no closing '---' line", line=1)
+    _, yaml_text, body = parts
+    if len(yaml_text) > MAX_FRONT_MATTER_CHARS:
+        raise CorpusFormatError(
+            f"front matter is longer than {MAX_FRONT_MATTER_CHARS // 1024} KB", line=1
+        )
+    try:
+        meta = yaml.load(yaml_text, Loader=_PlainYamlLoader)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark
+        raise CorpusFormatError(
+            f"front matter is not valid YAML: {collapse_whitespace(str(error.problem))}",
+            None if mark is None else mark.line + 1,
+        ) from error
+    except yaml.YAMLError as error:
+        raise CorpusFormatError(
+            f"front matter is not valid YAML: {collapse_whitespace(str(error))}", line=1
+        ) from error
+    if meta is None:
+        return {}, body
+    if not isinstance(meta, dict):
+        raise CorpusFormatError("front matter must be 'key: value' lines", line=1)
+    return meta, body
+
+
+def _text(meta: dict[str, object], key: str) -> str | None:
+    """A front matter value that is meant to be text; a list, a mapping or a yes/no there
+    is a mistake, and the file is skipped rather than shown with a mangled value."""
     value = meta.get(key)
-    return collapse_whitespace(str(value)) if value not in (None, "") else None
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int | float | dt.date):
+        kind = {list: "a list", dict: "a mapping", bool: "true/false"}.get(
+            type(value), type(value).__name__
+        )
+        raise CorpusFormatError(f"front matter '{key}' must be text, not {kind}", line=1)
+    return collapse_whitespace(str(value)) or None
 
 
-def markdown_blocks(body: str) -> list[Block]:
-    """The blocks of a Markdown body, in order."""
+def _first_title(blocks: list[Block]) -> str | None:
+    return next((b.text for b in blocks if b.kind is BlockKind.HEADING and b.depth == 1), None)
+
+
+def _body_blocks(body: str) -> tuple[list[Block], list[FormatNote]]:
+    """The body's blocks. Past the parser's nesting limit markdown-it drops the rest of
+    the text, so a body nested that deep is read again with its list and quote markers
+    taken off: flat paragraphs, but every word kept."""
+    tokens = _MARKDOWN.parse(body)
+    if not any(t.type in _CONTAINERS and t.level + 1 >= _MAX_NESTING for t in tokens):
+        return markdown_blocks(tokens), []
+    note = FormatNote(
+        f"lists or quotes nested deeper than the Markdown parser reads ({_MAX_NESTING} "
+        "levels) were read as plain paragraphs"
+    )
+    return markdown_blocks(_MARKDOWN.parse(_flattened(body))), [note]
+
+
+def _flattened(body: str) -> str:
+    """The body with the list and quote markers taken off each line; a line that had one
+    starts a paragraph of its own."""
+    lines: list[str] = []
+    for line in body.splitlines():
+        marks = _CONTAINER_MARKS.match(line)
+        if marks:
+            lines += ["", line[marks.end() :].strip()]
+        else:
+            lines.append(line.strip())
+    return "\n".join(lines)
+
+
+def markdown_blocks(tokens: list[Token]) -> list[Block]:
+    """The blocks of a parsed Markdown body, in order; a heading's depth is its level."""
     blocks: list[Block] = []
     list_depth = 0
-    in_heading = False
-    for token in MarkdownIt("commonmark").parse(body):
+    heading_level = 0
+    for token in tokens:
         if token.type in _LIST_OPEN:
             list_depth += 1
         elif token.type in _LIST_CLOSE:
             list_depth -= 1
-        elif token.type in {"heading_open", "heading_close"}:
-            in_heading = token.type == "heading_open"
+        elif token.type == "heading_open":
+            heading_level = int(token.tag[1:])
+        elif token.type == "heading_close":
+            heading_level = 0
         elif token.type == "inline":
             text = _inline_text(token)
-            if in_heading:
-                blocks.append(Block(BlockKind.HEADING, collapse_whitespace(text)))
+            if heading_level:
+                blocks.append(Block(BlockKind.HEADING, collapse_whitespace(text), heading_level))
             else:
                 blocks.extend(_paragraph_blocks(text, list_depth))
     return blocks

@@ -21,7 +21,8 @@ _MAX_ID_LENGTH = 48
 
 
 def merge_articles(parsed: Iterable[ParsedArticle]) -> tuple[Article, ...]:
-    """Articles in order of first sighting, merged, with unique ids and no passage twice."""
+    """Articles in order of first sighting, merged, with unique ids and no passage twice;
+    an article left with no passage of its own is not listed."""
     groups: list[list[ParsedArticle]] = []
     by_headline: dict[str, list[list[ParsedArticle]]] = {}  # only same headlines are compared
     for article in parsed:
@@ -40,6 +41,8 @@ def merge_articles(parsed: Iterable[ParsedArticle]) -> tuple[Article, ...]:
     for group in groups:
         merged = _merge_group(group)
         passages = tuple(p for p in merged.passages if _claim(seen_texts, p))
+        if not passages:  # all its text is another article's: nothing of its own to list
+            continue
         article_id = _unique_id(merged.headline, used_ids)
         articles.append(Article(id=article_id, **{**vars(merged), "passages": passages}))
     return tuple(articles)

@@ -14,6 +14,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from urllib.parse import urlsplit
 
 from bot.corpus.records import Passage, PassageKind
 from bot.sentences import split_sentences
@@ -28,7 +29,8 @@ class BlockKind(StrEnum):
 
 @dataclass(frozen=True)
 class Block:
-    """One line-level unit of an article body; ``depth`` is the bullet level (1 = top)."""
+    """One line-level unit of an article body; ``depth`` is the bullet level (1 = top), or
+    a heading's level."""
 
     kind: BlockKind
     text: str
@@ -54,6 +56,30 @@ class CorpusFormatError(ValueError):
     def __init__(self, message: str, line: int | None = None) -> None:
         super().__init__(message)
         self.line = line
+
+
+@dataclass(frozen=True)
+class FormatNote:
+    """Something wrong in a file that was read anyway (an assumed encoding, a missing
+    date, a url left out): the user is told, and the article still loads."""
+
+    message: str
+    line: int | None = None
+
+
+def web_url(url: str | None, line: int | None = None) -> tuple[str | None, list[FormatNote]]:
+    """The url if it is an http(s) address; any other (``javascript:``, ``file:``) is
+    left out with a note, since front ends turn it into a link people click."""
+    if url is None:
+        return None, []
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # a malformed address, such as an unclosed "[" in the host
+        parts = None
+    if parts and parts.scheme.lower() in {"http", "https"} and parts.netloc:
+        return url, []
+    shown = url if len(url) <= 60 else f"{url[:60]}…"
+    return None, [FormatNote(f"url {shown!r} left out: not an http(s) address", line)]
 
 
 # "Why it matters: ...", "Pentagon statement: ...": a short capitalised phrase before a colon.

@@ -106,7 +106,7 @@ class CoverageBot(commands.Bot):
             "reloaded corpus: articles=%d passages=%d skipped=%d",
             len(knowledge.corpus.articles),
             len(knowledge.corpus.passages),
-            len(knowledge.warnings),
+            knowledge.skipped,
         )
         return knowledge
 

@@ -61,7 +61,7 @@ def _log_startup(knowledge: Knowledge) -> None:
             "loaded corpus: articles=%d passages=%d skipped=%d corpus=%s",
             articles,
             passages,
-            len(knowledge.warnings),
+            knowledge.skipped,
             where,
         )
 

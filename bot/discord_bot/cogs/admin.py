@@ -47,7 +47,7 @@ class Admin(commands.Cog):
                 said + fit(str(error), MESSAGE_CONTENT_LIMIT - len(said)), ephemeral=True
             )
             return
-        skipped = f" ({len(new.warnings)} files or lines skipped)" if new.warnings else ""
+        skipped = f" ({new.skipped} files or lines skipped)" if new.skipped else ""
         await interaction.followup.send(
             f"Reloaded: {len(new.corpus.articles)} articles, "
             f"{len(new.corpus.passages)} passages{skipped}.",

@@ -1,0 +1,62 @@
+"""Coverage files' bytes as text: UTF-8, or the legacy encoding a file was saved in.
+
+Files written on older Windows or Mac set-ups come in Windows-1252 or Latin-1; they are
+read in that encoding, with a warning, rather than dropped. A UTF-8 file with a few bad
+bytes is not one of those (reading it as Windows-1252 would garble all its other
+accents), so its bad lines are handled on their own: a JSON Lines file loses just those
+lines; any other file keeps them, bad bytes replaced.
+"""
+
+from __future__ import annotations
+
+import codecs
+
+from bot.corpus.structure import CorpusFormatError, FormatNote
+
+
+def decode(raw: bytes, by_line: bool) -> tuple[str, list[CorpusFormatError | FormatNote]]:
+    """The text of a file and what was wrong with its encoding.
+
+    With ``by_line`` (JSON Lines) a line that is not UTF-8 in an otherwise UTF-8 file is
+    left blank, keeping the numbering of the others, and reported as an error of its own.
+    """
+    if b"\x00" in raw:  # no text format writes NUL bytes
+        raise CorpusFormatError("looks like a binary file, not text")
+    raw = raw.removeprefix(codecs.BOM_UTF8)
+    try:
+        return raw.decode("utf-8"), []
+    except UnicodeDecodeError as error:
+        first_bad = error.start
+    lines = raw.split(b"\n")
+    if not any(not line.isascii() and _is_utf8(line) for line in lines):
+        return _legacy(raw)
+    if not by_line:
+        note = FormatNote(f"not valid UTF-8 at byte {first_bad}; the bad bytes were replaced")
+        return raw.decode("utf-8", "replace"), [note]
+    texts: list[str] = []
+    errors: list[CorpusFormatError | FormatNote] = []
+    for number, line in enumerate(lines, 1):
+        try:
+            texts.append(line.decode("utf-8"))
+        except UnicodeDecodeError as error:
+            texts.append("")
+            message = f"not UTF-8 text (byte {error.start} of the line)"
+            errors.append(CorpusFormatError(message, number))
+    return "\n".join(texts), errors
+
+
+def _is_utf8(line: bytes) -> bool:
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _legacy(raw: bytes) -> tuple[str, list[CorpusFormatError | FormatNote]]:
+    """The file as Windows-1252, or as Latin-1 (which reads any byte) when it has bytes
+    Windows-1252 leaves undefined."""
+    try:
+        return raw.decode("cp1252"), [FormatNote("not UTF-8, so read as Windows-1252")]
+    except UnicodeDecodeError:
+        return raw.decode("latin-1"), [FormatNote("not UTF-8, so read as Latin-1")]

@@ -1,0 +1,320 @@
+"""Hostile and messy coverage files: each is skipped or read with a warning, never
+allowed to crash the load, leak a file from outside the corpus or lose text silently;
+the rest of the corpus still loads."""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.corpus import load_corpus
+
+GOOD = "---\nheadline: Good\ndate: 2020-01-08\n---\nFine text.\n"
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def headlines(folder: Path) -> list[str]:
+    return [a.headline for a in load_corpus(folder).corpus.articles]
+
+
+def messages(folder: Path) -> list[str]:
+    return [str(w) for w in load_corpus(folder).warnings]
+
+
+# YAML front matter
+
+
+def laughs(levels: int) -> str:
+    """Front matter whose caption, expanded, is 9 ** levels strings (the "billion laughs")."""
+    lines = ['l0: &l0 "lol"']
+    lines += [f"l{n}: &l{n} [{', '.join([f'*l{n - 1}'] * 9)}]" for n in range(1, levels + 1)]
+    return "\n".join(["---", "headline: Laughs", "date: 2020-01-08", *lines])
+
+
+def test_yaml_aliases_in_front_matter_skip_the_file(tmp_path: Path) -> None:
+    write(tmp_path, "good.md", GOOD)
+    write(tmp_path, "laughs.md", laughs(6) + "\ncaption: *l6\n---\nText.\n")
+    write(tmp_path, "billion.md", laughs(9) + "\ncaption: *l9\n---\nText.\n")
+    assert headlines(tmp_path) == ["Good"]
+    assert messages(tmp_path) == [
+        f"{tmp_path / name}:4: front matter is not valid YAML: "
+        "anchors and aliases (&name, *name) are not allowed"
+        for name in ("billion.md", "laughs.md")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("front_matter", "message"),
+    [
+        ("caption: [a, b]", ":1: front matter 'caption' must be text, not a list"),
+        ("source: {name: Wire}", ":1: front matter 'source' must be text, not a mapping"),
+        ("url: yes", ":1: front matter 'url' must be text, not true/false"),
+        ("caption: " + "[" * 5000 + "]" * 5000, ":4: front matter is not valid YAML: nested"),
+        ("caption: " + "x" * 70_000, ":1: front matter is longer than 64 KB"),
+        ("caption: x", ":1: front matter has no closing '---' line"),
+    ],
+)
+def test_front_matter_that_is_not_plain_text_skips_the_file(
+    tmp_path: Path, front_matter: str, message: str
+) -> None:
+    write(tmp_path, "good.md", GOOD)
+    body = "\n---\nText.\n" if "closing" not in message else "\nText.\n"
+    write(tmp_path, "bad.md", f"---\nheadline: Bad\ndate: 2020-01-08\n{front_matter}{body}")
+    assert headlines(tmp_path) == ["Good"]
+    [warning] = messages(tmp_path)
+    assert warning.startswith(f"{tmp_path / 'bad.md'}{message}")
+
+
+# Encodings
+
+
+def test_a_bad_byte_in_a_jsonl_file_skips_only_its_line(tmp_path: Path) -> None:
+    records = [
+        {"headline": "Café opens", "date": "2020-01-08", "body": "Crème brûlée."},
+        {"headline": "Broken", "date": "2020-01-08", "body": "Bad byte."},
+        {"headline": "Third", "date": "2020-01-08", "body": "Still read."},
+    ]
+    lines = [json.dumps(record, ensure_ascii=False) for record in records]
+    raw = "\n".join(lines).encode("utf-8").replace(b"Bad byte", b"Bad \xff byte")
+    (tmp_path / "wire.jsonl").write_bytes(raw)
+    assert headlines(tmp_path) == ["Café opens", "Third"]
+    bad = lines[1].index(" byte") + 1
+    assert messages(tmp_path) == [
+        f"{tmp_path / 'wire.jsonl'}:2: not UTF-8 text (byte {bad} of the line)"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("encoding", "raw_extra", "name"),
+    [("cp1252", b"", "Windows-1252"), ("latin-1", b"\x81", "Latin-1")],
+)
+def test_windows_1252_and_latin_1_files_are_read_with_a_warning(
+    tmp_path: Path, encoding: str, raw_extra: bytes, name: str
+) -> None:
+    text = "---\nheadline: Café society\ndate: 2020-01-08\n---\nThe café's crème brûlée.\n"
+    (tmp_path / "old.md").write_bytes(text.encode(encoding) + raw_extra)
+    loaded = load_corpus(tmp_path)
+    [article] = loaded.corpus.articles
+    assert article.headline == "Café society"
+    assert article.passages[0].text.startswith("The café's crème brûlée.")
+    assert [str(w) for w in loaded.warnings] == [
+        f"{tmp_path / 'old.md'}: not UTF-8, so read as {name}"
+    ]
+    assert not loaded.warnings[0].skipped
+
+
+def test_windows_1252_curly_quotes_in_a_scraped_page(tmp_path: Path) -> None:
+    page = "Jan 8, 2020\nHeadline\n\x93We are ready,\x94 he said \x96 calmly.\n"
+    (tmp_path / "page.txt").write_bytes(page.encode("latin-1"))
+    [article] = load_corpus(tmp_path).corpus.articles
+    assert article.passages[0].text == "“We are ready,” he said – calmly."
+
+
+def test_utf8_file_with_a_stray_byte_keeps_its_accents(tmp_path: Path) -> None:
+    text = "---\nheadline: Café\ndate: 2020-01-08\n---\nCrème brûlée.\n\nA stray X byte.\n"
+    raw = text.encode("utf-8").replace(b"X", b"\xff")
+    (tmp_path / "a.md").write_bytes(raw)
+    loaded = load_corpus(tmp_path)
+    [article] = loaded.corpus.articles
+    assert [p.text for p in article.passages] == ["Crème brûlée.", "A stray \ufffd byte."]
+    [warning] = loaded.warnings
+    bad = raw.index(b"\xff")
+    assert warning.message == f"not valid UTF-8 at byte {bad}; the bad bytes were replaced"
+
+
+def test_files_with_nul_bytes_stay_binary(tmp_path: Path) -> None:
+    write(tmp_path, "good.md", GOOD)
+    (tmp_path / "utf16.md").write_bytes(GOOD.encode("utf-16"))
+    assert headlines(tmp_path) == ["Good"]
+    assert messages(tmp_path) == [f"{tmp_path / 'utf16.md'}: looks like a binary file, not text"]
+
+
+# Warnings before the empty-corpus error, in every command that loads
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["ask", "What happened?"],
+        ["chat"],
+        ["summary"],
+        ["evaluate", "--questions", "q.jsonl"],
+        ["sync"],
+        ["run"],
+    ],
+)
+def test_warnings_are_printed_before_the_empty_corpus_error(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    argv: list[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DISCORD_TOKEN", "not-a-real-token")  # run and sync read it first
+    corpus = tmp_path / "corpus"
+    write(corpus, "laughs.md", laughs(2) + "\ncaption: *l2\n---\nText.\n")
+    code = main(["--corpus", str(corpus), *argv])
+    err = capsys.readouterr().err.splitlines()
+    assert code == 1
+    assert err == [
+        f"warning: skipped {corpus / 'laughs.md'}:4: front matter is not valid YAML: "
+        "anchors and aliases (&name, *name) are not allowed",
+        f"coverage-bot: the corpus at {corpus} has no articles with text, so there is nothing "
+        "to answer from; add .txt, .md or .jsonl files to it",
+    ]
+
+
+def test_index_prints_warnings_before_the_empty_corpus_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "corpus", "empty.txt", "")
+    code = main(["index", str(tmp_path / "corpus"), "--out", str(tmp_path / "index")])
+    err = capsys.readouterr().err.splitlines()
+    assert code == 1
+    assert err[-2:] == [
+        f"warning: skipped {tmp_path / 'corpus' / 'empty.txt'}: the page is empty",
+        f"coverage-bot: the corpus at {tmp_path / 'corpus'} has no articles with text, so "
+        "there is nothing to answer from; add .txt, .md or .jsonl files to it",
+    ]
+    assert not (tmp_path / "index").exists()
+
+
+def test_a_file_read_anyway_is_a_warning_not_a_skip(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "old.md").write_bytes(GOOD.replace("Fine", "Fin\xe9").encode("cp1252"))
+    assert main(["--corpus", str(tmp_path), "articles"]) == 0
+    err = capsys.readouterr().err
+    assert err == f"warning: {tmp_path / 'old.md'}: not UTF-8, so read as Windows-1252\n"
+
+
+# Symbolic links
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    """A corpus folder with one good article, beside a folder of things outside it."""
+    write(tmp_path / "corpus", "good.md", GOOD)
+    write(tmp_path / "outside", "secret.txt", "Jan 8, 2020\nSecret\nThe password is hunter2.\n")
+    return tmp_path / "corpus"
+
+
+def test_links_out_of_the_corpus_are_not_followed(corpus: Path) -> None:
+    outside = corpus.parent / "outside"
+    (corpus / "passwd.txt").symlink_to(outside / "secret.txt")
+    (corpus / "elsewhere").symlink_to(outside, target_is_directory=True)
+    (corpus / "sub").mkdir()
+    (corpus / "sub" / "up.txt").symlink_to("../../outside/secret.txt")
+    (corpus / "notes.csv").symlink_to(outside / "secret.txt")  # not coverage: no warning
+    loaded = load_corpus(corpus)
+    assert [a.headline for a in loaded.corpus.articles] == ["Good"]
+    assert [str(w) for w in loaded.warnings] == [
+        f"{corpus / name}: not followed: the link leads out of the corpus"
+        for name in ("elsewhere", "passwd.txt", "sub/up.txt")
+    ]
+
+
+def test_broken_and_looping_links_warn(corpus: Path) -> None:
+    (corpus / "gone.md").symlink_to(corpus / "nowhere.md")
+    (corpus / "a.md").symlink_to(corpus / "b.md")
+    (corpus / "b.md").symlink_to(corpus / "a.md")
+    (corpus / "sub").mkdir()
+    (corpus / "sub" / "back").symlink_to("..", target_is_directory=True)
+    assert headlines(corpus) == ["Good"]
+    assert messages(corpus) == [
+        f"{corpus / 'a.md'}: link loop: it leads back to itself",
+        f"{corpus / 'b.md'}: link loop: it leads back to itself",
+        f"{corpus / 'gone.md'}: broken link: what it points to is not there",
+        f"{corpus / 'sub' / 'back'}: link loop: it leads back to a folder it is in",
+    ]
+
+
+def test_links_inside_the_corpus_are_read_once(corpus: Path) -> None:
+    write(corpus / ".drafts", "draft.md", "---\ntitle: Draft\ndate: 2020-01-09\n---\nA draft.\n")
+    (corpus / "alias.md").symlink_to(corpus / "good.md")
+    (corpus / "published.md").symlink_to(corpus / ".drafts" / "draft.md")
+    (corpus / "again").symlink_to(corpus, target_is_directory=False)
+    (corpus / "z").mkdir()
+    (corpus / "z" / "good-again.md").symlink_to("../good.md")
+    loaded = load_corpus(corpus)
+    assert [(a.headline, a.source) for a in loaded.corpus.articles] == [
+        ("Good", "good.md"),
+        ("Draft", "published.md"),
+    ]
+    assert [str(w) for w in loaded.warnings] == [
+        f"{corpus / 'again'}: link loop: it leads back to a folder it is in"
+    ]
+
+
+def test_an_unreadable_folder_warns_and_the_rest_loads(
+    corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(corpus / "locked", "hidden-away.md", GOOD.replace("Good", "Locked"))
+    scandir = os.scandir
+
+    def refusing_scandir(path: Path) -> object:
+        if Path(path).name == "locked":  # the tests run as root, which chmod cannot stop
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return scandir(path)
+
+    monkeypatch.setattr(os, "scandir", refusing_scandir)
+    assert headlines(corpus) == ["Good"]
+    assert messages(corpus) == [f"{corpus / 'locked'}: folder cannot be read: Permission denied"]
+
+
+# Markdown and merging
+
+
+def test_markdown_nested_past_the_parser_limit_keeps_its_text(tmp_path: Path) -> None:
+    deep_list = "".join("  " * n + f"- level {n}\n" for n in range(12))
+    body = "> " * 25 + "Deep quote text.\n\n" + deep_list + "\nAfter the list.\n"
+    write(tmp_path, "deep.md", "---\nheadline: Deep\ndate: 2020-01-08\n---\n" + body)
+    loaded = load_corpus(tmp_path)
+    [article] = loaded.corpus.articles
+    texts = [p.text for p in article.passages]
+    assert texts == ["Deep quote text.", *(f"level {n}" for n in range(12)), "After the list."]
+    assert [w.message for w in loaded.warnings] == [
+        "lists or quotes nested deeper than the Markdown parser reads (20 levels) were read "
+        "as plain paragraphs"
+    ]
+
+
+def test_an_article_whose_text_is_all_elsewhere_is_not_listed_empty(tmp_path: Path) -> None:
+    lines = [
+        {"headline": "Live updates", "date": "2020-01-07", "body": "Same text."},
+        {"headline": "Live updates", "date": "2020-01-08", "body": "Same text."},
+        {"headline": "Other", "date": "2020-01-08", "body": "Other text."},
+    ]
+    write(tmp_path, "live.jsonl", "\n".join(json.dumps(line) for line in lines))
+    articles = load_corpus(tmp_path).corpus.articles
+    assert [(a.id, len(a.passages)) for a in articles] == [("live-updates", 1), ("other", 1)]
+
+
+# Urls
+
+
+def test_urls_that_are_not_http_are_dropped_with_a_warning(tmp_path: Path) -> None:
+    write(tmp_path, "a.md", GOOD.replace("date:", "url: javascript:alert(1)\ndate:"))
+    record = {"headline": "Wire", "date": "2020-01-08", "body": "Text.", "url": "file:///etc"}
+    ok = {"headline": "Linked", "date": "2020-01-08", "body": "More.", "url": "https://x.org/a"}
+    write(tmp_path, "b.jsonl", f"{json.dumps(ok)}\n{json.dumps(record)}\n")
+    loaded = load_corpus(tmp_path)
+    urls = [(a.headline, a.url) for a in loaded.corpus.articles]
+    assert urls == [("Good", None), ("Linked", "https://x.org/a"), ("Wire", None)]
+    assert [str(w) for w in loaded.warnings] == [
+        f"{tmp_path / 'a.md'}:1: url 'javascript:alert(1)' left out: not an http(s) address",
+        f"{tmp_path / 'b.jsonl'}:2: url 'file:///etc' left out: not an http(s) address",
+    ]
