@@ -36,7 +36,7 @@ import numpy as np
 
 from bot.analysis import ANALYZER_NAME
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4  # 4: a checksum of every file in the manifest
 _MANIFEST = "manifest.json"
 _ARRAYS = (
     "vocabulary_blob",
@@ -283,23 +283,27 @@ class BM25Index:
 
     @classmethod
     def load(cls, folder: Path) -> BM25Index:
-        """The index in ``folder``, memory-mapped; IndexLoadError says why it can't be used."""
+        """The index in ``folder``, memory-mapped; IndexLoadError says why it can't be used.
+        Only the arrays' shapes and ends are checked here: ``integrity.verify_index``
+        checks every value, and a whole index folder is loaded through it."""
         manifest = read_manifest(folder)
-        try:
-            # Plain ndarray views of the maps: numpy's memmap subclass slows every slice.
-            arrays = {
-                name: np.load(folder / f"{name}.npy", mmap_mode="r").view(np.ndarray)
-                for name in _ARRAYS
-            }
-            parameters = ScoringParameters(**manifest["parameters"])
-            documents = int(manifest["documents"])
-        except (OSError, ValueError, KeyError, TypeError) as error:
-            raise IndexLoadError(f"{folder} is damaged ({error}); {REBUILD_HINT}") from error
-        if len(arrays["postings_docs"]) != manifest.get("postings") or len(arrays["indptr"]) != len(
-            arrays["vocabulary_offsets"]
-        ):
-            raise IndexLoadError(f"{folder} is incomplete; {REBUILD_HINT}")
-        return cls(**arrays, documents=documents, parameters=parameters)
+        arrays = {}
+        for name in _ARRAYS:
+            try:
+                # Plain ndarray views of the maps: numpy's memmap subclass slows every slice.
+                array = np.load(folder / f"{name}.npy", mmap_mode="r").view(np.ndarray)
+            except (OSError, ValueError, EOFError) as error:
+                raise damaged(folder, f"{name}.npy", f"not a readable array ({error})") from error
+            if array.ndim != 1:
+                raise damaged(folder, f"{name}.npy", f"has shape {array.shape}, not a column")
+            arrays[name] = array
+        indptr, docs = arrays["indptr"], arrays["postings_docs"]
+        if len(docs) != manifest["postings"] or len(arrays["postings_weights"]) != len(docs):
+            raise damaged(folder, "postings_docs.npy", "the postings are not all there")
+        if len(indptr) != len(arrays["vocabulary_offsets"]) or indptr[-1:].tolist() != [len(docs)]:
+            raise damaged(folder, "indptr.npy", "the term rows do not match the postings")
+        parameters = ScoringParameters(**manifest["parameters"])
+        return cls(**arrays, documents=manifest["documents"], parameters=parameters)
 
 
 def number_terms(documents: Iterable[Sequence[str]]) -> tuple[list[str], np.ndarray, np.ndarray]:
@@ -327,6 +331,11 @@ _ATTRIBUTE = {
 }
 
 
+def damaged(folder: Path, file: str, why: str) -> IndexLoadError:
+    """The one-line refusal of a damaged index folder, naming it and the file."""
+    return IndexLoadError(f"the index at {folder} is damaged: {file}: {why}; {REBUILD_HINT}")
+
+
 def read_manifest(folder: Path) -> dict[str, Any]:
     """The manifest of the index in ``folder``, checked against these rules."""
     try:
@@ -334,14 +343,42 @@ def read_manifest(folder: Path) -> dict[str, Any]:
     except FileNotFoundError as error:
         raise IndexLoadError(f"there is no index at {folder}; {REBUILD_HINT}") from error
     except (OSError, ValueError) as error:
-        raise IndexLoadError(f"{folder} has an unreadable manifest; {REBUILD_HINT}") from error
+        raise damaged(folder, _MANIFEST, "it is not readable JSON") from error
+    if not isinstance(manifest, dict):
+        raise damaged(folder, _MANIFEST, "it is not a JSON object")
     built = (manifest.get("format"), manifest.get("analyzer"))
     if built != (FORMAT_VERSION, ANALYZER_NAME):
         raise IndexLoadError(
             f"{folder} was built by format {built[0]} with analyzer {built[1]}, but this "
             f"version reads format {FORMAT_VERSION} with {ANALYZER_NAME}; {REBUILD_HINT}"
         )
+    check_fields(folder, manifest, {"parameters": dict, "documents": int, "postings": int})
+    parameters = manifest["parameters"]
+    if set(parameters) != {"k1", "b", "epsilon"} or not all(
+        _is_number(value) for value in parameters.values()
+    ):
+        raise damaged(folder, _MANIFEST, "parameters are not k1, b and epsilon as numbers")
+    if parameters["k1"] < 0 or not 0 <= parameters["b"] <= 1 or parameters["epsilon"] < 0:
+        raise damaged(folder, _MANIFEST, f"parameters {parameters} are out of BM25's range")
     return manifest
+
+
+_KINDS = {int: "a whole number from 0", str: "a string", dict: "a JSON object"}
+
+
+def check_fields(folder: Path, manifest: dict[str, Any], fields: dict[str, type]) -> None:
+    """IndexLoadError unless each of ``fields`` is in the manifest with its type."""
+    for name, kind in fields.items():
+        value = manifest.get(name)
+        fits = type(value) is int and value >= 0 if kind is int else isinstance(value, kind)
+        if not fits:
+            shown = json.dumps(value)
+            shown = shown if len(shown) <= 40 else shown[:39] + "…"
+            raise damaged(folder, _MANIFEST, f"{name} is {shown}, not {_KINDS[kind]}")
+
+
+def _is_number(value: object) -> bool:
+    return type(value) in (int, float) and math.isfinite(value)  # type: ignore[arg-type]
 
 
 @contextmanager
