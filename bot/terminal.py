@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from rich.console import Group, RenderableType
@@ -17,7 +18,8 @@ _PREVIEW_CHARS = 90
 
 
 def hit_json(hit: Hit) -> dict[str, Any]:
-    """A ranked passage as JSON: the passage shown alone and where it comes from."""
+    """A ranked passage as JSON: the passage shown alone and where it comes from. A score
+    that is not a finite number is null: ``Infinity`` or ``NaN`` would not be JSON."""
     article = hit.ref.article
     return {
         "passage": hit.ref.passage.standalone,
@@ -27,7 +29,7 @@ def hit_json(hit: Hit) -> dict[str, Any]:
         "url": article.url,
         "article_id": article.id,
         "passage_id": hit.ref.id,
-        "score": round(hit.score, 6),
+        "score": round(hit.score, 6) if math.isfinite(hit.score) else None,
     }
 
 
