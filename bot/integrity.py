@@ -87,7 +87,7 @@ def _crc32(path: Path) -> int:
 
 def _scan(stream: BinaryIO, each: Callable[[memoryview], None], crc: int = 0) -> int:
     """The CRC-32 of the rest of ``stream``, handing each chunk to ``each`` on the way."""
-    buffer = bytearray(_CHUNK_BYTES)
+    buffer = bytearray(min(_CHUNK_BYTES, max(1, os.fstat(stream.fileno()).st_size)))
     view = memoryview(buffer)
     while size := stream.readinto(buffer):
         crc = zlib.crc32(view[:size], crc)
