@@ -6,7 +6,8 @@ article, as JSON Lines) and a query set (2-8 mid-frequency words), then measures
 
 - build: ``coverage-bot index`` end to end (read the JSON Lines, tokenise, index, write);
 - size of the index folder on disk;
-- load and resident memory, in a fresh process, as the bot loads it;
+- load and resident memory, in a fresh process, as the bot loads it; of the load, the
+  time spent verifying the folder (checksums and bounds), and CRC-32 alone;
 - query p50/p95 for the top 10 through the loaded index, one query at a time;
 - the same queries through rank-bm25's BM25Okapi ``get_scores`` on the same terms
   (a sample of them at large N), in the same run, with the ratio; the top 10 of both
@@ -29,7 +30,9 @@ import subprocess
 import sys
 import tempfile
 import time
+import zlib
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -89,13 +92,30 @@ def write_queries(path: Path, words: list[str], seed: int = 11) -> None:
 
 def measure_loaded(corpus: Path, index: Path, queries: Path) -> dict[str, float]:
     """In this (fresh) process: load as the bot does, then time the queries."""
+    from bot import store
     from bot.analysis import analyze
+    from bot.index_folder import current_generation
     from bot.knowledge import load_knowledge
 
+    verify, verify_seconds = store.verify_index, []
+
+    def timed_verify(*args: Any) -> None:
+        started = time.perf_counter()
+        verify(*args)
+        verify_seconds.append(time.perf_counter() - started)
+
+    store.verify_index = timed_verify  # type: ignore[assignment]
     started = time.perf_counter()
     knowledge = load_knowledge(corpus, index)  # checks the corpus fingerprint, as the bot does
     load_seconds = time.perf_counter() - started
     rss = _rss_mib()
+    started = time.perf_counter()
+    for file in current_generation(index).iterdir():
+        with file.open("rb") as stream:
+            crc = 0
+            while chunk := stream.read(1 << 24):
+                crc = zlib.crc32(chunk, crc)
+    crc_seconds = time.perf_counter() - started
     bm25 = knowledge.answerer.index
     terms = [analyze(q) for q in queries.read_text(encoding="utf-8").splitlines()]
     bm25.search(terms[0], 10)  # first touch of the accumulators
@@ -106,6 +126,8 @@ def measure_loaded(corpus: Path, index: Path, queries: Path) -> dict[str, float]
         timings.append((time.perf_counter() - started) * 1000)
     return {
         "load_s": load_seconds,
+        "verify_s": verify_seconds[0],
+        "crc_s": crc_seconds,
         "rss_mib": rss,
         "p50_ms": statistics.median(timings),
         "p95_ms": float(np.percentile(timings, 95)),
@@ -176,6 +198,7 @@ def run(paragraphs: int, workdir: Path) -> None:
         ("build (read, tokenise, index, write)", f"{build_seconds:.1f} s"),
         ("index size on disk", f"{size_mib:.1f} MiB"),
         ("load (fresh process)", f"{loaded['load_s']:.3f} s"),
+        ("verify at load", f"{loaded['verify_s']:.3f} s (CRC-32 alone {loaded['crc_s']:.3f} s)"),
         ("resident memory after load", f"{loaded['rss_mib']:.1f} MiB"),
         (f"query top 10, {QUERIES} queries", f"p50 {loaded['p50_ms']:.3f} ms, "
          f"p95 {loaded['p95_ms']:.3f} ms"),

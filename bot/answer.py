@@ -8,13 +8,14 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
 from bot.analysis import analyze
 from bot.corpus import CorpusView, PassageRef
 from bot.examples import example_question
-from bot.index import BM25Index
+from bot.index import BM25Index, IndexLoadError
 from bot.sentences import split_sentences
 
 MAX_QUESTION_CHARS = 1000
@@ -64,7 +65,11 @@ class Answer:
     results: tuple[Hit, ...]
 
 
-def clean_question(raw: str, example: str | None = None) -> str:
+Example = Callable[[], str | None] | None
+"""Where a message that asks for a better question gets its example, asked only then."""
+
+
+def clean_question(raw: str, example: Example = None) -> str:
     """The question as plain text, or QuestionError saying what is wrong with it (and
     suggesting ``example``, a question the loaded coverage answers).
 
@@ -88,7 +93,7 @@ def clean_question(raw: str, example: str | None = None) -> str:
     return text
 
 
-def question_terms(question: str, example: str | None = None) -> tuple[str, list[str]]:
+def question_terms(question: str, example: Example = None) -> tuple[str, list[str]]:
     """The cleaned question and its terms, or QuestionError when there is nothing to search."""
     text = clean_question(question, example)
     terms = analyze(text)
@@ -99,8 +104,9 @@ def question_terms(question: str, example: str | None = None) -> tuple[str, list
     return text, terms
 
 
-def _for_example(example: str | None) -> str:
-    return f", for example: {example}" if example else "."
+def _for_example(example: Example) -> str:
+    question = example() if example is not None else None
+    return f", for example: {question}" if question else "."
 
 
 def looks_like_question(text: str) -> bool:
@@ -127,13 +133,17 @@ class Answerer:
 
     @cached_property
     def example_question(self) -> str | None:
-        """A question this coverage answers, for messages that suggest one."""
-        return example_question(self.corpus)
+        """A question this coverage answers, for messages that suggest one (none when the
+        article it would come from cannot be read)."""
+        try:
+            return example_question(self.corpus)
+        except IndexLoadError:
+            return None
 
     def check(self, question: str) -> tuple[str, list[str]]:
         """The cleaned question and its terms; QuestionError, with an example from this
         coverage, when it cannot be searched."""
-        return question_terms(question, self.example_question)
+        return question_terms(question, lambda: self.example_question)
 
     def answer(self, question: str, results: int = DEFAULT_RESULTS) -> Answer:
         """The best passage for ``question`` and the next few, or a decline."""

@@ -10,7 +10,7 @@ import os
 import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import BinaryIO
 
 from rich.console import Console
 from rich.progress import Progress
@@ -162,6 +162,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CommandError as error:
         print(f"coverage-bot: {plain(str(error))}", file=sys.stderr)
         return error.code
+    except IndexLoadError as error:  # an article found damaged while a summary read it
+        print(f"coverage-bot: {plain(str(error))}", file=sys.stderr)
+        return EXIT_FAILURE
+    except BrokenPipeError:
+        # Whoever read the output (head, a pager) stopped: not an error to report. Point
+        # stdout at /dev/null so that Python's own flush at exit does not complain.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_FAILURE
     except KeyboardInterrupt:
         return 130
 
@@ -199,7 +207,8 @@ def _run(args: argparse.Namespace, out: Console) -> int:
     answerer = knowledge.answerer
     if args.command == "ask":
         if args.question == "-":
-            return _ask_batch(answerer, sys.stdin, top)
+            sys.stdout.flush()
+            return _ask_batch(answerer, sys.stdin.buffer, top, sys.stdout.buffer)
         return _ask(answerer, args.question, top, args.json, out)
     if args.command == "chat":
         return _chat(answerer, top, out)
@@ -324,28 +333,37 @@ def _articles(corpus: Corpus, as_json: bool, out: Console) -> int:
 def _ask(answerer: Answerer, question: str, top: int, as_json: bool, out: Console) -> int:
     try:
         answer = answerer.answer(question, results=top)
-    except QuestionError as error:
+    except (QuestionError, IndexLoadError) as error:
+        code = EXIT_USAGE if isinstance(error, QuestionError) else EXIT_FAILURE
         if as_json:
             print(json.dumps({"question": question, "error": str(error), "answer": None}))
-            return EXIT_USAGE
-        raise CommandError(str(error), EXIT_USAGE) from error
+            return code
+        raise CommandError(str(error), code) from error
     if as_json:
-        print(json.dumps(answer_json(answer), ensure_ascii=False, indent=2))
+        print(json.dumps(answer_json(answer), ensure_ascii=False, indent=2, allow_nan=False))
     else:
         out.print(render_answer(answer))
     return EXIT_OK
 
 
-def _ask_batch(answerer: Answerer, lines: TextIO, top: int) -> int:
-    """One JSON object a line for each question a line; a bad question gets an ``error``."""
-    for line in lines:
-        question = line.rstrip("\n")
+def _ask_batch(answerer: Answerer, lines: BinaryIO, top: int, out: BinaryIO) -> int:
+    """One JSON object a line for each question a line; a bad question, or one the index
+    cannot answer (exit 1 at the end), gets an ``error`` and the next line is read.
+    Bytes in and out: a line that is not UTF-8 is read with U+FFFD for its bad bytes,
+    and the output is UTF-8 whatever the locale says."""
+    code = EXIT_OK
+    for raw in lines:
+        question = raw.removesuffix(b"\n").removesuffix(b"\r").decode("utf-8", "replace")
         try:
             record = answer_json(answerer.answer(question, results=top))
-        except QuestionError as error:
+        except (QuestionError, IndexLoadError) as error:
+            if isinstance(error, IndexLoadError):
+                code = EXIT_FAILURE
+                print(f"coverage-bot: {error}", file=sys.stderr)
             record = {"question": question, "error": str(error), "answer": None, "results": []}
-        print(json.dumps(record, ensure_ascii=False), flush=True)
-    return EXIT_OK
+        out.write(json.dumps(record, ensure_ascii=False, allow_nan=False).encode() + b"\n")
+        out.flush()
+    return code
 
 
 CHAT_ENDINGS = frozenset({"quit", "exit", "q", "bye"})
@@ -376,3 +394,5 @@ def _chat(answerer: Answerer, top: int, out: Console) -> int:
             out.print(render_answer(answerer.answer(question, results=top)))
         except QuestionError as error:
             out.print(str(error), style="yellow", markup=False)
+        except IndexLoadError as error:  # an article the index cannot read: say so, go on
+            out.print(str(error), style="red", markup=False)

@@ -32,9 +32,9 @@ from typing import Any
 import numpy as np
 
 from bot.analysis import ANALYZER_NAME
-from bot.index_folder import MANIFEST, IndexLoadError, building, reading
+from bot.index_folder import MANIFEST, IndexLoadError, building, located, reading
 
-FORMAT_VERSION = 4  # 4: the index folder holds generations and a CURRENT file
+FORMAT_VERSION = 4  # 4: generations and a CURRENT file; a checksum of every file
 _ARRAYS = (
     "vocabulary_blob",
     "vocabulary_offsets",
@@ -282,23 +282,27 @@ class BM25Index:
 
     @classmethod
     def read(cls, folder: Path) -> BM25Index:
-        """The index whose arrays and manifest are in ``folder`` (one generation)."""
+        """The index whose arrays and manifest are in ``folder`` (one generation). Only the
+        arrays' shapes and ends are checked here: ``integrity.verify_index`` checks every
+        value, and a whole index folder is loaded through it."""
         manifest = read_manifest(folder)
-        try:
-            # Plain ndarray views of the maps: numpy's memmap subclass slows every slice.
-            arrays = {
-                name: np.load(folder / f"{name}.npy", mmap_mode="r").view(np.ndarray)
-                for name in _ARRAYS
-            }
-            parameters = ScoringParameters(**manifest["parameters"])
-            documents = int(manifest["documents"])
-        except (OSError, ValueError, KeyError, TypeError) as error:
-            raise IndexLoadError(f"{folder} is damaged ({error})") from error
-        if len(arrays["postings_docs"]) != manifest.get("postings") or len(arrays["indptr"]) != len(
-            arrays["vocabulary_offsets"]
-        ):
-            raise IndexLoadError(f"{folder} is incomplete")
-        return cls(**arrays, documents=documents, parameters=parameters)
+        arrays = {}
+        for name in _ARRAYS:
+            try:
+                # Plain ndarray views of the maps: numpy's memmap subclass slows every slice.
+                array = np.load(folder / f"{name}.npy", mmap_mode="r").view(np.ndarray)
+            except (OSError, ValueError, EOFError) as error:
+                raise damaged(folder, f"{name}.npy", f"not a readable array ({error})") from error
+            if array.ndim != 1:
+                raise damaged(folder, f"{name}.npy", f"has shape {array.shape}, not a column")
+            arrays[name] = array
+        indptr, docs = arrays["indptr"], arrays["postings_docs"]
+        if len(docs) != manifest["postings"] or len(arrays["postings_weights"]) != len(docs):
+            raise damaged(folder, "postings_docs.npy", "the postings are not all there")
+        if len(indptr) != len(arrays["vocabulary_offsets"]) or indptr[-1:].tolist() != [len(docs)]:
+            raise damaged(folder, "indptr.npy", "the term rows do not match the postings")
+        parameters = ScoringParameters(**manifest["parameters"])
+        return cls(**arrays, documents=manifest["documents"], parameters=parameters)
 
 
 def number_terms(documents: Iterable[Sequence[str]]) -> tuple[list[str], np.ndarray, np.ndarray]:
@@ -325,6 +329,12 @@ _ATTRIBUTE = {
 }
 
 
+def damaged(folder: Path, file: str, why: str) -> IndexLoadError:
+    """The one-line refusal of a damaged index folder, naming it and the file."""
+    index, where = located(folder, file)
+    return IndexLoadError(f"the index at {index} is damaged: {where}: {why}")
+
+
 def read_manifest(folder: Path) -> dict[str, Any]:
     """The manifest in ``folder`` (one generation), checked against these rules."""
     try:
@@ -332,14 +342,42 @@ def read_manifest(folder: Path) -> dict[str, Any]:
     except FileNotFoundError as error:
         raise IndexLoadError(f"there is no index at {folder}") from error
     except (OSError, ValueError) as error:
-        raise IndexLoadError(f"{folder} has an unreadable manifest") from error
+        raise damaged(folder, MANIFEST, "it is not readable JSON") from error
+    if not isinstance(manifest, dict):
+        raise damaged(folder, MANIFEST, "it is not a JSON object")
     built = (manifest.get("format"), manifest.get("analyzer"))
     if built != (FORMAT_VERSION, ANALYZER_NAME):
         raise IndexLoadError(
             f"{folder} was built by format {built[0]} with analyzer {built[1]}, but this "
             f"version reads format {FORMAT_VERSION} with {ANALYZER_NAME}"
         )
+    check_fields(folder, manifest, {"parameters": dict, "documents": int, "postings": int})
+    parameters = manifest["parameters"]
+    if set(parameters) != {"k1", "b", "epsilon"} or not all(
+        _is_number(value) for value in parameters.values()
+    ):
+        raise damaged(folder, MANIFEST, "parameters are not k1, b and epsilon as numbers")
+    if parameters["k1"] < 0 or not 0 <= parameters["b"] <= 1 or parameters["epsilon"] < 0:
+        raise damaged(folder, MANIFEST, f"parameters {parameters} are out of BM25's range")
     return manifest
+
+
+_KINDS = {int: "a whole number from 0", str: "a string", dict: "a JSON object"}
+
+
+def check_fields(folder: Path, manifest: dict[str, Any], fields: dict[str, type]) -> None:
+    """IndexLoadError unless each of ``fields`` is in the manifest with its type."""
+    for name, kind in fields.items():
+        value = manifest.get(name)
+        fits = type(value) is int and value >= 0 if kind is int else isinstance(value, kind)
+        if not fits:
+            shown = json.dumps(value)
+            shown = shown if len(shown) <= 40 else shown[:39] + "…"
+            raise damaged(folder, MANIFEST, f"{name} is {shown}, not {_KINDS[kind]}")
+
+
+def _is_number(value: object) -> bool:
+    return type(value) in (int, float) and math.isfinite(value)  # type: ignore[arg-type]
 
 
 def _distinct_with_counts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -84,13 +84,32 @@ def rebuild_hint(index: Path, corpus: Path | str | None = None) -> str:
     return f"rebuild it with: coverage-bot index {source} --out {shlex.quote(str(index))}"
 
 
+def located(folder: Path, file: str) -> tuple[Path, str]:
+    """The index folder a file belongs to and the file's name within it, for messages:
+    ``(index, "generation-…/postings_docs.npy")`` rather than the generation's path."""
+    if _is_generation(folder.name):
+        return folder.parent, f"{folder.name}/{file}"
+    return folder, file
+
+
 def recorded_corpus(generation: Path) -> Path | None:
     """The corpus a generation's manifest says it was built from, whatever its format."""
     try:
         recorded = json.loads((generation / MANIFEST).read_text(encoding="utf-8"))["corpus_path"]
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    return Path(recorded) if isinstance(recorded, str) else None
+    return Path(recorded) if corpus_path_problem(recorded) is None else None
+
+
+def corpus_path_problem(recorded: object) -> str | None:
+    """Why a recorded corpus path is not one to fingerprint or rebuild from, if it is not:
+    the build records an absolute path, and never the root of the file system (a damaged
+    manifest must not send a rebuild walking the whole disk)."""
+    if not isinstance(recorded, str) or not Path(recorded).is_absolute():
+        return "not an absolute path"
+    if Path(recorded).parent == Path(recorded):
+        return "the root of the file system, not a corpus"
+    return None
 
 
 def current_generation(folder: Path) -> Path:

@@ -27,18 +27,18 @@ from bot.answer import passage_terms
 from bot.corpus import Article, Corpus, CorpusView, Passage, PassageKind, PassageRef
 from bot.corpus.loader import coverage_files
 from bot.corpus.records import date_ordinal, matching_articles, newest_first
-from bot.index import BM25Index, IndexLoadError, number_terms, read_manifest
+from bot.index import BM25Index, IndexLoadError, check_fields, damaged, number_terms, read_manifest
 from bot.index_folder import (
     IndexFolderError,
     building,
+    corpus_path_problem,
     current_generation,
     reading,
     rebuild_hint,
     recorded_corpus,
 )
+from bot.integrity import ARTICLES, HEADLINES, verify_index, write_checksums
 
-_ARTICLES = "articles.jsonl"
-_HEADLINES = "headlines.json"
 _ARTICLE_CACHE = 4096
 
 
@@ -144,7 +144,7 @@ def write_index(
     index = index_corpus(corpus, workers, progress)
     with building(out) as staging:
         offsets = [0]
-        with (staging / _ARTICLES).open("wb") as lines:
+        with (staging / ARTICLES).open("wb") as lines:
             for article in corpus.articles:
                 offsets.append(offsets[-1] + lines.write(_article_line(article)))
         np.save(staging / "article_offsets.npy", np.asarray(offsets, dtype=np.int64))
@@ -153,7 +153,7 @@ def write_index(
         dates = [date_ordinal(a.date) for a in corpus.articles]
         np.save(staging / "article_dates.npy", np.asarray(dates, dtype=np.int32))
         headlines = [[a.id, a.headline] for a in corpus.articles]
-        (staging / _HEADLINES).write_text(json.dumps(headlines, ensure_ascii=False), "utf-8")
+        (staging / HEADLINES).write_text(json.dumps(headlines, ensure_ascii=False), "utf-8")
         span = corpus.date_range
         index.write(
             staging,
@@ -162,6 +162,7 @@ def write_index(
             articles=len(corpus.articles),
             dates=[d.isoformat() for d in span] if span else None,
         )
+        write_checksums(staging)
 
 
 def _passage_column(corpus: Corpus, which: str) -> np.ndarray:
@@ -203,17 +204,27 @@ def _article_from_line(line: bytes) -> Article:
     )
 
 
+class ArticleReadError(IndexLoadError):
+    """An article of an index folder that cannot be read when a question needs it (the
+    folder changed after it was loaded): that question fails, the next may not."""
+
+
 class StoredArticles(Sequence[Article]):
     """The articles of an index folder, each read from disk when first asked for."""
 
     def __init__(self, folder: Path) -> None:
+        self._folder = folder
         self._offsets = np.load(folder / "article_offsets.npy", mmap_mode="r")
-        self._descriptor = os.open(folder / _ARTICLES, os.O_RDONLY)
+        self._descriptor = os.open(folder / ARTICLES, os.O_RDONLY)
         self._read = lru_cache(maxsize=_ARTICLE_CACHE)(self._read_article)
 
     def _read_article(self, number: int) -> Article:
         start, end = int(self._offsets[number]), int(self._offsets[number + 1])
-        return _article_from_line(os.pread(self._descriptor, end - start, start))
+        try:
+            return _article_from_line(os.pread(self._descriptor, end - start, start))
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            why = f"article {number} cannot be read ({type(error).__name__}: {error})"
+            raise ArticleReadError(str(damaged(self._folder, ARTICLES, why))) from error
 
     def __len__(self) -> int:
         return len(self._offsets) - 1
@@ -237,6 +248,7 @@ class StoredPassages(Sequence[PassageRef]):
     """Passage number -> PassageRef, through the article and position arrays."""
 
     def __init__(self, folder: Path, articles: StoredArticles) -> None:
+        self._folder = folder
         self._article = np.load(folder / "passage_article.npy", mmap_mode="r")
         self._position = np.load(folder / "passage_position.npy", mmap_mode="r")
         self._articles = articles
@@ -248,7 +260,11 @@ class StoredPassages(Sequence[PassageRef]):
         if not 0 <= number < len(self):
             raise IndexError(number)
         article = self._articles[int(self._article[number])]
-        return PassageRef(number, article, int(self._position[number]))
+        position = int(self._position[number])
+        if position >= len(article.passages):
+            why = f"passage {number} is beyond the end of article {article.id}"
+            raise ArticleReadError(str(damaged(self._folder, ARTICLES, why)))
+        return PassageRef(number, article, position)
 
     def __iter__(self) -> Iterator[PassageRef]:
         return (self[n] for n in range(len(self)))
@@ -260,13 +276,18 @@ class StoredCorpus:
     def __init__(self, folder: Path, manifest: dict[str, Any]) -> None:
         self.articles = StoredArticles(folder)
         self.passages = StoredPassages(folder, self.articles)
-        self._headlines: list[list[str]] = json.loads((folder / _HEADLINES).read_text("utf-8"))
+        self._headlines: list[list[str]] = json.loads((folder / HEADLINES).read_text("utf-8"))
+        if not isinstance(self._headlines, list) or len(self._headlines) != len(self.articles):
+            raise ValueError("the headlines do not match the articles")
+        if not all(
+            isinstance(pair, list) and len(pair) == 2 and all(isinstance(t, str) for t in pair)
+            for pair in self._headlines
+        ):
+            raise ValueError("a headline is not an id and a headline")
         self._dates = np.load(folder / "article_dates.npy", mmap_mode="r")
-        if len(self._dates) != len(self.articles):
-            raise ValueError("the article dates do not match the articles")
         dates = manifest.get("dates")
         self.date_range: tuple[dt.date, dt.date] | None = None
-        if isinstance(dates, list) and len(dates) == 2:
+        if dates is not None:
             self.date_range = (dt.date.fromisoformat(dates[0]), dt.date.fromisoformat(dates[1]))
 
     def newest_articles(self, count: int) -> list[int]:
@@ -279,7 +300,7 @@ class StoredCorpus:
 
 
 def indexed_corpus(folder: Path) -> Path | None:
-    """The corpus the index in ``folder`` was built from, if the folder says."""
+    """The corpus the index in ``folder`` was built from, if the folder says so sensibly."""
     try:
         return recorded_corpus(current_generation(folder))
     except IndexLoadError:
@@ -295,9 +316,12 @@ def outdated(folder: Path) -> str | None:
     except IndexLoadError:
         return None
     corpus_path = manifest.get("corpus_path")
-    if not isinstance(corpus_path, str) or not Path(corpus_path).exists():
+    if corpus_path_problem(corpus_path) is not None or not Path(corpus_path).exists():
         return None
-    if manifest.get("corpus_fingerprint") == corpus_fingerprint(Path(corpus_path)):
+    try:
+        if manifest.get("corpus_fingerprint") == corpus_fingerprint(Path(corpus_path)):
+            return None
+    except OSError:  # the corpus cannot be read to compare: the index is all there is
         return None
     return (
         f"the index at {folder} is older than its corpus at {corpus_path} (files were "
@@ -332,11 +356,36 @@ def load_index(folder: Path, corpus: Path | None = None) -> tuple[BM25Index, Sto
 def _read_index(folder: Path) -> tuple[BM25Index, StoredCorpus]:
     """The index and corpus whose files are in ``folder`` (one generation)."""
     manifest = read_manifest(folder)
+    _check_store_manifest(folder, manifest)
+    verify_index(folder, manifest)  # every file against its checksum and bounds, unmapped
     index = BM25Index.read(folder)
     try:
         corpus = StoredCorpus(folder, manifest)
     except (OSError, ValueError) as error:
-        raise IndexLoadError(f"{folder} is damaged ({error})") from error
+        raise damaged(folder, HEADLINES, str(error)) from error
     if len(corpus.passages) != index.size:
         raise IndexLoadError(f"{folder} is inconsistent")
     return index, corpus
+
+
+def _check_store_manifest(folder: Path, manifest: dict[str, Any]) -> None:
+    """The manifest's facts about the corpus: present, and of their types."""
+    fields = {"corpus_path": str, "corpus_fingerprint": str, "articles": int, "checksums": dict}
+    check_fields(folder, manifest, fields)
+    recorded = manifest["corpus_path"]
+    problem = corpus_path_problem(recorded)
+    if problem is not None:
+        raise damaged(folder, "manifest.json", f"corpus_path {recorded!r} is {problem}")
+    dates = manifest.get("dates")
+    if dates is not None and not (
+        isinstance(dates, list) and len(dates) == 2 and all(_is_iso_date(d) for d in dates)
+    ):
+        raise damaged(folder, "manifest.json", "dates are not null or two ISO dates")
+
+
+def _is_iso_date(value: object) -> bool:
+    try:
+        dt.date.fromisoformat(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+    return True

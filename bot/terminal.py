@@ -7,6 +7,7 @@ parsed, and escape sequences in a file cannot drive the terminal.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -46,7 +47,8 @@ def plain_text(text: str, style: str = "") -> Text:
 
 
 def hit_json(hit: Hit) -> dict[str, Any]:
-    """A ranked passage as JSON: the passage shown alone and where it comes from."""
+    """A ranked passage as JSON: the passage shown alone and where it comes from. A score
+    that is not a finite number is null: ``Infinity`` or ``NaN`` would not be JSON."""
     article = hit.ref.article
     return {
         "passage": hit.ref.passage.standalone,
@@ -56,7 +58,7 @@ def hit_json(hit: Hit) -> dict[str, Any]:
         "url": article.url,
         "article_id": article.id,
         "passage_id": hit.ref.id,
-        "score": round(hit.score, 6),
+        "score": round(hit.score, 6) if math.isfinite(hit.score) else None,
     }
 
 

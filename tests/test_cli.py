@@ -66,7 +66,8 @@ def test_off_topic_question_is_declined_plainly(capsys: pytest.CaptureFixture[st
 def test_batch_reads_one_question_a_line(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(sys, "stdin", io.StringIO(f"{MISSILES}\nWho won the World Series?\n\n"))
+    questions = f"{MISSILES}\nWho won the World Series?\n\n".encode()
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(questions)))
     code, out, _ = run(capsys, "ask", "-")
     records = [json.loads(line) for line in out.splitlines()]
     assert code == 0

@@ -187,3 +187,21 @@ def test_a_blank_token_is_the_same_as_no_token(tmp_path: Path, token_line: str |
     result = _run_bot(tmp_path, token_line)
     assert result.returncode == 2
     assert result.stderr.startswith("coverage-bot: DISCORD_TOKEN is not set.")
+
+
+def test_output_piped_into_head_ends_without_a_traceback() -> None:
+    questions = "\n".join(["How many missiles did Iran launch?"] * 200) + "\n"
+    script = (
+        f"{sys.executable} -m bot --corpus {BUNDLED_CORPUS} ask - | head -n 1 > /dev/null; "
+        "exit ${PIPESTATUS[0]}"
+    )
+    result = subprocess.run(
+        ["bash", "-c", script],
+        input=questions,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert "Traceback" not in result.stderr
+    assert result.stderr == ""
