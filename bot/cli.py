@@ -19,9 +19,11 @@ from bot.answer import Answerer, QuestionError
 from bot.config import MAX_TOP, Settings, SettingsError, load_settings
 from bot.corpus import Corpus, CorpusNotFoundError, LoadWarning, load_corpus
 from bot.evaluation import (
+    EvaluationInputError,
     evaluate,
     evaluate_squad,
     load_cases,
+    load_references,
     rouge_lines,
     squad_lines,
     summary_rouge,
@@ -261,15 +263,16 @@ def _evaluate(answerer: Answerer, questions: Path | None, summaries: Path | None
             "evaluate needs --questions FILE, --summaries FILE, --squad FILE or more", EXIT_USAGE
         )
     lines: list[str] = []
-    if questions is not None:
-        report = evaluate(answerer, load_cases(questions))
-        lines += report.lines() + list(report.misses)
-    if summaries is not None:
-        try:
-            references = json.loads(summaries.read_text(encoding="utf-8"))
-            lines += rouge_lines(summary_rouge(answerer.corpus, references))
-        except ImportError as error:
-            raise CommandError('ROUGE needs the test extra: pip install -e ".[test]"') from error
+    try:
+        if questions is not None:
+            report = evaluate(answerer, load_cases(questions))
+            lines += report.lines() + list(report.misses)
+        if summaries is not None:
+            lines += rouge_lines(summary_rouge(answerer.corpus, load_references(summaries)))
+    except (EvaluationInputError, SummaryError) as error:  # e.g. a reference to no article
+        raise CommandError(str(error), EXIT_USAGE) from error
+    except ImportError as error:
+        raise CommandError('ROUGE needs the test extra: pip install -e ".[test]"') from error
     print("\n".join(lines))
     return EXIT_OK
 

@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.answer import Answerer, Hit
+from bot.answer import Answer, Answerer, Hit, QuestionError
 from bot.corpus import CorpusView
 from bot.squad import SquadQuestion, SquadSet
 from bot.summary import lead_summary, summarize_article, summarize_story
@@ -52,14 +52,55 @@ class Report:
         ]
 
 
+class EvaluationInputError(ValueError):
+    """A question set or reference file that cannot be read; the message says where."""
+
+
 def load_cases(path: Path) -> list[Case]:
     """The question set in ``path``."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as error:
+        raise EvaluationInputError(f"the question set {path} cannot be read ({error})") from error
     cases = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.strip():
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
             record = json.loads(line)
-            cases.append(Case(record["question"], tuple(record["passages"])))
+            question, passages = record["question"], record["passages"]
+        except (ValueError, KeyError, TypeError) as error:
+            raise EvaluationInputError(
+                f"{path}:{number}: not a question line "
+                '({"question": "...", "passages": ["...", ...]})'
+            ) from error
+        if not isinstance(question, str) or not (
+            isinstance(passages, list) and all(isinstance(p, str) for p in passages)
+        ):
+            raise EvaluationInputError(f"{path}:{number}: question and passages must be text")
+        cases.append(Case(question, tuple(passages)))
     return cases
+
+
+def load_references(path: Path) -> dict[str, str]:
+    """Reference summaries: ``{"story" or article id: summary text}``."""
+    try:
+        references = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise EvaluationInputError(
+            f"the reference summaries {path} cannot be read ({error})"
+        ) from error
+    if not isinstance(references, dict) or not all(isinstance(v, str) for v in references.values()):
+        raise EvaluationInputError(f"{path}: expected a JSON object of summary texts")
+    return references
+
+
+def _answer_or_decline(answerer: Answerer, question: str, results: int) -> Answer:
+    """The answer, or, for a question the bot would refuse to search, a decline."""
+    try:
+        return answerer.answer(question, results=results)
+    except QuestionError:
+        return Answer(question, None, None, ())
 
 
 def evaluate(answerer: Answerer, cases: list[Case]) -> Report:
@@ -68,7 +109,7 @@ def evaluate(answerer: Answerer, cases: list[Case]) -> Report:
     declined_off_topic = declined_answerable = 0
     misses: list[str] = []
     for case in cases:
-        answer = answerer.answer(case.question, results=RANKING_DEPTH)
+        answer = _answer_or_decline(answerer, case.question, RANKING_DEPTH)
         if not case.passages:
             declined_off_topic += answer.best is None
             if answer.best is not None:
@@ -118,7 +159,7 @@ def evaluate_squad(answerer: Answerer, squad: SquadSet) -> SquadReport:
     hits = holds = declined = 0
     reciprocal_ranks = 0.0
     for question in squad.answerable:
-        answer = answerer.answer(question.question, results=RANKING_DEPTH)
+        answer = _answer_or_decline(answerer, question.question, RANKING_DEPTH)
         declined += answer.best is None
         if answer.best is not None and _is_gold(answer.best, question):
             hits += 1
@@ -126,7 +167,7 @@ def evaluate_squad(answerer: Answerer, squad: SquadSet) -> SquadReport:
         rank = next((r for r, hit in enumerate(answer.results, 1) if _is_gold(hit, question)), 0)
         reciprocal_ranks += 1 / rank if rank else 0.0
     left_out_declined = sum(
-        answerer.answer(q.question, results=1).best is None for q in squad.left_out
+        _answer_or_decline(answerer, q.question, 1).best is None for q in squad.left_out
     )
     answerable = len(squad.answerable) or 1
     return SquadReport(

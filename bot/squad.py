@@ -49,10 +49,13 @@ def load_squad(path: Path, left_out_every: int = LEFT_OUT_EVERY) -> SquadSet:
         data = json.loads(path.read_text(encoding="utf-8"))["data"]
         articles, answerable, left_out, titles = [], [], [], []
         for position, entry in enumerate(data, 1):
-            title = entry["title"].replace("_", " ")
+            title = _text(entry["title"]).replace("_", " ")
             questions = [
                 SquadQuestion(
-                    qa["question"], title, number, tuple(a["text"] for a in qa["answers"])
+                    _text(qa["question"]),
+                    title,
+                    number,
+                    tuple(_text(a["text"]) for a in qa["answers"]),
                 )
                 for number, paragraph in enumerate(entry["paragraphs"])
                 for qa in paragraph["qas"]
@@ -62,11 +65,17 @@ def load_squad(path: Path, left_out_every: int = LEFT_OUT_EVERY) -> SquadSet:
                 titles.append(title)
                 continue
             answerable.extend(questions)
-            passages = tuple(Passage(_one_line(p["context"])) for p in entry["paragraphs"])
+            passages = tuple(Passage(_one_line(_text(p["context"]))) for p in entry["paragraphs"])
             articles.append(Article(id=title, headline=title, passages=passages, source=path.name))
-    except (KeyError, TypeError, ValueError) as error:
+    except (KeyError, TypeError, ValueError, UnicodeDecodeError) as error:
         raise SquadFormatError(f"{path} is not a SQuAD v1.1 file ({error})") from error
     return SquadSet(Corpus(tuple(articles)), tuple(answerable), tuple(left_out), tuple(titles))
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"expected text, found {json.dumps(value)[:40]}")
+    return value
 
 
 def _one_line(text: str) -> str:

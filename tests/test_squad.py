@@ -113,3 +113,64 @@ def test_a_file_that_is_not_squad_is_one_line(
     assert main(["evaluate", "--squad", str(path)]) == 2
     assert capsys.readouterr().err.startswith(f"coverage-bot: {path} is not a SQuAD v1.1 file")
     assert main(["evaluate", "--squad", str(tmp_path / "missing.json")]) == 2
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        '{"data": [{"title": 5, "paragraphs": []}]}',
+        '{"data": [{"title": "T", "paragraphs": [{"context": "c", "qas": [{"question": 5}]}]}]}',
+        "not json at all",
+        "[1, 2]",
+    ],
+)
+def test_malformed_squad_files_are_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str
+) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text(content, encoding="utf-8")
+    assert main(["evaluate", "--squad", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"coverage-bot: {path} is not a SQuAD v1.1 file")
+    assert err.count("\n") == 1
+
+
+def test_a_question_with_no_words_counts_as_declined(tmp_path: Path) -> None:
+    data = json.loads(json.dumps(SQUAD))
+    data["data"][0]["paragraphs"][0]["qas"].append(_qa("?!", "1932"))
+    path = tmp_path / "squad.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    squad = load_squad(path, left_out_every=2)
+    report = evaluate_squad(Answerer(squad.corpus), squad)
+    assert report.answerable_declined == 0.25
+
+
+@pytest.mark.parametrize(
+    ("option", "content", "message"),
+    [
+        ("--questions", None, "cannot be read"),
+        ("--questions", "not json\n", ":1: not a question line"),
+        (
+            "--questions",
+            '{"question": 1, "passages": []}\n',
+            ":1: question and passages must be text",
+        ),
+        ("--summaries", None, "cannot be read"),
+        ("--summaries", "[1]", "expected a JSON object of summary texts"),
+        ("--summaries", '{"no-such-article": "text"}', "No article matches 'no-such-article'"),
+    ],
+)
+def test_bad_question_and_summary_files_are_one_line(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    option: str,
+    content: str | None,
+    message: str,
+) -> None:
+    path = tmp_path / "input.json"
+    if content is not None:
+        path.write_text(content, encoding="utf-8")
+    assert main(["evaluate", option, str(path)]) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert err.count("\n") == 1 and err.startswith("coverage-bot: ")
