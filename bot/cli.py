@@ -222,12 +222,14 @@ def _run(args: argparse.Namespace, out: Console) -> int:
 def _summary(answerer: Answerer, args: argparse.Namespace, out: Console) -> int:
     try:
         if args.article is not None:
-            count = args.sentences or ARTICLE_SENTENCES
+            count = _or_default(args.sentences, ARTICLE_SENTENCES)
             summary = summarize_article(answerer.corpus, args.article, count)
         elif args.topic is not None:
-            summary = summarize_topic(answerer, args.topic, args.sentences or TOPIC_SENTENCES)
+            count = _or_default(args.sentences, TOPIC_SENTENCES)
+            summary = summarize_topic(answerer, args.topic, count)
         else:
-            summary = summarize_story(answerer.corpus, args.sentences or STORY_SENTENCES)
+            count = _or_default(args.sentences, STORY_SENTENCES)
+            summary = summarize_story(answerer.corpus, count)
     except TopicNotCovered as declined:  # an answer, like a question the coverage declines
         if args.json:
             print(json.dumps({"title": None, "sentences": [], "declined": str(declined)}))
@@ -241,6 +243,11 @@ def _summary(answerer: Answerer, args: argparse.Namespace, out: Console) -> int:
     else:
         out.print(render_summary(summary))
     return EXIT_OK
+
+
+def _or_default(given: int | None, default: int) -> int:
+    """An option's value when given (0 included, to be refused as such), else the default."""
+    return default if given is None else given
 
 
 def _evaluate_squad(path: Path, left_out_every: int) -> None:

@@ -205,3 +205,12 @@ def test_output_piped_into_head_ends_without_a_traceback() -> None:
     )
     assert "Traceback" not in result.stderr
     assert result.stderr == ""
+
+
+@pytest.mark.parametrize("subject", [[], ["--article", "respite"], ["--topic", "Khamenei"]])
+def test_zero_summary_sentences_is_refused_not_read_as_the_default(
+    capsys: pytest.CaptureFixture[str], subject: list[str]
+) -> None:
+    code, out, err = run(capsys, "summary", *subject, "--sentences", "0")
+    assert (code, out) == (2, "")
+    assert err == "coverage-bot: A summary has 1 to 12 sentences, not 0.\n"
