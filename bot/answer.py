@@ -12,14 +12,22 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
+import numpy as np
+
 from bot.analysis import analyze
 from bot.corpus import CorpusView, PassageRef
 from bot.examples import example_question
-from bot.index import BM25Index, IndexLoadError
-from bot.sentences import split_sentences
+from bot.highlight import best_sentence
+from bot.index import BM25Index, IndexLoadError, ScoredPassage
+from bot.rerank import SemanticReranker, passage_sentences
 
 MAX_QUESTION_CHARS = 1000
 DEFAULT_RESULTS = 3
+
+DECLINE_SEMANTIC_WEIGHT = 1.0
+DECLINE_THRESHOLD_SEMANTIC = 0.8
+"""With the semantic stage, the answer is declined when the share of the question's
+weight the best passage holds plus its closest sentence's similarity is below this."""
 
 MIN_QUERY_COVERAGE = 0.32
 """Share of the question's weight (see :meth:`Answerer.query_coverage`) that the best
@@ -45,10 +53,46 @@ class QuestionError(ValueError):
 
 @dataclass(frozen=True)
 class Hit:
-    """A passage the retriever found, with its BM25 score."""
+    """A passage the retriever found: ``score`` ranks it (BM25 and, when the semantic
+    stage ran, meaning fused); ``bm25`` is its BM25 score alone; ``similarity`` the
+    cosine similarity of its closest sentence to the question (None without that stage)."""
 
     ref: PassageRef
     score: float
+    bm25: float = 0.0
+    similarity: float | None = None
+
+
+@dataclass(frozen=True)
+class RankingWeights:
+    """How the stages' evidence adds up to a passage's score: its BM25 score as a share
+    of the best candidate's, the share of the question's weight its headline holds, and
+    its closest sentence's cosine similarity to the question. Fitted on the three
+    question sets README lists (the bundled coverage's, Calder Falls', SQuAD part A)."""
+
+    lexical: float = 1.0
+    headline: float = 0.4
+    semantic: float = 1.5
+
+
+CANDIDATES = 20
+"""How many BM25 candidates the semantic stage re-ranks."""
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """How answers are ranked and declined, whatever corpus is loaded: the semantic stage
+    (None: BM25 alone) and the decline threshold (None: the stages' default)."""
+
+    reranker: SemanticReranker | None = None
+    threshold: float | None = None
+
+    def answerer(self, corpus: CorpusView, index: BM25Index | None = None) -> Answerer:
+        return Answerer(corpus, index, self.reranker, threshold=self.threshold)
+
+
+BM25_ONLY = Ranking()
+"""BM25 alone with its default threshold: the ranking of tests and of a bot without a model."""
 
 
 @dataclass(frozen=True)
@@ -56,13 +100,16 @@ class Answer:
     """What the bot says to a question.
 
     ``best`` is None when nothing in the coverage answers; ``results`` is the ranking
-    either way (best first), so a reader can see what came closest.
+    either way (best first), so a reader can see what came closest. ``evidence`` is how
+    much of the question the top result answers (see :meth:`Answerer.evidence`): the
+    answer is declined below the threshold.
     """
 
     question: str
     best: Hit | None
     sentence: str | None
     results: tuple[Hit, ...]
+    evidence: float = 0.0
 
 
 Example = Callable[[], str | None] | None
@@ -118,18 +165,38 @@ def looks_like_question(text: str) -> bool:
 
 
 def passage_terms(ref: PassageRef) -> list[str]:
-    """What the index sees of a passage: its article's headline and the passage in context."""
-    return analyze(f"{ref.article.headline}\n{ref.passage.standalone}")
+    """What the index sees of a passage: the passage in context, without its headline
+    (which would favour every passage of an article alike, the shortest most; the
+    headline counts once, in :meth:`Answerer.answer`, for the article)."""
+    return analyze(ref.passage.standalone)
 
 
 class Answerer:
-    """Answers questions from one corpus and the index built over its passages."""
+    """Answers questions from one corpus: BM25 finds candidates, the semantic stage (when
+    there is one) re-ranks them by meaning, and the answer is declined when neither
+    stage finds enough of the question in the best passage."""
 
-    def __init__(self, corpus: CorpusView, index: BM25Index | None = None) -> None:
+    def __init__(
+        self,
+        corpus: CorpusView,
+        index: BM25Index | None = None,
+        reranker: SemanticReranker | None = None,
+        weights: RankingWeights = RankingWeights(),
+        threshold: float | None = None,
+    ) -> None:
         self.corpus = corpus
         self.index = index or BM25Index.build(passage_terms(ref) for ref in corpus.passages)
         if self.index.size != len(corpus.passages):
             raise ValueError("the index was not built from this corpus")
+        self.reranker = reranker
+        self.weights = weights
+        self.ranking = Ranking(reranker, threshold)
+        self.threshold = threshold if threshold is not None else default_threshold(reranker)
+
+    @property
+    def stages(self) -> str:
+        """The stages that rank, for /about and evaluate: ``BM25`` or ``BM25 + MODEL``."""
+        return f"BM25 + {self.reranker.name}" if self.reranker else "BM25"
 
     @cached_property
     def example_question(self) -> str | None:
@@ -148,33 +215,104 @@ class Answerer:
     def answer(self, question: str, results: int = DEFAULT_RESULTS) -> Answer:
         """The best passage for ``question`` and the next few, or a decline."""
         text, terms = self.check(question)
-        scored = self.index.search(terms, max(1, results))
-        hits = tuple(Hit(self.corpus.passages[s.number], s.score) for s in scored)
-        if not hits or self.query_coverage(terms, hits[0].ref.number) < MIN_QUERY_COVERAGE:
-            return Answer(text, None, None, hits)
-        return Answer(text, hits[0], self.best_sentence(hits[0].ref, terms), hits)
+        depth = max(1, results, CANDIDATES if self.reranker else 0)
+        scored = self.index.search(terms, depth)
+        if not scored:
+            return Answer(text, None, None, ())
+        weights = self.term_weights(terms)
+        scored, refs = self._readable(scored, results)
+        question_vector = self.reranker.question_vector(text) if self.reranker else None
+        similarities = (
+            self.reranker.passage_similarities(question_vector, refs)
+            if self.reranker and question_vector is not None
+            else None
+        )
+        best_bm25 = max(s.score for s in scored) or 1.0
+        hits = []
+        for n, (found, ref) in enumerate(zip(scored, refs, strict=True)):
+            fused = self.weights.lexical * found.score / best_bm25
+            fused += self.weights.headline * _share(weights, analyze(ref.article.headline))
+            similarity = None if similarities is None else float(similarities[n])
+            if similarity is not None:
+                fused += self.weights.semantic * similarity
+            hits.append(Hit(ref, fused, found.score, similarity))
+        hits.sort(key=lambda hit: -hit.score)  # stable: equal scores keep BM25's order
+        ranked = tuple(hits[: max(1, results)])
+        best = ranked[0]
+        evidence = self.evidence(weights, best)
+        if evidence < self.threshold:
+            return Answer(text, None, None, ranked, evidence)
+        sentence = self.best_sentence(text, best.ref, weights, question_vector)
+        return Answer(text, best, sentence, ranked, evidence)
 
-    def query_coverage(self, terms: list[str], number: int) -> float:
-        """The share of the question's weight that passage ``number`` contains.
+    def _readable(
+        self, scored: list[ScoredPassage], results: int
+    ) -> tuple[list[ScoredPassage], list[PassageRef]]:
+        """The candidates with their passages. The first ``results`` must be read (an
+        unreadable one is the question's error, as without the semantic stage); extra
+        candidates for it to re-rank are passed over if their article cannot be read."""
+        kept, refs = [], []
+        for rank, found in enumerate(scored):
+            try:
+                refs.append(self.corpus.passages[found.number])
+            except IndexLoadError:
+                if rank < results:
+                    raise
+                continue
+            kept.append(found)
+        return kept, refs
 
-        Each distinct query term weighs its idf, ln(1 + (N - n + 0.5) / (n + 0.5))
-        (Lucene's always-positive BM25 idf), and a term the coverage never uses weighs
-        the most, so "the capital of France" is not answered by a passage about
-        "capital" alone.
-        """
-        weights = {term: self._idf(term) for term in set(terms)}
-        matched = sum(w for term, w in weights.items() if self.index.contains(number, term))
+    def term_weights(self, terms: list[str]) -> dict[str, float]:
+        """Each distinct question term's weight: its idf, ln(1 + (N - n + 0.5) / (n + 0.5))
+        (Lucene's always-positive BM25 idf), so that a term the coverage never uses
+        weighs the most and "the capital of France" is not answered by a passage about
+        "capital" alone."""
+        return {term: self._idf(term) for term in set(terms)}
+
+    def query_coverage(self, weights: dict[str, float], ref: PassageRef) -> float:
+        """The share of the question's weight that the passage or its headline contains
+        (the headline is the article's own summary of what the passage is about)."""
+        headline = set(analyze(ref.article.headline))
+        matched = sum(
+            w
+            for term, w in weights.items()
+            if term in headline or self.index.contains(ref.number, term)
+        )
         return matched / sum(weights.values())
 
-    def best_sentence(self, ref: PassageRef, terms: list[str]) -> str:
-        """The sentence of the passage that matches the question best (the first of equals)."""
-        sentences = split_sentences(ref.passage.body) or [ref.passage.body]
-        wanted = set(terms)
-        return max(
-            sentences,
-            key=lambda sentence: sum(self._idf(t) for t in wanted.intersection(analyze(sentence))),
+    def evidence(self, weights: dict[str, float], hit: Hit) -> float:
+        """How much of the question the passage answers: the share of the question's
+        weight it holds, plus, with the semantic stage, its closest sentence's similarity."""
+        coverage = self.query_coverage(weights, hit.ref)
+        return coverage + (hit.similarity or 0.0) * DECLINE_SEMANTIC_WEIGHT
+
+    def best_sentence(
+        self,
+        question: str,
+        ref: PassageRef,
+        weights: dict[str, float],
+        question_vector: np.ndarray | None = None,
+    ) -> str:
+        """The sentence of the passage that answers the question (see bot.highlight)."""
+        sentences = passage_sentences(ref)
+        similarities = (
+            self.reranker.sentence_similarities(question_vector, sentences)
+            if self.reranker and question_vector is not None
+            else None
         )
+        return best_sentence(question, sentences, weights, analyze, similarities)
 
     def _idf(self, term: str) -> float:
         n, total = self.index.document_frequency(term), self.index.size
         return math.log(1 + (total - n + 0.5) / (n + 0.5))
+
+
+def default_threshold(reranker: SemanticReranker | None) -> float:
+    """The evidence below which an answer is declined unless a setting says otherwise."""
+    return DECLINE_THRESHOLD_SEMANTIC if reranker else MIN_QUERY_COVERAGE
+
+
+def _share(weights: dict[str, float], terms: list[str]) -> float:
+    """The share of the question's weight that ``terms`` hold."""
+    present = set(terms)
+    return sum(w for term, w in weights.items() if term in present) / sum(weights.values())

@@ -15,22 +15,28 @@ from typing import BinaryIO
 from rich.console import Console
 from rich.progress import Progress
 
-from bot.answer import Answerer, QuestionError
+from bot.answer import BM25_ONLY, Answerer, QuestionError, Ranking
 from bot.config import MAX_TOP, Settings, SettingsError, load_settings
-from bot.corpus import Corpus, CorpusNotFoundError, LoadWarning, load_corpus
+from bot.corpus import Corpus, CorpusNotFoundError, CorpusView, LoadWarning, load_corpus
+from bot.embedding import EmbeddingUnavailable
 from bot.evaluation import (
     EvaluationInputError,
+    calibrate,
+    case_judges,
     evaluate,
     evaluate_squad,
     load_cases,
     load_references,
+    report_lines,
     rouge_lines,
+    squad_judges,
     squad_lines,
     summary_rouge,
 )
 from bot.index import IndexLoadError
 from bot.index_folder import IndexBusyError, IndexFolderError
 from bot.knowledge import EmptyCorpusError, build_index, load_knowledge
+from bot.rerank import load_reranker
 from bot.squad import LEFT_OUT_EVERY, SquadFormatError, load_squad
 from bot.summary import (
     ARTICLE_SENTENCES,
@@ -54,6 +60,7 @@ from bot.terminal import (
 from bot.version import version
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+THRESHOLD_SETTING = "COVERAGE_BOT_DECLINE_THRESHOLD"
 
 
 class CommandError(Exception):
@@ -138,6 +145,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--squad", type=user_path, metavar="FILE", help="a SQuAD v1.1 file: its own corpus"
     )
     evaluation.add_argument(
+        "--calibrate",
+        action="store_true",
+        help="also find the decline threshold that suits this question set's corpus",
+    )
+    evaluation.add_argument(
         "--left-out-every",
         type=int,
         default=LEFT_OUT_EVERY,
@@ -195,12 +207,13 @@ def _run(args: argparse.Namespace, out: Console) -> int:
         loaded = load_corpus(corpus_path)
         _print_warnings(loaded.warnings)
         return _articles(loaded.corpus, args.json, out)
+    ranking = _ranking(settings)
     if args.command == "evaluate" and args.squad is not None:
-        _evaluate_squad(args.squad, args.left_out_every)
+        _evaluate_squad(args.squad, args.left_out_every, ranking, args.calibrate)
         if args.questions is None and args.summaries is None:
             return EXIT_OK
     try:
-        knowledge = load_knowledge(corpus_path, index_dir)
+        knowledge = load_knowledge(corpus_path, index_dir, ranking)
     except IndexLoadError as error:
         raise CommandError(str(error)) from error
     _print_warnings(knowledge.warnings)
@@ -216,7 +229,25 @@ def _run(args: argparse.Namespace, out: Console) -> int:
         return _chat(answerer, top, out)
     if args.command == "summary":
         return _summary(answerer, args, out)
-    return _evaluate(answerer, args.questions, args.summaries)
+    return _evaluate(answerer, args.questions, args.summaries, args.calibrate)
+
+
+def _ranking(settings: Settings) -> Ranking:
+    """The stages the settings ask for; without the model (turned off, or it cannot be
+    loaded: one warning line says why) answers come from BM25 alone."""
+    reranker = None
+    if settings.semantic:
+        try:
+            reranker = load_reranker(settings.model)
+        except EmbeddingUnavailable as error:
+            print(f"warning: answering with BM25 alone: {plain(str(error))}", file=sys.stderr)
+    return Ranking(reranker, settings.decline_threshold)
+
+
+def _rankings(answerer: Answerer, corpus: CorpusView) -> dict[str, Answerer]:
+    """BM25 alone beside the full pipeline (when it has more stages), on one index."""
+    bm25 = BM25_ONLY.answerer(corpus, answerer.index)
+    return {bm25.stages: bm25, answerer.stages: answerer}
 
 
 def _summary(answerer: Answerer, args: argparse.Namespace, out: Console) -> int:
@@ -250,7 +281,7 @@ def _or_default(given: int | None, default: int) -> int:
     return default if given is None else given
 
 
-def _evaluate_squad(path: Path, left_out_every: int) -> None:
+def _evaluate_squad(path: Path, left_out_every: int, ranking: Ranking, calibrating: bool) -> None:
     """Hit@1 and declines on a SQuAD file, whose kept articles are the corpus."""
     if left_out_every < 0:
         raise CommandError("--left-out-every must be 0 (keep all) or more", EXIT_USAGE)
@@ -260,11 +291,17 @@ def _evaluate_squad(path: Path, left_out_every: int) -> None:
         raise CommandError(f"no SQuAD file at {path}", EXIT_USAGE) from error
     except (SquadFormatError, OSError) as error:
         raise CommandError(str(error), EXIT_USAGE) from error
-    report = evaluate_squad(Answerer(squad.corpus), squad)
-    print("\n".join(squad_lines(squad, {"BM25": report})), flush=True)
+    answerers = _rankings(ranking.answerer(squad.corpus), squad.corpus)
+    reports = {name: evaluate_squad(a, squad) for name, a in answerers.items()}
+    print("\n".join(squad_lines(squad, reports)), flush=True)
+    if calibrating:
+        calibration = calibrate(list(answerers.values())[-1], squad_judges(squad))
+        print("\n".join(calibration.lines(THRESHOLD_SETTING)), flush=True)
 
 
-def _evaluate(answerer: Answerer, questions: Path | None, summaries: Path | None) -> int:
+def _evaluate(
+    answerer: Answerer, questions: Path | None, summaries: Path | None, calibrating: bool
+) -> int:
     if questions is None and summaries is None:
         raise CommandError(
             "evaluate needs --questions FILE, --summaries FILE, --squad FILE or more", EXIT_USAGE
@@ -272,8 +309,11 @@ def _evaluate(answerer: Answerer, questions: Path | None, summaries: Path | None
     lines: list[str] = []
     try:
         if questions is not None:
-            report = evaluate(answerer, load_cases(questions))
-            lines += report.lines() + list(report.misses)
+            cases = load_cases(questions)
+            answerers = _rankings(answerer, answerer.corpus)
+            lines += report_lines({name: evaluate(a, cases) for name, a in answerers.items()})
+            if calibrating:
+                lines += calibrate(answerer, case_judges(cases)).lines(THRESHOLD_SETTING)
         if summaries is not None:
             lines += rouge_lines(summary_rouge(answerer.corpus, load_references(summaries)))
     except (EvaluationInputError, SummaryError) as error:  # e.g. a reference to no article
@@ -290,7 +330,7 @@ def _discord(command: str, settings: Settings) -> int:
 
     try:
         token_of(settings)  # before the corpus is read: the likeliest mistake comes first
-        knowledge = load_knowledge(settings.corpus, settings.index)
+        knowledge = load_knowledge(settings.corpus, settings.index, _ranking(settings))
         _print_warnings(knowledge.warnings)
         configure_logging(settings.log_level)
         asyncio.run((serve if command == "run" else sync_only)(settings, knowledge))

@@ -55,8 +55,13 @@ class Settings(BaseSettings):
     state_dir: Path = Field(Path(".coverage-bot"), description="where the bot keeps its state")
     message_content: bool = Field(True, description="ask for the privileged intent")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    semantic: bool = Field(True, description="re-rank BM25's candidates by meaning")
+    model: Path | None = Field(None, description="a folder with model.onnx and tokenizer.json")
+    decline_threshold: float | None = Field(
+        None, description="evidence below which answers are declined (evaluate --calibrate)"
+    )
 
-    @field_validator("corpus", "index", "state_dir", mode="before")
+    @field_validator("corpus", "index", "state_dir", "model", mode="before")
     @classmethod
     def _expand_home(cls, value: object, info: ValidationInfo) -> object:
         """``~/news`` means the home folder's ``news``, as it does in a shell; a setting

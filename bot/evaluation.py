@@ -9,7 +9,10 @@ answer it and the bot should decline.
 from __future__ import annotations
 
 import json
+import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from bot.answer import Answer, Answerer, Hit, QuestionError
@@ -42,14 +45,25 @@ class Report:
     declined_answerable: int
     misses: tuple[str, ...]
 
-    def lines(self) -> list[str]:
+    def figures(self) -> list[tuple[str, str]]:
         return [
-            f"answerable questions: {self.answerable}",
-            f"Hit@1: {self.hit_at_1:.3f}",
-            f"MRR@{RANKING_DEPTH}: {self.mrr:.3f}",
-            f"off-topic questions declined: {self.declined_off_topic} of {self.off_topic}",
-            f"answerable questions declined: {self.declined_answerable} of {self.answerable}",
+            ("answerable questions", str(self.answerable)),
+            ("Hit@1", f"{self.hit_at_1:.3f}"),
+            (f"MRR@{RANKING_DEPTH}", f"{self.mrr:.3f}"),
+            ("off-topic questions declined", f"{self.declined_off_topic} of {self.off_topic}"),
+            ("answerable questions declined", f"{self.declined_answerable} of {self.answerable}"),
         ]
+
+
+def report_lines(reports: dict[str, Report]) -> list[str]:
+    """One column of figures per ranking, side by side, then the misses of the last."""
+    names = list(reports)
+    width = max(12, *(len(n) + 2 for n in names))
+    lines = [f"{'':<32}" + "".join(f"{n:>{width}}" for n in names)]
+    rows = [r.figures() for r in reports.values()]
+    for number, (label, _) in enumerate(rows[0]):
+        lines.append(f"{label:<32}" + "".join(f"{row[number][1]:>{width}}" for row in rows))
+    return lines + list(reports[names[-1]].misses)
 
 
 class EvaluationInputError(ValueError):
@@ -182,25 +196,102 @@ def evaluate_squad(answerer: Answerer, squad: SquadSet) -> SquadReport:
 def squad_lines(squad: SquadSet, reports: dict[str, SquadReport]) -> list[str]:
     """The set's make-up, then one column of figures per answerer, side by side."""
     kept = len(squad.corpus.articles)
+    width = max(12, *(len(n) + 2 for n in reports))
     lines = [
         f"corpus: {kept} articles, {len(squad.corpus.passages)} passages; "
         f"left out: {', '.join(squad.left_out_titles) or 'none'}",
         f"questions: {len(squad.answerable)} on the corpus, {len(squad.left_out)} on left-out "
         "articles",
-        f"{'':<40}" + "".join(f"{name:>16}" for name in reports),
+        f"{'':<40}" + "".join(f"{name:>{width}}" for name in reports),
     ]
     for label, attribute in SquadReport.ROWS:
-        figures = "".join(f"{getattr(r, attribute):>16.3f}" for r in reports.values())
+        figures = "".join(f"{getattr(r, attribute):>{width}.3f}" for r in reports.values())
         lines.append(f"{label:<40}{figures}")
     return lines
 
 
 def _is_gold(hit: Hit, question: SquadQuestion) -> bool:
+    """Whether the hit is the paragraph the question was written on."""
     return hit.ref.article.id == question.article and hit.ref.position == question.paragraph
 
 
 def _spaced(text: str) -> str:
     return " ".join(text.split())
+
+
+MAX_ANSWERABLE_DECLINED = 0.05
+"""The share of answerable questions a calibrated threshold may decline."""
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """The decline threshold that suits a question set: the highest that declines at
+    most MAX_ANSWERABLE_DECLINED of its answerable questions, so that as many of its
+    off-topic ones as possible are declined; and what thresholds around it would do."""
+
+    threshold: float
+    rows: tuple[tuple[float, float, float, float], ...]
+    """(threshold, hit@1, answerable declined, off-topic declined), lowest first."""
+
+    def lines(self, setting: str) -> list[str]:
+        table = [
+            f"{'threshold':>10} {'hit@1':>7} {'answerable declined':>20} {'off-topic declined':>19}"
+        ]
+        table += [f"{t:>10.3f} {h:>7.3f} {a:>20.3f} {o:>19.3f}" for t, h, a, o in self.rows]
+        return [
+            *table,
+            f"recommended for this corpus: {setting}={self.threshold:.3f}",
+        ]
+
+
+Judge = Callable[[Hit], bool] | None
+"""Whether a hit answers a question; None for a question that should be declined."""
+
+
+def calibrate(answerer: Answerer, questions: Sequence[tuple[str, Judge]]) -> Calibration:
+    """Ask every question with declining turned off, and find the threshold on the
+    evidence of the top result (:attr:`Answer.evidence`) that declines best."""
+    undeclining = answerer.ranking.answerer(answerer.corpus, answerer.index)
+    undeclining.threshold = -math.inf
+    right: list[float] = []
+    wrong: list[float] = []
+    off: list[float] = []
+    for question, judge in questions:
+        try:
+            answer = undeclining.answer(question, results=1)
+        except QuestionError:
+            continue
+        if judge is None:
+            off.append(answer.evidence)
+        elif answer.results and judge(answer.results[0]):
+            right.append(answer.evidence)
+        else:
+            wrong.append(answer.evidence)
+    answerable = sorted(right + wrong)
+    allowed = int(MAX_ANSWERABLE_DECLINED * len(answerable))
+    # Rounded down to the 3 decimals shown, so that the setting declines no more.
+    best = math.floor(answerable[allowed] * 1000) / 1000 if answerable else 0.0
+
+    def row(t: float) -> tuple[float, float, float, float]:
+        n = len(answerable) or 1
+        return (
+            t,
+            sum(e >= t for e in right) / n,
+            sum(e < t for e in answerable) / n,
+            sum(e < t for e in off) / (len(off) or 1),
+        )
+
+    steps = sorted({round(best + d, 3) for d in (-0.2, -0.1, -0.05, 0.0, 0.05, 0.1, 0.2)})
+    return Calibration(best, tuple(row(t) for t in steps))
+
+
+def case_judges(cases: Sequence[Case]) -> list[tuple[str, Judge]]:
+    return [(c.question, c.accepts if c.passages else None) for c in cases]
+
+
+def squad_judges(squad: SquadSet) -> list[tuple[str, Judge]]:
+    answerable = [(q.question, partial(_is_gold, question=q)) for q in squad.answerable]
+    return [*answerable, *((q.question, None) for q in squad.left_out)]
 
 
 ROUGE_METRICS = ("rouge1", "rouge2", "rougeL")

@@ -34,7 +34,7 @@ import numpy as np
 from bot.analysis import ANALYZER_NAME
 from bot.index_folder import MANIFEST, IndexLoadError, building, located, reading
 
-FORMAT_VERSION = 4  # 4: generations and a CURRENT file; a checksum of every file
+FORMAT_VERSION = 5  # 4: generations, CURRENT, checksums; 5: passages indexed without headline
 _ARRAYS = (
     "vocabulary_blob",
     "vocabulary_offsets",

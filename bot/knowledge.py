@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.answer import Answerer
+from bot.answer import BM25_ONLY, Answerer, Ranking
 from bot.corpus import CorpusView, LoadedCorpus, LoadWarning, load_corpus
 from bot.index_folder import locked
 from bot.store import (
@@ -52,24 +52,24 @@ class Knowledge:
         return sum(warning.skipped for warning in self.warnings)
 
 
-def build_knowledge(path: Path) -> Knowledge:
+def build_knowledge(path: Path, ranking: Ranking = BM25_ONLY) -> Knowledge:
     """Load the corpus at ``path`` and index it in memory.
 
     CorpusNotFoundError when the path is not there; EmptyCorpusError when it has no text.
     """
     loaded = load_corpus(path)
     _require_text(loaded, path)
-    return Knowledge(path, loaded.corpus, Answerer(loaded.corpus), loaded.warnings)
+    return Knowledge(path, loaded.corpus, ranking.answerer(loaded.corpus), loaded.warnings)
 
 
-def load_knowledge(corpus: Path, index: Path | None) -> Knowledge:
+def load_knowledge(corpus: Path, index: Path | None, ranking: Ranking = BM25_ONLY) -> Knowledge:
     """From the index folder when there is one (IndexLoadError if it can't be used; the
     folder knows its own corpus), else from ``corpus``, indexed in memory. An index older
     than its corpus still answers, with :attr:`Knowledge.outdated` saying so."""
     if index is None:
-        return build_knowledge(corpus)
+        return build_knowledge(corpus, ranking)
     bm25, stored = load_index(index, corpus)
-    return Knowledge(index, stored, Answerer(stored, bm25), outdated=outdated(index))
+    return Knowledge(index, stored, ranking.answerer(stored, bm25), outdated=outdated(index))
 
 
 def build_index(
@@ -89,13 +89,13 @@ def build_index(
     return loaded.warnings
 
 
-def rebuild_knowledge(corpus: Path, index: Path | None) -> Knowledge:
+def rebuild_knowledge(corpus: Path, index: Path | None, ranking: Ranking = BM25_ONLY) -> Knowledge:
     """Re-read the corpus (re-writing the index folder from the corpus it was built from,
     when there is one) and load it."""
     if index is None:
-        return build_knowledge(corpus)
+        return build_knowledge(corpus, ranking)
     warnings = build_index(indexed_corpus(index) or corpus, index)
-    knowledge = load_knowledge(corpus, index)
+    knowledge = load_knowledge(corpus, index, ranking)
     return Knowledge(knowledge.path, knowledge.corpus, knowledge.answerer, warnings)
 
 

@@ -169,7 +169,7 @@ def _set(at: int, value: float) -> Callable[[np.ndarray], np.ndarray]:
         ("postings_docs.npy", _set(5, 26), "a value is outside 0 to 25"),
         ("postings_docs.npy", _set(0, -1), "a value is outside 0 to 25"),
         ("postings_docs.npy", lambda a: a.astype(np.int64), "not a column of int32"),
-        ("postings_docs.npy", lambda a: a[:-1], "values where 664 are expected"),
+        ("postings_docs.npy", lambda a: a[:-1], "values where 520 are expected"),
         ("indptr.npy", _set(0, 1), "do not run in order from 0 to the end of"),
         ("indptr.npy", _set(5, 10**6), "do not run in order from 0 to the end of"),
         ("indptr.npy", _set(-1, 663), "do not run in order from 0 to the end of"),

@@ -99,7 +99,10 @@ class CoverageBot(commands.Bot):
             raise ReloadRunning
         async with self._reload_lock:
             knowledge = await asyncio.to_thread(
-                rebuild_knowledge, self.settings.corpus, self.settings.index
+                rebuild_knowledge,
+                self.settings.corpus,
+                self.settings.index,
+                self.knowledge.answerer.ranking,
             )
             self.knowledge = knowledge
         log.info(

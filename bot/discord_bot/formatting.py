@@ -200,6 +200,7 @@ def about_embed(knowledge: Knowledge) -> discord.Embed:
     embed.add_field(name="Dates", value=dates)
     built = discord.utils.format_dt(knowledge.built_at, "R")
     embed.add_field(name="Index built", value=built)
+    embed.add_field(name="Ranking", value=knowledge.answerer.stages)
     if knowledge.skipped:
         embed.add_field(name="Files skipped", value=str(knowledge.skipped))
     return embed

@@ -9,6 +9,7 @@ import pytest
 from fake_discord import APPLICATION_ID, MANAGE_GUILD, FakeDiscord, user
 from harness import bot_settings, start_bot, stop_bot
 
+from bot.answer import Ranking
 from bot.discord_bot import client
 from bot.knowledge import Knowledge
 
@@ -22,7 +23,7 @@ async def test_a_second_reload_while_one_runs_does_not_start_another(
     release = threading.Event()
     rebuilds: list[Path] = []
 
-    def held_rebuild(corpus: Path, index: Path | None) -> Knowledge:
+    def held_rebuild(corpus: Path, index: Path | None, ranking: Ranking) -> Knowledge:
         """A rebuild that lasts until the test lets it finish."""
         rebuilds.append(corpus)
         release.wait(10)

@@ -183,6 +183,7 @@ async def test_about_reports_what_is_loaded(running: Harness) -> None:
     assert fields["Passages"] == "26"
     assert fields["Dates"] == "Jan 8, 2020"
     assert fields["Index built"].startswith("<t:")
+    assert fields["Ranking"] == "BM25"  # the harness's knowledge has no semantic stage
 
 
 async def test_reload_needs_manage_server(running: Harness) -> None:

