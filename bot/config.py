@@ -6,11 +6,18 @@ secret: it prints as ``**********`` and is never logged.
 
 from __future__ import annotations
 
+import difflib
+import io
+import os
+import sys
+from collections.abc import Iterable, Iterator
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
-from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
+from dotenv.parser import parse_stream
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -32,11 +39,18 @@ class SettingsError(ValueError):
     """A setting with a value the bot cannot use; the message names it."""
 
 
+ENV_FILE = Path(".env")
+ENV_PREFIX = "COVERAGE_BOT_"
+ENV_ENCODING = "utf-8"  # python-dotenv passes over the byte-order mark Windows editors write
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_prefix="COVERAGE_BOT_",
-        env_file=".env",
-        env_file_encoding="utf-8",
+        env_prefix=ENV_PREFIX,
+        env_file=ENV_FILE,
+        env_file_encoding=ENV_ENCODING,
+        env_ignore_empty=True,  # `COVERAGE_BOT_TOP=` in the environment leaves .env's value
         extra="ignore",
         populate_by_name=True,
     )
@@ -54,33 +68,40 @@ class Settings(BaseSettings):
     view_timeout: float = Field(600.0, gt=0, description="seconds answer buttons stay live")
     state_dir: Path = Field(Path(".coverage-bot"), description="where the bot keeps its state")
     message_content: bool = Field(True, description="ask for the privileged intent")
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_level: LogLevel = "INFO"
     semantic: bool = Field(True, description="re-rank BM25's candidates by meaning")
     model: Path | None = Field(None, description="a folder with model.onnx and tokenizer.json")
     decline_threshold: float | None = Field(
         None, description="evidence below which answers are declined (evaluate --calibrate)"
     )
 
+    @model_validator(mode="before")
+    @classmethod
+    def _blank_is_unset(cls, data: object) -> object:
+        """A setting left blank (``DISCORD_GUILD_ID=``, as .env.example invites) or named
+        with no value at all is the default, whatever its type."""
+        if not isinstance(data, dict):
+            return data
+        return {
+            key: value
+            for key, value in data.items()
+            if value is not None and not (isinstance(value, str) and not value.strip())
+        }
+
     @field_validator("corpus", "index", "state_dir", "model", mode="before")
     @classmethod
-    def _expand_home(cls, value: object, info: ValidationInfo) -> object:
-        """``~/news`` means the home folder's ``news``, as it does in a shell; a setting
-        left blank (``COVERAGE_BOT_INDEX=``) is the default."""
-        if isinstance(value, str) and not value.strip():
-            return cls.model_fields[info.field_name].default
+    def _expand_home(cls, value: object) -> object:
+        """``~/news`` means the home folder's ``news``, as it does in a shell."""
         return Path(value).expanduser() if isinstance(value, str | Path) else value
-
-    @field_validator("discord_token", mode="before")
-    @classmethod
-    def _blank_token_is_unset(cls, value: object) -> object:
-        """``DISCORD_TOKEN=`` (as .env.example ships it) is no token, as unset is."""
-        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("log_level", mode="before")
     @classmethod
     def _upper_case_level(cls, value: object) -> object:
-        """``debug`` is DEBUG: logging's level names are not case-sensitive to a reader."""
-        return value.strip().upper() if isinstance(value, str) else value
+        """``debug`` is DEBUG: logging's level names are not case-sensitive to a reader.
+        Anything else is left as written, for the message to quote."""
+        if isinstance(value, str) and value.strip().upper() in get_args(LogLevel):
+            return value.strip().upper()
+        return value
 
     @field_validator("ask_channels", mode="before")
     @classmethod
@@ -91,12 +112,103 @@ class Settings(BaseSettings):
         return value
 
 
+def setting_names() -> dict[str, str]:
+    """Each field's name as a person sets it: ``top`` is COVERAGE_BOT_TOP, and the Discord
+    settings go by their own names."""
+    return {
+        field: info.validation_alias
+        if isinstance(info.validation_alias, str)
+        else ENV_PREFIX + field.upper()
+        for field, info in Settings.model_fields.items()
+    }
+
+
+_ALLOWED: dict[str, tuple[str, str]] = {
+    "top": (f"a whole number from 1 to {MAX_TOP}", f"from 1 to {MAX_TOP}"),
+    "discord_guild_id": ("a server id (a whole number)",) * 2,
+    "ask_channels": ("channel ids (whole numbers) separated by commas or spaces",) * 2,
+    "answer_dms": ("true or false",) * 2,
+    "cooldown_rate": ("a whole number, 1 or more", "1 or more"),
+    "cooldown_seconds": ("a number of seconds above 0", "above 0"),
+    "view_timeout": ("a number of seconds above 0", "above 0"),
+    "message_content": ("true or false",) * 2,
+    "log_level": ("DEBUG, INFO, WARNING or ERROR",) * 2,
+    "semantic": ("true or false",) * 2,
+    "decline_threshold": ("a number (see coverage-bot evaluate --calibrate)",) * 2,
+}
+"""What each setting that can be wrong accepts: any value of its kind, and the range a
+number of the right kind must fall in."""
+_RANGE_ERRORS = frozenset({"greater_than", "greater_than_equal", "less_than", "less_than_equal"})
+_LONGEST_QUOTED = 40
+
+
+def _quoted(value: object) -> str:
+    """The value as given: a number as it is, anything else in quotes, cut short so the
+    message stays one line."""
+    text = str(value)
+    try:
+        float(text)
+    except ValueError:
+        pass
+    else:
+        if len(text) <= _LONGEST_QUOTED:
+            return text
+    return repr(text if len(text) <= _LONGEST_QUOTED else text[:_LONGEST_QUOTED] + "…")
+
+
+def _plain_message(error: ErrorDetails) -> str:
+    """``COVERAGE_BOT_TOP must be from 1 to 20, not 25``, as ``--top`` says it."""
+    loc = str(error["loc"][0])
+    names = setting_names()
+    field = next((f for f, name in names.items() if loc in (f, name)), loc)
+    name = names.get(field, loc)
+    if field not in _ALLOWED:
+        return f"{name}: {error['msg']}"
+    any_value, in_range = _ALLOWED[field]
+    allowed = in_range if error["type"] in _RANGE_ERRORS else any_value
+    return f"{name} must be {allowed}, not {_quoted(error['input'])}"
+
+
+def _env_file_names() -> list[str]:
+    """The names .env sets, or SettingsError when it cannot be read as text. (Settings
+    reads the values; python-dotenv warns of lines it cannot parse when it does.)"""
+    if not ENV_FILE.is_file():
+        return []
+    try:
+        raw = ENV_FILE.read_bytes()
+        text = raw.decode(ENV_ENCODING)
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+        raise SettingsError(
+            f"{ENV_FILE.absolute()} is not UTF-8 text (line {line}); save it as UTF-8"
+        ) from error
+    except OSError as error:
+        raise SettingsError(f"cannot read {ENV_FILE.absolute()}: {error.strerror}") from error
+    return [binding.key for binding in parse_stream(io.StringIO(text)) if binding.key]
+
+
+def _unknown_names(in_env_file: Iterable[str]) -> Iterator[str]:
+    """A warning for each name in .env, and each COVERAGE_BOT_ name in the environment,
+    that is not a setting but is close to one: it is ignored, and most often a typo."""
+    known = list(setting_names().values())
+    sources = (
+        (".env", in_env_file),
+        ("environment", (key for key in os.environ if key.upper().startswith(ENV_PREFIX))),
+    )
+    for where, keys in sources:
+        for key in keys:
+            if key.upper() in known:
+                continue
+            for close in difflib.get_close_matches(key.upper(), known, n=1):
+                yield f"{where}: {key} is not a setting and is ignored; did you mean {close}?"
+
+
 def load_settings() -> Settings:
-    """The settings, or SettingsError naming the first bad one."""
+    """The settings, or SettingsError naming the first bad one. Names that are not
+    settings are printed as warnings on stderr, and the run goes on."""
+    for warning in _unknown_names(_env_file_names()):
+        print(f"warning: {warning}", file=sys.stderr)
     try:
         return Settings()
     except ValidationError as error:
-        first = error.errors()[0]
-        field = str(first["loc"][0])  # DISCORD_* settings are named by their alias already
-        name = field if field.isupper() else f"COVERAGE_BOT_{field.upper()}"
-        raise SettingsError(f"{name}: {first['msg']}") from error
+        raise SettingsError(_plain_message(error.errors()[0])) from error
