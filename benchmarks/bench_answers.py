@@ -1,0 +1,89 @@
+"""Answer latency end to end, BM25 alone and with the semantic stage, one question at a time.
+
+- the bundled coverage: the questions of tests/data/questions.jsonl, asked once to fill
+  the sentence-vector cache and then timed, with BM25 alone and with both stages;
+- an index folder (``--index DIR``, for example the 1M-paragraph one bench_retrieval.py
+  can build and keep with ``--keep``): questions made of its own words, each asked first
+  with nothing cached (every candidate's sentences embedded then) and then again, cached.
+
+Run: ``.venv/bin/python benchmarks/bench_answers.py [--index DIR] [--questions N]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from bot.answer import BM25_ONLY, Answerer, QuestionError
+from bot.evaluation import load_cases
+from bot.knowledge import build_knowledge, load_knowledge
+from bot.rerank import load_reranker
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def timings(ask: Callable[[str], object], questions: Sequence[str]) -> list[float]:
+    """Milliseconds per question."""
+    spent = []
+    for question in questions:
+        started = time.perf_counter()
+        try:
+            ask(question)
+        except QuestionError:
+            continue
+        spent.append((time.perf_counter() - started) * 1000)
+    return spent
+
+
+def show(label: str, spent: list[float]) -> None:
+    p50, p95 = statistics.median(spent), float(np.percentile(spent, 95))
+    print(f"  {label:<44} p50 {p50:7.1f} ms, p95 {p95:7.1f} ms ({len(spent)} questions)")
+
+
+def bundled() -> None:
+    knowledge = build_knowledge(ROOT / "corpus")
+    questions = [c.question for c in load_cases(ROOT / "tests/data/questions.jsonl")]
+    bm25 = BM25_ONLY.answerer(knowledge.corpus, knowledge.answerer.index)
+    full = Answerer(knowledge.corpus, knowledge.answerer.index, load_reranker())
+    print("bundled coverage (26 passages)")
+    show("BM25 alone", timings(bm25.answer, questions))
+    show("BM25 + semantic, first time (nothing cached)", timings(full.answer, questions))
+    show("BM25 + semantic, cached", timings(full.answer, questions))
+
+
+def index_folder(folder: Path, count: int) -> None:
+    knowledge = load_knowledge(folder, folder)
+    corpus, index = knowledge.corpus, knowledge.answerer.index
+    rng = random.Random(5)
+    questions = []
+    for _ in range(count):
+        words = corpus.passages[rng.randrange(len(corpus.passages))].passage.text.split()
+        questions.append(" ".join(rng.sample(words, min(5, len(words)))) + "?")
+    bm25 = BM25_ONLY.answerer(corpus, index)
+    full = Answerer(corpus, index, load_reranker())
+    print(f"index folder {folder} ({index.size:,} passages)")
+    show("BM25 alone", timings(bm25.answer, questions))
+    show("BM25 + semantic, nothing cached", timings(full.answer, questions))
+    show("BM25 + semantic, candidates cached", timings(full.answer, questions))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--index", type=Path, help="also time questions on this index folder")
+    parser.add_argument("--questions", type=int, default=100, help="questions on --index")
+    args = parser.parse_args()
+    print(f"machine: {os.cpu_count()} cores; the model runs on one thread")
+    bundled()
+    if args.index is not None:
+        index_folder(args.index, args.questions)
+
+
+if __name__ == "__main__":
+    main()
