@@ -203,7 +203,7 @@ def _run(args: argparse.Namespace, out: Console) -> int:
         raise CommandError(str(error)) from error
     _print_warnings(knowledge.warnings)
     if knowledge.outdated:
-        print(f"warning: {knowledge.outdated}", file=sys.stderr)
+        print(f"warning: {plain(knowledge.outdated)}", file=sys.stderr)
     answerer = knowledge.answerer
     if args.command == "ask":
         if args.question == "-":
@@ -230,7 +230,7 @@ def _summary(answerer: Answerer, args: argparse.Namespace, out: Console) -> int:
         if args.json:
             print(json.dumps({"title": None, "sentences": [], "declined": str(declined)}))
         else:
-            out.print(str(declined), style="yellow", markup=False)
+            out.print(plain(str(declined)), style="yellow", markup=False)
         return EXIT_OK
     except SummaryError as error:
         raise CommandError(str(error), EXIT_USAGE) from error
@@ -359,7 +359,7 @@ def _ask_batch(answerer: Answerer, lines: BinaryIO, top: int, out: BinaryIO) -> 
         except (QuestionError, IndexLoadError) as error:
             if isinstance(error, IndexLoadError):
                 code = EXIT_FAILURE
-                print(f"coverage-bot: {error}", file=sys.stderr)
+                print(f"coverage-bot: {plain(str(error))}", file=sys.stderr)
             record = {"question": question, "error": str(error), "answer": None, "results": []}
         out.write(json.dumps(record, ensure_ascii=False, allow_nan=False).encode() + b"\n")
         out.flush()
@@ -393,6 +393,6 @@ def _chat(answerer: Answerer, top: int, out: Console) -> int:
         try:
             out.print(render_answer(answerer.answer(question, results=top)))
         except QuestionError as error:
-            out.print(str(error), style="yellow", markup=False)
+            out.print(plain(str(error)), style="yellow", markup=False)
         except IndexLoadError as error:  # an article the index cannot read: say so, go on
-            out.print(str(error), style="red", markup=False)
+            out.print(plain(str(error)), style="red", markup=False)

@@ -1,0 +1,79 @@
+"""The review findings on issue 9, each as the behaviour a user sees now."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.answer import Answerer
+from bot.cli import main
+from bot.index import IndexLoadError
+
+ESCAPE = "\x1b]0;pwned\x07"
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No developer's .env or settings leak into these tests."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("COVERAGE_BOT_CORPUS", "COVERAGE_BOT_TOP", "COVERAGE_BOT_INDEX"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+
+
+def write_corpus(folder: Path, headline: str = "Missiles strike bases") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    record = {
+        "headline": headline,
+        "date": "2020-01-08",
+        "paragraphs": ["Missiles struck the base overnight, officials said."],
+    }
+    (folder / "news.jsonl").write_text(json.dumps(record) + "\n", encoding="utf-8")
+    return folder
+
+
+# -- 1.3: no escape sequence from the corpus or a path reaches the terminal ----------------
+
+
+def test_chat_question_errors_reach_the_terminal_without_escapes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    corpus = write_corpus(tmp_path / "news", f"Missiles {ESCAPE} strike bases")
+    monkeypatch.setattr("sys.stdin", io.StringIO("???\n"))
+    assert main(["--corpus", str(corpus), "chat"]) == 0
+    out = capsys.readouterr().out
+    assert "no words to search for" in out
+    assert "\x1b" not in out and "\x07" not in out
+
+
+def test_the_outdated_warning_reaches_the_terminal_without_escapes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    corpus = write_corpus(tmp_path / "news")
+    index = tmp_path / f"index{ESCAPE}"
+    assert main(["index", str(corpus), "--out", str(index)]) == 0
+    (corpus / "more.jsonl").write_text((corpus / "news.jsonl").read_text(), encoding="utf-8")
+    capsys.readouterr()
+    assert main(["ask", "--index", str(index), "--json", "Which base was struck?"]) == 0
+    err = capsys.readouterr().err
+    assert "is older than its corpus" in err
+    assert "\x1b" not in err and "\x07" not in err
+
+
+def test_ask_from_stdin_reports_index_errors_without_escapes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    corpus = write_corpus(tmp_path / "news")
+
+    def fails(*_: object, **__: object) -> None:
+        raise IndexLoadError(f"the index at /srv/idx{ESCAPE} is damaged")
+
+    monkeypatch.setattr(Answerer, "answer", fails)
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"Which base?\n")))
+    assert main(["--corpus", str(corpus), "ask", "-"]) == 1
+    err = capfd.readouterr().err
+    assert err.startswith("coverage-bot: the index at /srv/idx]0;pwned is damaged")
+    assert "\x1b" not in err and "\x07" not in err
