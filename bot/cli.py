@@ -183,12 +183,14 @@ def _run(args: argparse.Namespace, out: Console) -> int:
     if not 1 <= top <= MAX_TOP:
         raise CommandError(f"--top must be from 1 to {MAX_TOP}, not {top}", EXIT_USAGE)
     corpus_path = args.corpus or settings.corpus
+    # Only a corpus someone chose belongs in a rebuild hint; the default is the demo's.
+    corpus_given = args.corpus is not None or "corpus" in settings.model_fields_set
     if args.command == "index":
         return _index(args.corpus_path, args.out, out)
     index_dir = getattr(args, "index", None) or settings.index
     if args.command in {"run", "sync"}:
         update = {"corpus": corpus_path, "index": index_dir}
-        return _discord(args.command, settings.model_copy(update=update))
+        return _discord(args.command, settings.model_copy(update=update), corpus_given)
     if args.command == "articles":
         loaded = load_corpus(corpus_path)
         _print_warnings(loaded.warnings)
@@ -198,7 +200,7 @@ def _run(args: argparse.Namespace, out: Console) -> int:
         if args.questions is None and args.summaries is None:
             return EXIT_OK
     try:
-        knowledge = load_knowledge(corpus_path, index_dir)
+        knowledge = load_knowledge(corpus_path, index_dir, corpus_given=corpus_given)
     except IndexLoadError as error:
         raise CommandError(str(error)) from error
     _print_warnings(knowledge.warnings)
@@ -274,13 +276,13 @@ def _evaluate(answerer: Answerer, questions: Path | None, summaries: Path | None
     return EXIT_OK
 
 
-def _discord(command: str, settings: Settings) -> int:
+def _discord(command: str, settings: Settings, corpus_given: bool) -> int:
     """``run`` and ``sync``: the Discord front end, imported only when it is wanted."""
     from bot.discord_bot.launcher import StartupError, configure_logging, serve, sync_only, token_of
 
     try:
         token_of(settings)  # before the corpus is read: the likeliest mistake comes first
-        knowledge = load_knowledge(settings.corpus, settings.index)
+        knowledge = load_knowledge(settings.corpus, settings.index, corpus_given=corpus_given)
         _print_warnings(knowledge.warnings)
         configure_logging(settings.log_level)
         asyncio.run((serve if command == "run" else sync_only)(settings, knowledge))

@@ -62,13 +62,16 @@ def build_knowledge(path: Path) -> Knowledge:
     return Knowledge(path, loaded.corpus, Answerer(loaded.corpus), loaded.warnings)
 
 
-def load_knowledge(corpus: Path, index: Path | None) -> Knowledge:
+def load_knowledge(corpus: Path, index: Path | None, *, corpus_given: bool = True) -> Knowledge:
     """From the index folder when there is one (IndexLoadError if it can't be used; the
     folder knows its own corpus), else from ``corpus``, indexed in memory. An index older
-    than its corpus still answers, with :attr:`Knowledge.outdated` saying so."""
+    than its corpus still answers, with :attr:`Knowledge.outdated` saying so.
+
+    When the folder cannot say which corpus it was built from, its rebuild hint names
+    ``corpus`` only if ``corpus_given`` (someone chose it, rather than the default)."""
     if index is None:
         return build_knowledge(corpus)
-    bm25, stored = load_index(index, corpus)
+    bm25, stored = load_index(index, corpus if corpus_given else None)
     return Knowledge(index, stored, Answerer(stored, bm25), outdated=outdated(index))
 
 

@@ -77,3 +77,40 @@ def test_ask_from_stdin_reports_index_errors_without_escapes(
     err = capfd.readouterr().err
     assert err.startswith("coverage-bot: the index at /srv/idx]0;pwned is damaged")
     assert "\x1b" not in err and "\x07" not in err
+
+
+# -- 1.5: a rebuild hint names a corpus only when the index or the user says which ---------
+
+
+def broken_manifest_index(tmp_path: Path) -> Path:
+    corpus = write_corpus(tmp_path / "news")
+    index = tmp_path / "index"
+    assert main(["index", str(corpus), "--out", str(index)]) == 0
+    generation = index / (index / "CURRENT").read_text().strip()
+    (generation / "manifest.json").write_text("not JSON", encoding="utf-8")
+    return index
+
+
+def test_the_rebuild_hint_has_a_placeholder_when_no_corpus_was_chosen(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    index = broken_manifest_index(tmp_path)
+    capsys.readouterr()
+    assert main(["ask", "--index", str(index), "Which base?"]) == 1
+    err = capsys.readouterr().err
+    assert err.endswith(f"; rebuild it with: coverage-bot index CORPUS_PATH --out {index}\n")
+
+
+@pytest.mark.parametrize("how", ["option", "environment"])
+def test_the_rebuild_hint_names_the_corpus_that_was_chosen(
+    how: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    index = broken_manifest_index(tmp_path)
+    chosen = tmp_path / "elsewhere"
+    options = ["--corpus", str(chosen)] if how == "option" else []
+    if how == "environment":
+        monkeypatch.setenv("COVERAGE_BOT_CORPUS", str(chosen))
+    capsys.readouterr()
+    assert main([*options, "ask", "--index", str(index), "Which base?"]) == 1
+    err = capsys.readouterr().err
+    assert err.endswith(f"; rebuild it with: coverage-bot index {chosen} --out {index}\n")
