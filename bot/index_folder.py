@@ -286,7 +286,8 @@ def building(folder: Path) -> Iterator[Path]:
             yield staging
             _make_current(folder, staging)
         except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
+            if _current_name(folder) != staging.name:  # once current, it is the index
+                shutil.rmtree(staging, ignore_errors=True)
             raise
         _remove_leftovers(folder)
         for path in claim.legacy:
@@ -319,12 +320,17 @@ def _fsync(path: Path) -> None:
 def _remove_leftovers(folder: Path) -> None:
     """Generations that are not current (replaced, or from a build that was killed) and
     an unfinished CURRENT: only names coverage-bot gives, inside its own folder."""
-    try:
-        current = (folder / _CURRENT).read_text(encoding="utf-8").strip()
-    except FileNotFoundError:
-        current = None
+    current = _current_name(folder)
     for entry in folder.iterdir():
         ours = _is_generation(entry.name) and entry.is_dir() and not entry.is_symlink()
         if ours and entry.name != current:
             shutil.rmtree(entry, ignore_errors=True)
     (folder / _NEW_CURRENT).unlink(missing_ok=True)
+
+
+def _current_name(folder: Path) -> str | None:
+    """What CURRENT names, or None when there is no CURRENT yet."""
+    try:
+        return (folder / _CURRENT).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None

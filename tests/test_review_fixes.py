@@ -8,9 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from bot import index_folder
 from bot.answer import Answerer
 from bot.cli import main
 from bot.index import IndexLoadError
+from bot.index_folder import current_generation
+from bot.knowledge import build_index, load_knowledge
 
 ESCAPE = "\x1b]0;pwned\x07"
 
@@ -114,3 +117,29 @@ def test_the_rebuild_hint_names_the_corpus_that_was_chosen(
     assert main([*options, "ask", "--index", str(index), "Which base?"]) == 1
     err = capsys.readouterr().err
     assert err.endswith(f"; rebuild it with: coverage-bot index {chosen} --out {index}\n")
+
+
+# -- 1.6: a failure after the swap never removes the index CURRENT names -----------------
+
+
+def test_a_failure_after_the_swap_keeps_the_new_index(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    corpus = write_corpus(tmp_path / "news")
+    index = (tmp_path / "index").resolve()
+    build_index(corpus, index)
+    write_corpus(corpus, "Drones strike tankers")
+    real_fsync = index_folder._fsync
+
+    def fsync(path: Path) -> None:
+        if path == index:  # the folder, flushed once the new CURRENT is renamed in
+            raise OSError(5, "Input/output error")
+        real_fsync(path)
+
+    monkeypatch.setattr(index_folder, "_fsync", fsync)
+    with pytest.raises(OSError, match="Input/output error"):
+        build_index(corpus, index)
+    monkeypatch.undo()
+    assert current_generation(index).is_dir()
+    knowledge = load_knowledge(corpus, index)
+    assert knowledge.corpus.articles[0].headline == "Drones strike tankers"
