@@ -340,7 +340,7 @@ def read_manifest(folder: Path) -> dict[str, Any]:
     try:
         manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     except FileNotFoundError as error:
-        raise IndexLoadError(f"there is no index at {folder}") from error
+        raise damaged(folder, MANIFEST, "it is missing") from error
     except (OSError, ValueError) as error:
         raise damaged(folder, MANIFEST, "it is not readable JSON") from error
     if not isinstance(manifest, dict):
@@ -348,8 +348,9 @@ def read_manifest(folder: Path) -> dict[str, Any]:
     built = (manifest.get("format"), manifest.get("analyzer"))
     if built != (FORMAT_VERSION, ANALYZER_NAME):
         raise IndexLoadError(
-            f"{folder} was built by format {built[0]} with analyzer {built[1]}, but this "
-            f"version reads format {FORMAT_VERSION} with {ANALYZER_NAME}"
+            f"the index at {located(folder, MANIFEST)[0]} was built by format {built[0]} with "
+            f"analyzer {built[1]}, but this version reads format {FORMAT_VERSION} with "
+            f"{ANALYZER_NAME}"
         )
     check_fields(folder, manifest, {"parameters": dict, "documents": int, "postings": int})
     parameters = manifest["parameters"]

@@ -15,6 +15,7 @@ import hashlib
 import json
 import multiprocessing
 import os
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from functools import lru_cache
@@ -216,6 +217,7 @@ class StoredArticles(Sequence[Article]):
         self._folder = folder
         self._offsets = np.load(folder / "article_offsets.npy", mmap_mode="r")
         self._descriptor = os.open(folder / ARTICLES, os.O_RDONLY)
+        weakref.finalize(self, os.close, self._descriptor)  # only once it was opened
         self._read = lru_cache(maxsize=_ARTICLE_CACHE)(self._read_article)
 
     def _read_article(self, number: int) -> Article:
@@ -239,9 +241,6 @@ class StoredArticles(Sequence[Article]):
         if not -len(self) <= number < len(self):
             raise IndexError(number)
         return self._read(number % len(self))
-
-    def __del__(self) -> None:
-        os.close(self._descriptor)
 
 
 class StoredPassages(Sequence[PassageRef]):
@@ -276,14 +275,7 @@ class StoredCorpus:
     def __init__(self, folder: Path, manifest: dict[str, Any]) -> None:
         self.articles = StoredArticles(folder)
         self.passages = StoredPassages(folder, self.articles)
-        self._headlines: list[list[str]] = json.loads((folder / HEADLINES).read_text("utf-8"))
-        if not isinstance(self._headlines, list) or len(self._headlines) != len(self.articles):
-            raise ValueError("the headlines do not match the articles")
-        if not all(
-            isinstance(pair, list) and len(pair) == 2 and all(isinstance(t, str) for t in pair)
-            for pair in self._headlines
-        ):
-            raise ValueError("a headline is not an id and a headline")
+        self._headlines = _headlines(folder, len(self.articles))
         self._dates = np.load(folder / "article_dates.npy", mmap_mode="r")
         dates = manifest.get("dates")
         self.date_range: tuple[dt.date, dt.date] | None = None
@@ -297,6 +289,22 @@ class StoredCorpus:
     def find_articles(self, words: str, limit: int | None = None) -> list[Article]:
         """As :meth:`Corpus.find_articles`, over the headlines held in memory."""
         return [self.articles[n] for n in matching_articles(self._headlines, words)[:limit]]
+
+
+def _headlines(folder: Path, articles: int) -> list[list[str]]:
+    """Each article's id and headline, held in memory for listing and autocomplete."""
+    try:
+        headlines = json.loads((folder / HEADLINES).read_text("utf-8"))
+    except ValueError as error:
+        raise damaged(folder, HEADLINES, f"it is not readable JSON ({error})") from error
+    if not isinstance(headlines, list) or len(headlines) != articles:
+        raise damaged(folder, HEADLINES, "the headlines do not match the articles")
+    if not all(
+        isinstance(pair, list) and len(pair) == 2 and all(isinstance(t, str) for t in pair)
+        for pair in headlines
+    ):
+        raise damaged(folder, HEADLINES, "a headline is not an id and a headline")
+    return headlines
 
 
 def indexed_corpus(folder: Path) -> Path | None:
@@ -361,11 +369,10 @@ def _read_index(folder: Path) -> tuple[BM25Index, StoredCorpus]:
     index = BM25Index.read(folder)
     try:
         corpus = StoredCorpus(folder, manifest)
-    except (OSError, ValueError) as error:
-        raise damaged(folder, HEADLINES, str(error)) from error
-    if len(corpus.passages) != index.size:
-        raise IndexLoadError(f"{folder} is inconsistent")
-    return index, corpus
+    except OSError as error:  # verified a moment ago: the folder changed, or the disk failed
+        file = Path(error.filename).name if error.filename else "a file"
+        raise damaged(folder, file, error.strerror or str(error)) from error
+    return index, corpus  # verify_index made the passages as many as the index's documents
 
 
 def _check_store_manifest(folder: Path, manifest: dict[str, Any]) -> None:

@@ -152,7 +152,7 @@ def test_an_index_of_the_older_format_is_refused_then_rebuilt_in_place(
     (index / "postings_docs.npy").write_bytes(b"old arrays")
     with pytest.raises(IndexLoadError) as refused:
         load_knowledge(corpus, index)
-    assert str(refused.value).startswith(f"{index} was built by format 3")
+    assert str(refused.value).startswith(f"the index at {index} was built by format 3")
     assert str(refused.value).endswith(
         f"rebuild it with: coverage-bot index {corpus} --out {index}"
     )

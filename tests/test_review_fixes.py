@@ -143,3 +143,55 @@ def test_a_failure_after_the_swap_keeps_the_new_index(
     assert current_generation(index).is_dir()
     knowledge = load_knowledge(corpus, index)
     assert knowledge.corpus.articles[0].headline == "Drones strike tankers"
+
+
+# -- 1.7: messages name the index folder and the file at fault ------------------------------
+
+
+def built_index(tmp_path: Path) -> tuple[Path, Path, Path]:
+    corpus = write_corpus(tmp_path / "news")
+    index = (tmp_path / "index").resolve()
+    build_index(corpus, index)
+    return corpus, index, current_generation(index)
+
+
+def refusal(corpus: Path, index: Path) -> str:
+    with pytest.raises(IndexLoadError) as refused:
+        load_knowledge(corpus, index)
+    return str(refused.value)
+
+
+def test_a_missing_manifest_is_damage_to_the_index_folder(tmp_path: Path) -> None:
+    corpus, index, generation = built_index(tmp_path)
+    (generation / "manifest.json").unlink()
+    assert refusal(corpus, index).startswith(
+        f"the index at {index} is damaged: {generation.name}/manifest.json: it is missing; "
+    )
+
+
+def test_an_index_of_another_format_is_named_by_its_folder(tmp_path: Path) -> None:
+    corpus, index, generation = built_index(tmp_path)
+    manifest = json.loads((generation / "manifest.json").read_text())
+    (generation / "manifest.json").write_text(json.dumps({**manifest, "format": 99}))
+    assert refusal(corpus, index).startswith(f"the index at {index} was built by format 99 ")
+
+
+@pytest.mark.parametrize(
+    ("file", "why"),
+    [
+        ("headlines.json", "it is not readable JSON"),
+        ("article_dates.npy", "No such file or directory"),
+        ("articles.jsonl", "No such file or directory"),
+    ],
+)
+def test_a_file_that_fails_after_verifying_is_the_one_named(
+    file: str, why: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    corpus, index, generation = built_index(tmp_path)
+    monkeypatch.setattr("bot.store.verify_index", lambda *_: None)  # it changed since
+    if file.endswith(".json"):
+        (generation / file).write_text("[", encoding="utf-8")
+    else:
+        (generation / file).unlink()
+    message = refusal(corpus, index)
+    assert message.startswith(f"the index at {index} is damaged: {generation.name}/{file}: {why}")
