@@ -27,8 +27,8 @@ from bot.evaluation import (
     summary_rouge,
 )
 from bot.index import IndexLoadError
-from bot.index_folder import IndexBusyError, IndexFolderError
-from bot.knowledge import EmptyCorpusError, build_index, load_knowledge
+from bot.index_folder import IndexFolderError
+from bot.knowledge import KNOWLEDGE_ERRORS, EmptyCorpusError, build_index, load_knowledge
 from bot.squad import LEFT_OUT_EVERY, SquadFormatError, load_squad
 from bot.summary import (
     ARTICLE_SENTENCES,
@@ -305,17 +305,23 @@ def _index(corpus: Path, out: Path, console: Console) -> int:
 
         try:
             warnings = build_index(corpus, out, progress, workers=os.cpu_count() or 1)
-        except IndexFolderError as error:
-            raise CommandError(str(error), EXIT_USAGE) from error
-        except (CorpusNotFoundError, IndexBusyError) as error:
-            raise CommandError(str(error)) from error
-        except OSError as error:  # the folder cannot be made or written: permissions, space
-            where = f" ({error.filename})" if error.filename else ""
-            message = f"could not write the index to {out}: {error.strerror}{where}"
-            raise CommandError(message) from error
+        except EmptyCorpusError:
+            raise  # main prints it with the warnings that are most often why
+        except KNOWLEDGE_ERRORS as error:
+            raise _index_failure(error, out) from error
     _print_warnings(warnings)
     console.print(f"index written to {out}", markup=False, highlight=False)
     return EXIT_OK
+
+
+def _index_failure(error: Exception, out: Path) -> CommandError:
+    """One sentence for a build that failed: a folder it must not write is a usage error."""
+    if isinstance(error, IndexFolderError):
+        return CommandError(str(error), EXIT_USAGE)
+    if isinstance(error, OSError) and not isinstance(error, CorpusNotFoundError):
+        where = f" ({error.filename})" if error.filename else ""  # permissions, space
+        return CommandError(f"could not write the index to {out}: {error.strerror}{where}")
+    return CommandError(str(error))
 
 
 def _print_warnings(warnings: Iterable[LoadWarning]) -> None:

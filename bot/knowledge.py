@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.answer import Answerer
-from bot.corpus import CorpusView, LoadedCorpus, LoadWarning, load_corpus
-from bot.index_folder import locked
+from bot.corpus import CorpusNotFoundError, CorpusView, LoadedCorpus, LoadWarning, load_corpus
+from bot.index_folder import IndexLoadError, locked
 from bot.store import (
     Progress,
     corpus_fingerprint,
@@ -34,6 +34,12 @@ class EmptyCorpusError(ValueError):
     def __init__(self, message: str, warnings: tuple[LoadWarning, ...] = ()) -> None:
         super().__init__(message)
         self.warnings = warnings
+
+
+KNOWLEDGE_ERRORS = (CorpusNotFoundError, EmptyCorpusError, IndexLoadError, OSError)
+"""What loading, building or rebuilding knowledge fails with that a person can put right
+(a missing or empty corpus, an index folder that cannot be used, a disk or permission
+fault): every front end reports these in one line, from this one list."""
 
 
 @dataclass(frozen=True)
