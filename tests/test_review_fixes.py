@@ -11,6 +11,7 @@ import pytest
 from bot import index_folder
 from bot.answer import Answerer
 from bot.cli import main
+from bot.corpus import load_corpus
 from bot.index import IndexLoadError
 from bot.index_folder import current_generation
 from bot.knowledge import build_index, load_knowledge
@@ -195,3 +196,48 @@ def test_a_file_that_fails_after_verifying_is_the_one_named(
         (generation / file).unlink()
     message = refusal(corpus, index)
     assert message.startswith(f"the index at {index} is damaged: {generation.name}/{file}: {why}")
+
+
+# -- 1.9: one rule for a missing date and for text values, in Markdown and JSON Lines ------
+
+
+@pytest.mark.parametrize("date", [None, "", "  "])
+def test_a_json_line_without_a_date_loads_undated_with_a_warning(
+    date: str | None, tmp_path: Path
+) -> None:
+    record = {"headline": "Oil jumps", "body": "Oil rose."}
+    if date is not None:
+        record["date"] = date
+    (tmp_path / "a.jsonl").write_text(json.dumps(record) + "\n", encoding="utf-8")
+    loaded = load_corpus(tmp_path)
+    [article] = loaded.corpus.articles
+    assert (article.headline, article.date) == ("Oil jumps", None)
+    assert [str(w) for w in loaded.warnings] == [
+        f"{tmp_path / 'a.jsonl'}:1: no date, so the article is undated (add a 'date' key)"
+    ]
+    assert not loaded.warnings[0].skipped
+
+
+def test_text_values_follow_one_rule_in_both_formats(tmp_path: Path) -> None:
+    (tmp_path / "a.jsonl").write_text(
+        json.dumps(
+            {"headline": "Oil jumps", "date": "2020-01-08", "source": 1843, "body": "Oil rose."}
+        )
+        + "\n"
+        + json.dumps(
+            {"headline": "Gas", "date": "2020-01-08", "source": ["a"], "body": "Gas fell."}
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "b.md").write_text(
+        "---\nheadline: Gold\ndate: 2020-01-08\nsource: 1843\n---\nGold held.\n", encoding="utf-8"
+    )
+    loaded = load_corpus(tmp_path)
+    assert {a.headline: a.source for a in loaded.corpus.articles} == {
+        "Oil jumps": "1843",
+        "Gold": "1843",
+    }
+    assert [str(w) for w in loaded.warnings] == [
+        f"{tmp_path / 'a.jsonl'}:2: 'source' must be text, not a list"
+    ]
