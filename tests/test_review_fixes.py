@@ -12,6 +12,7 @@ from bot import index_folder
 from bot.answer import Answerer
 from bot.cli import main
 from bot.corpus import load_corpus
+from bot.discord_bot.formatting import link
 from bot.index import IndexLoadError
 from bot.index_folder import current_generation
 from bot.knowledge import build_index, load_knowledge
@@ -241,3 +242,29 @@ def test_text_values_follow_one_rule_in_both_formats(tmp_path: Path) -> None:
     assert [str(w) for w in loaded.warnings] == [
         f"{tmp_path / 'a.jsonl'}:2: 'source' must be text, not a list"
     ]
+
+
+# -- 1.10: one url validator, at load time, and a link() that never raises ------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://example.com/a b", "https://example.com/" + "a" * 2100, "http://[abc", "ftp://x.org"],
+    ids=["space", "too long", "malformed host", "not http"],
+)
+def test_a_url_discord_would_refuse_is_left_out_at_load(url: str, tmp_path: Path) -> None:
+    record = {"headline": "Oil jumps", "date": "2020-01-08", "url": url, "body": "Oil rose."}
+    (tmp_path / "a.jsonl").write_text(json.dumps(record) + "\n", encoding="utf-8")
+    loaded = load_corpus(tmp_path)
+    assert loaded.corpus.articles[0].url is None
+    [warning] = [str(w) for w in loaded.warnings]
+    assert warning.endswith("left out: not an http(s) address")
+
+
+@pytest.mark.parametrize("url", ["http://[abc", "http://a b", "javascript:alert(1)", ""])
+def test_link_refuses_without_raising(url: str) -> None:
+    assert link(url) is None
+
+
+def test_link_keeps_a_web_url() -> None:
+    assert link("https://example.com/news?id=1") == "https://example.com/news?id=1"

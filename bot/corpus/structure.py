@@ -95,16 +95,29 @@ def article_date(
         raise CorpusFormatError(f"{key}: {error}", line=line) from error
 
 
-def web_url(url: str | None, line: int | None = None) -> tuple[str | None, list[FormatNote]]:
-    """The url if it is an http(s) address; any other (``javascript:``, ``file:``) is
-    left out with a note, since front ends turn it into a link people click."""
-    if url is None:
-        return None, []
+MAX_URL_CHARS = 2048
+"""The longest url kept: Discord refuses a longer embed link, and browsers struggle."""
+
+
+def is_web_url(url: str) -> bool:
+    """Whether ``url`` is one to show as a link: http(s), a host, no spaces or control
+    characters, at most :data:`MAX_URL_CHARS` long. Never raises, whatever the text."""
+    if not url or len(url) > MAX_URL_CHARS:
+        return False
+    if any(ch.isspace() or not ch.isprintable() for ch in url):
+        return False
     try:
         parts = urlsplit(url)
     except ValueError:  # a malformed address, such as an unclosed "[" in the host
-        parts = None
-    if parts and parts.scheme.lower() in {"http", "https"} and parts.netloc:
+        return False
+    return parts.scheme.lower() in {"http", "https"} and bool(parts.netloc)
+
+
+def web_url(url: str | None, line: int | None = None) -> tuple[str | None, list[FormatNote]]:
+    """The url if :func:`is_web_url` takes it; any other (``javascript:``, ``file:``, one
+    with spaces) is left out with a note, since front ends turn it into a link people
+    click."""
+    if url is None or is_web_url(url):
         return url, []
     shown = url if len(url) <= 60 else f"{url[:60]}…"
     return None, [FormatNote(f"url {shown!r} left out: not an http(s) address", line)]
