@@ -149,13 +149,13 @@ def rank_bm25_figures(corpus: Path, index: Path, queries: Path, sample: int) -> 
     from bot.analysis import analyze
     from bot.answer import passage_terms
     from bot.corpus import load_corpus
-    from bot.index import BM25Index
+    from bot.store import load_index
 
     documents = [passage_terms(ref) for ref in load_corpus(corpus).corpus.passages]
     started = time.perf_counter()
     reference = BM25Okapi(documents)
     build_seconds = time.perf_counter() - started
-    fast = BM25Index.load(index)
+    fast, _ = load_index(index)
     timings, same_top = [], 0
     for line in queries.read_text(encoding="utf-8").splitlines()[:sample]:
         terms = analyze(line)

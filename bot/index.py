@@ -1,4 +1,4 @@
-"""The BM25 index over passages: build, save, load (memory-mapped) and search.
+"""The BM25 index over passages: build, write, read (memory-mapped) and search.
 
 Scores are exactly rank-bm25's ``BM25Okapi`` (k1 = 1.5, b = 0.75, epsilon = 0.25): for
 each (term, passage) pair the index stores the term's whole contribution,
@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from bot.analysis import ANALYZER_NAME
-from bot.index_folder import MANIFEST, IndexLoadError, building, located, reading
+from bot.index_folder import MANIFEST, IndexLoadError, located
 
 FORMAT_VERSION = 4  # 4: generations and a CURRENT file; a checksum of every file
 _ARRAYS = (
@@ -253,12 +253,6 @@ class BM25Index:
 
     # -- on disk ------------------------------------------------------------------------
 
-    def save(self, folder: Path) -> None:
-        """Write the index to the index folder ``folder`` whole or not at all: it is
-        written as a new generation and made current in one step."""
-        with building(folder) as staging:
-            self.write(staging)
-
     def write(self, folder: Path, **facts: object) -> None:
         """Write the arrays and the manifest into ``folder`` (a staging folder); ``facts``,
         such as the corpus fingerprint, go in the manifest."""
@@ -273,12 +267,6 @@ class BM25Index:
             **facts,
         }
         (folder / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
-
-    @classmethod
-    def load(cls, folder: Path) -> BM25Index:
-        """The index in the index folder ``folder``, memory-mapped; IndexLoadError says why
-        it can't be used and how to rebuild it."""
-        return reading(folder, cls.read)
 
     @classmethod
     def read(cls, folder: Path) -> BM25Index:

@@ -104,8 +104,8 @@ def rebuild_knowledge(corpus: Path, index: Path | None) -> Knowledge:
     if index is None:
         return build_knowledge(corpus)
     warnings = build_index(indexed_corpus(index) or corpus, index)
-    knowledge = load_knowledge(corpus, index)
-    return Knowledge(knowledge.path, knowledge.corpus, knowledge.answerer, warnings)
+    bm25, stored = load_index(index, corpus)  # just built: no need to ask if it is outdated
+    return Knowledge(index, stored, Answerer(stored, bm25), warnings)
 
 
 def _require_text(loaded: LoadedCorpus, path: Path) -> None:

@@ -8,14 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from bot import index_folder
+from bot import index_folder, store
+from bot import knowledge as knowledge_module
 from bot.answer import Answerer
 from bot.cli import main
 from bot.corpus import load_corpus
 from bot.discord_bot.formatting import link
 from bot.index import IndexLoadError
 from bot.index_folder import current_generation
-from bot.knowledge import build_index, load_knowledge
+from bot.knowledge import build_index, load_knowledge, rebuild_knowledge
 
 ESCAPE = "\x1b]0;pwned\x07"
 
@@ -268,3 +269,24 @@ def test_link_refuses_without_raising(url: str) -> None:
 
 def test_link_keeps_a_web_url() -> None:
     assert link("https://example.com/news?id=1") == "https://example.com/news?id=1"
+
+
+# -- 1.11: a rebuild does not walk the corpus again to ask if what it built is outdated -----
+
+
+def test_a_rebuild_does_not_fingerprint_the_corpus_twice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    corpus, index, _ = built_index(tmp_path)
+    fingerprints: list[Path] = []
+    real = store.corpus_fingerprint
+
+    def counted(path: Path) -> str:
+        fingerprints.append(path)
+        return real(path)
+
+    monkeypatch.setattr(store, "corpus_fingerprint", counted)
+    monkeypatch.setattr(knowledge_module, "corpus_fingerprint", counted)
+    rebuilt = rebuild_knowledge(corpus, index)
+    assert (rebuilt.outdated, len(rebuilt.corpus.articles)) == (None, 1)
+    assert fingerprints == [corpus]  # the one taken before reading it
