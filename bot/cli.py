@@ -166,10 +166,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"coverage-bot: {plain(str(error))}", file=sys.stderr)
         return EXIT_FAILURE
     except BrokenPipeError:
-        # Whoever read the output (head, a pager) stopped: not an error to report. Point
+        # Whoever read the output (head, a pager) stopped: not an error, so exit 0. Point
         # stdout at /dev/null so that Python's own flush at exit does not complain.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return EXIT_FAILURE
+        return EXIT_OK
     except KeyboardInterrupt:
         return 130
 

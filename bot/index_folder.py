@@ -282,6 +282,7 @@ def building(folder: Path) -> Iterator[Path]:
         claim: _Claim = _held.claims[folder]
         _remove_leftovers(folder)
         staging = Path(tempfile.mkdtemp(prefix=_GENERATION, dir=folder))
+        staging.chmod(0o755)  # mkdtemp's 0700 would hide an admin's build from the bot's user
         try:
             yield staging
             _make_current(folder, staging)

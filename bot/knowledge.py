@@ -17,6 +17,7 @@ from bot.corpus import CorpusNotFoundError, CorpusView, LoadedCorpus, LoadWarnin
 from bot.index_folder import IndexLoadError, locked
 from bot.store import (
     Progress,
+    StoredCorpus,
     corpus_fingerprint,
     indexed_corpus,
     load_index,
@@ -51,6 +52,11 @@ class Knowledge:
     built_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     outdated: str | None = None
     """Why the index answering is older than its corpus, and how to rebuild it."""
+
+    @property
+    def from_index(self) -> bool:
+        """Whether this was loaded from an index folder rather than read from the corpus."""
+        return isinstance(self.corpus, StoredCorpus)
 
     @property
     def skipped(self) -> int:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -19,6 +22,7 @@ from bot.index_folder import current_generation
 from bot.knowledge import build_index, load_knowledge, rebuild_knowledge
 
 ESCAPE = "\x1b]0;pwned\x07"
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(autouse=True)
@@ -290,3 +294,32 @@ def test_a_rebuild_does_not_fingerprint_the_corpus_twice(
     rebuilt = rebuild_knowledge(corpus, index)
     assert (rebuilt.outdated, len(rebuilt.corpus.articles)) == (None, 1)
     assert fingerprints == [corpus]  # the one taken before reading it
+
+
+# -- 1.13: a build the bot's user can read; head is not an error; Knowledge knows its source --
+
+
+def test_a_generation_is_readable_by_other_users(tmp_path: Path) -> None:
+    _, _, generation = built_index(tmp_path)
+    assert generation.stat().st_mode & 0o777 == 0o755
+
+
+def test_output_cut_short_by_head_exits_0(tmp_path: Path) -> None:
+    corpus = write_corpus(tmp_path / "news")
+    script = f"{sys.executable} -m bot --corpus {corpus} ask - | head -n 1 > /dev/null; "
+    result = subprocess.run(
+        ["bash", "-c", script + "exit ${PIPESTATUS[0]}"],
+        input="Which base was struck?\n" * 2000,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=60,
+        check=False,
+    )
+    assert (result.returncode, result.stderr) == (0, "")
+
+
+def test_knowledge_says_whether_it_came_from_an_index_folder(tmp_path: Path) -> None:
+    corpus, index, _ = built_index(tmp_path)
+    assert load_knowledge(corpus, index).from_index
+    assert not load_knowledge(corpus, None).from_index
