@@ -28,17 +28,23 @@ from bot.answer import passage_terms
 from bot.corpus import Article, Corpus, CorpusView, Passage, PassageKind, PassageRef
 from bot.corpus.loader import coverage_files
 from bot.corpus.records import date_ordinal, matching_articles, newest_first
-from bot.index import BM25Index, IndexLoadError, check_fields, damaged, number_terms, read_manifest
+from bot.index import BM25Index, number_terms
 from bot.index_folder import (
+    ARTICLES,
+    HEADLINES,
+    MANIFEST,
+    STORE_ARRAYS,
     IndexFolderError,
+    IndexLoadError,
     building,
     corpus_path_problem,
     current_generation,
+    damaged,
     reading,
     rebuild_hint,
     recorded_corpus,
 )
-from bot.integrity import ARTICLES, HEADLINES, verify_index, write_checksums
+from bot.integrity import check_fields, read_manifest, verify_index, write_checksums
 
 _ARTICLE_CACHE = 4096
 
@@ -148,11 +154,14 @@ def write_index(
         with (staging / ARTICLES).open("wb") as lines:
             for article in corpus.articles:
                 offsets.append(offsets[-1] + lines.write(_article_line(article)))
-        np.save(staging / "article_offsets.npy", np.asarray(offsets, dtype=np.int64))
-        np.save(staging / "passage_article.npy", _passage_column(corpus, "article"))
-        np.save(staging / "passage_position.npy", _passage_column(corpus, "position"))
-        dates = [date_ordinal(a.date) for a in corpus.articles]
-        np.save(staging / "article_dates.npy", np.asarray(dates, dtype=np.int32))
+        columns = {
+            "article_offsets": offsets,
+            "passage_article": _passage_column(corpus, "article"),
+            "passage_position": _passage_column(corpus, "position"),
+            "article_dates": [date_ordinal(a.date) for a in corpus.articles],
+        }
+        for name, dtype in STORE_ARRAYS.items():
+            np.save(staging / f"{name}.npy", np.asarray(columns[name], dtype=dtype))
         headlines = [[a.id, a.headline] for a in corpus.articles]
         (staging / HEADLINES).write_text(json.dumps(headlines, ensure_ascii=False), "utf-8")
         span = corpus.date_range
@@ -169,7 +178,7 @@ def write_index(
 def _passage_column(corpus: Corpus, which: str) -> np.ndarray:
     number = {a.id: n for n, a in enumerate(corpus.articles)}
     values = (number[r.article.id] if which == "article" else r.position for r in corpus.passages)
-    return np.fromiter(values, dtype=np.int32, count=len(corpus.passages))
+    return np.fromiter(values, dtype=STORE_ARRAYS[f"passage_{which}"], count=len(corpus.passages))
 
 
 def _article_line(article: Article) -> bytes:
@@ -382,12 +391,12 @@ def _check_store_manifest(folder: Path, manifest: dict[str, Any]) -> None:
     recorded = manifest["corpus_path"]
     problem = corpus_path_problem(recorded)
     if problem is not None:
-        raise damaged(folder, "manifest.json", f"corpus_path {recorded!r} is {problem}")
+        raise damaged(folder, MANIFEST, f"corpus_path {recorded!r} is {problem}")
     dates = manifest.get("dates")
     if dates is not None and not (
         isinstance(dates, list) and len(dates) == 2 and all(_is_iso_date(d) for d in dates)
     ):
-        raise damaged(folder, "manifest.json", "dates are not null or two ISO dates")
+        raise damaged(folder, MANIFEST, "dates are not null or two ISO dates")
 
 
 def _is_iso_date(value: object) -> bool:
