@@ -30,7 +30,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import zlib
 from pathlib import Path
 from typing import Any
 
@@ -95,6 +94,7 @@ def measure_loaded(corpus: Path, index: Path, queries: Path) -> dict[str, float]
     from bot import store
     from bot.analysis import analyze
     from bot.index_folder import current_generation
+    from bot.integrity import file_crc32
     from bot.knowledge import load_knowledge
 
     verify, verify_seconds = store.verify_index, []
@@ -111,10 +111,7 @@ def measure_loaded(corpus: Path, index: Path, queries: Path) -> dict[str, float]
     rss = _rss_mib()
     started = time.perf_counter()
     for file in current_generation(index).iterdir():
-        with file.open("rb") as stream:
-            crc = 0
-            while chunk := stream.read(1 << 24):
-                crc = zlib.crc32(chunk, crc)
+        file_crc32(file)
     crc_seconds = time.perf_counter() - started
     bm25 = knowledge.answerer.index
     terms = [analyze(q) for q in queries.read_text(encoding="utf-8").splitlines()]
@@ -149,13 +146,13 @@ def rank_bm25_figures(corpus: Path, index: Path, queries: Path, sample: int) -> 
     from bot.analysis import analyze
     from bot.answer import passage_terms
     from bot.corpus import load_corpus
-    from bot.index import BM25Index
+    from bot.store import load_index
 
     documents = [passage_terms(ref) for ref in load_corpus(corpus).corpus.passages]
     started = time.perf_counter()
     reference = BM25Okapi(documents)
     build_seconds = time.perf_counter() - started
-    fast = BM25Index.load(index)
+    fast, _ = load_index(index)
     timings, same_top = [], 0
     for line in queries.read_text(encoding="utf-8").splitlines()[:sample]:
         terms = analyze(line)

@@ -34,8 +34,8 @@ from bot.evaluation import (
     summary_rouge,
 )
 from bot.index import IndexLoadError
-from bot.index_folder import IndexBusyError, IndexFolderError
-from bot.knowledge import EmptyCorpusError, build_index, load_knowledge
+from bot.index_folder import IndexFolderError
+from bot.knowledge import KNOWLEDGE_ERRORS, EmptyCorpusError, build_index, load_knowledge
 from bot.rerank import load_reranker
 from bot.squad import LEFT_OUT_EVERY, SquadFormatError, load_squad
 from bot.summary import (
@@ -180,10 +180,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"coverage-bot: {plain(str(error))}", file=sys.stderr)
         return EXIT_FAILURE
     except BrokenPipeError:
-        # Whoever read the output (head, a pager) stopped: not an error to report. Point
+        # Whoever read the output (head, a pager) stopped: not an error, so exit 0. Point
         # stdout at /dev/null so that Python's own flush at exit does not complain.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return EXIT_FAILURE
+        return EXIT_OK
     except KeyboardInterrupt:
         return 130
 
@@ -197,12 +197,14 @@ def _run(args: argparse.Namespace, out: Console) -> int:
     if not 1 <= top <= MAX_TOP:
         raise CommandError(f"--top must be from 1 to {MAX_TOP}, not {top}", EXIT_USAGE)
     corpus_path = args.corpus or settings.corpus
+    # Only a corpus someone chose belongs in a rebuild hint; the default is the demo's.
+    corpus_given = args.corpus is not None or "corpus" in settings.model_fields_set
     if args.command == "index":
         return _index(args.corpus_path, args.out, out)
     index_dir = getattr(args, "index", None) or settings.index
     if args.command in {"run", "sync"}:
         update = {"corpus": corpus_path, "index": index_dir}
-        return _discord(args.command, settings.model_copy(update=update))
+        return _discord(args.command, settings.model_copy(update=update), corpus_given)
     if args.command == "articles":
         loaded = load_corpus(corpus_path)
         _print_warnings(loaded.warnings)
@@ -213,12 +215,12 @@ def _run(args: argparse.Namespace, out: Console) -> int:
         if args.questions is None and args.summaries is None:
             return EXIT_OK
     try:
-        knowledge = load_knowledge(corpus_path, index_dir, ranking)
+        knowledge = load_knowledge(corpus_path, index_dir, ranking, corpus_given=corpus_given)
     except IndexLoadError as error:
         raise CommandError(str(error)) from error
     _print_warnings(knowledge.warnings)
     if knowledge.outdated:
-        print(f"warning: {knowledge.outdated}", file=sys.stderr)
+        print(f"warning: {plain(knowledge.outdated)}", file=sys.stderr)
     answerer = knowledge.answerer
     if args.command == "ask":
         if args.question == "-":
@@ -265,7 +267,7 @@ def _summary(answerer: Answerer, args: argparse.Namespace, out: Console) -> int:
         if args.json:
             print(json.dumps({"title": None, "sentences": [], "declined": str(declined)}))
         else:
-            out.print(str(declined), style="yellow", markup=False)
+            out.print(plain(str(declined)), style="yellow", markup=False)
         return EXIT_OK
     except SummaryError as error:
         raise CommandError(str(error), EXIT_USAGE) from error
@@ -324,13 +326,15 @@ def _evaluate(
     return EXIT_OK
 
 
-def _discord(command: str, settings: Settings) -> int:
+def _discord(command: str, settings: Settings, corpus_given: bool) -> int:
     """``run`` and ``sync``: the Discord front end, imported only when it is wanted."""
     from bot.discord_bot.launcher import StartupError, configure_logging, serve, sync_only, token_of
 
     try:
         token_of(settings)  # before the corpus is read: the likeliest mistake comes first
-        knowledge = load_knowledge(settings.corpus, settings.index, _ranking(settings))
+        knowledge = load_knowledge(
+            settings.corpus, settings.index, _ranking(settings), corpus_given=corpus_given
+        )
         _print_warnings(knowledge.warnings)
         configure_logging(settings.log_level)
         asyncio.run((serve if command == "run" else sync_only)(settings, knowledge))
@@ -353,17 +357,23 @@ def _index(corpus: Path, out: Path, console: Console) -> int:
 
         try:
             warnings = build_index(corpus, out, progress, workers=os.cpu_count() or 1)
-        except IndexFolderError as error:
-            raise CommandError(str(error), EXIT_USAGE) from error
-        except (CorpusNotFoundError, IndexBusyError) as error:
-            raise CommandError(str(error)) from error
-        except OSError as error:  # the folder cannot be made or written: permissions, space
-            where = f" ({error.filename})" if error.filename else ""
-            message = f"could not write the index to {out}: {error.strerror}{where}"
-            raise CommandError(message) from error
+        except EmptyCorpusError:
+            raise  # main prints it with the warnings that are most often why
+        except KNOWLEDGE_ERRORS as error:
+            raise _index_failure(error, out) from error
     _print_warnings(warnings)
     console.print(f"index written to {out}", markup=False, highlight=False)
     return EXIT_OK
+
+
+def _index_failure(error: Exception, out: Path) -> CommandError:
+    """One sentence for a build that failed: a folder it must not write is a usage error."""
+    if isinstance(error, IndexFolderError):
+        return CommandError(str(error), EXIT_USAGE)
+    if isinstance(error, OSError) and not isinstance(error, CorpusNotFoundError):
+        where = f" ({error.filename})" if error.filename else ""  # permissions, space
+        return CommandError(f"could not write the index to {out}: {error.strerror}{where}")
+    return CommandError(str(error))
 
 
 def _print_warnings(warnings: Iterable[LoadWarning]) -> None:
@@ -409,7 +419,7 @@ def _ask_batch(answerer: Answerer, lines: BinaryIO, top: int, out: BinaryIO) -> 
         except (QuestionError, IndexLoadError) as error:
             if isinstance(error, IndexLoadError):
                 code = EXIT_FAILURE
-                print(f"coverage-bot: {error}", file=sys.stderr)
+                print(f"coverage-bot: {plain(str(error))}", file=sys.stderr)
             record = {"question": question, "error": str(error), "answer": None, "results": []}
         out.write(json.dumps(record, ensure_ascii=False, allow_nan=False).encode() + b"\n")
         out.flush()
@@ -443,6 +453,6 @@ def _chat(answerer: Answerer, top: int, out: Console) -> int:
         try:
             out.print(render_answer(answerer.answer(question, results=top)))
         except QuestionError as error:
-            out.print(str(error), style="yellow", markup=False)
+            out.print(plain(str(error)), style="yellow", markup=False)
         except IndexLoadError as error:  # an article the index cannot read: say so, go on
-            out.print(str(error), style="red", markup=False)
+            out.print(plain(str(error)), style="red", markup=False)

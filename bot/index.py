@@ -1,4 +1,4 @@
-"""The BM25 index over passages: build, save, load (memory-mapped) and search.
+"""The BM25 index over passages: build, write, read (memory-mapped) and search.
 
 Scores are exactly rank-bm25's ``BM25Okapi`` (k1 = 1.5, b = 0.75, epsilon = 0.25): for
 each (term, passage) pair the index stores the term's whole contribution,
@@ -27,23 +27,19 @@ import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from bot.analysis import ANALYZER_NAME
-from bot.index_folder import MANIFEST, IndexLoadError, building, located, reading
-
-FORMAT_VERSION = 5  # 4: generations, CURRENT, checksums; 5: passages indexed without headline
-_ARRAYS = (
-    "vocabulary_blob",
-    "vocabulary_offsets",
-    "vocabulary_prefixes",
-    "indptr",
-    "postings_docs",
-    "postings_weights",
+from bot.index_folder import (
+    BM25_ARRAYS,
+    FORMAT_VERSION,
+    MANIFEST,
+    PREFIX_BYTES,
+    damaged,
 )
-_PREFIX_BYTES = 24
+from bot.index_folder import IndexLoadError as IndexLoadError  # where front ends import it
+from bot.integrity import read_manifest
 
 
 @dataclass(frozen=True)
@@ -178,7 +174,7 @@ class BM25Index:
         return cls(
             np.zeros(0, dtype=np.uint8),
             np.zeros(1, dtype=np.int64),
-            np.zeros(0, dtype=f"S{_PREFIX_BYTES}"),
+            np.zeros(0, dtype=f"S{PREFIX_BYTES}"),
             np.zeros(1, dtype=np.int64),
             none.astype(np.int32),
             none.astype(np.float64),
@@ -192,7 +188,7 @@ class BM25Index:
         """The term's row in the postings: numpy's binary search over the terms' first
         bytes, then the whole word compared among those that share them."""
         wanted = term.encode("utf-8")
-        prefix = wanted[:_PREFIX_BYTES]
+        prefix = wanted[:PREFIX_BYTES]
         row = int(np.searchsorted(self._prefixes, prefix))
         while row < len(self._prefixes) and self._prefixes[row] == prefix:
             if self._word(row) == wanted:
@@ -253,17 +249,12 @@ class BM25Index:
 
     # -- on disk ------------------------------------------------------------------------
 
-    def save(self, folder: Path) -> None:
-        """Write the index to the index folder ``folder`` whole or not at all: it is
-        written as a new generation and made current in one step."""
-        with building(folder) as staging:
-            self.write(staging)
-
     def write(self, folder: Path, **facts: object) -> None:
         """Write the arrays and the manifest into ``folder`` (a staging folder); ``facts``,
         such as the corpus fingerprint, go in the manifest."""
-        for name in _ARRAYS:
-            np.save(folder / f"{name}.npy", getattr(self, _ATTRIBUTE[name]))
+        for name, dtype in BM25_ARRAYS.items():
+            array = getattr(self, _ATTRIBUTE[name]).astype(dtype, copy=False)
+            np.save(folder / f"{name}.npy", array)
         manifest = {
             "format": FORMAT_VERSION,
             "analyzer": ANALYZER_NAME,
@@ -275,19 +266,13 @@ class BM25Index:
         (folder / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
 
     @classmethod
-    def load(cls, folder: Path) -> BM25Index:
-        """The index in the index folder ``folder``, memory-mapped; IndexLoadError says why
-        it can't be used and how to rebuild it."""
-        return reading(folder, cls.read)
-
-    @classmethod
     def read(cls, folder: Path) -> BM25Index:
         """The index whose arrays and manifest are in ``folder`` (one generation). Only the
         arrays' shapes and ends are checked here: ``integrity.verify_index`` checks every
         value, and a whole index folder is loaded through it."""
         manifest = read_manifest(folder)
         arrays = {}
-        for name in _ARRAYS:
+        for name in BM25_ARRAYS:
             try:
                 # Plain ndarray views of the maps: numpy's memmap subclass slows every slice.
                 array = np.load(folder / f"{name}.npy", mmap_mode="r").view(np.ndarray)
@@ -329,57 +314,6 @@ _ATTRIBUTE = {
 }
 
 
-def damaged(folder: Path, file: str, why: str) -> IndexLoadError:
-    """The one-line refusal of a damaged index folder, naming it and the file."""
-    index, where = located(folder, file)
-    return IndexLoadError(f"the index at {index} is damaged: {where}: {why}")
-
-
-def read_manifest(folder: Path) -> dict[str, Any]:
-    """The manifest in ``folder`` (one generation), checked against these rules."""
-    try:
-        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-    except FileNotFoundError as error:
-        raise IndexLoadError(f"there is no index at {folder}") from error
-    except (OSError, ValueError) as error:
-        raise damaged(folder, MANIFEST, "it is not readable JSON") from error
-    if not isinstance(manifest, dict):
-        raise damaged(folder, MANIFEST, "it is not a JSON object")
-    built = (manifest.get("format"), manifest.get("analyzer"))
-    if built != (FORMAT_VERSION, ANALYZER_NAME):
-        raise IndexLoadError(
-            f"{folder} was built by format {built[0]} with analyzer {built[1]}, but this "
-            f"version reads format {FORMAT_VERSION} with {ANALYZER_NAME}"
-        )
-    check_fields(folder, manifest, {"parameters": dict, "documents": int, "postings": int})
-    parameters = manifest["parameters"]
-    if set(parameters) != {"k1", "b", "epsilon"} or not all(
-        _is_number(value) for value in parameters.values()
-    ):
-        raise damaged(folder, MANIFEST, "parameters are not k1, b and epsilon as numbers")
-    if parameters["k1"] < 0 or not 0 <= parameters["b"] <= 1 or parameters["epsilon"] < 0:
-        raise damaged(folder, MANIFEST, f"parameters {parameters} are out of BM25's range")
-    return manifest
-
-
-_KINDS = {int: "a whole number from 0", str: "a string", dict: "a JSON object"}
-
-
-def check_fields(folder: Path, manifest: dict[str, Any], fields: dict[str, type]) -> None:
-    """IndexLoadError unless each of ``fields`` is in the manifest with its type."""
-    for name, kind in fields.items():
-        value = manifest.get(name)
-        fits = type(value) is int and value >= 0 if kind is int else isinstance(value, kind)
-        if not fits:
-            shown = json.dumps(value)
-            shown = shown if len(shown) <= 40 else shown[:39] + "…"
-            raise damaged(folder, MANIFEST, f"{name} is {shown}, not {_KINDS[kind]}")
-
-
-def _is_number(value: object) -> bool:
-    return type(value) in (int, float) and math.isfinite(value)  # type: ignore[arg-type]
-
-
 def _distinct_with_counts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``np.unique(values, return_counts=True)``, sorting ``values`` in place instead of
     in a copy (``values`` is left sorted)."""
@@ -395,7 +329,7 @@ def _pack_words(words: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     encoded = [w.encode("utf-8") for w in words]
     offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
     np.cumsum([len(e) for e in encoded], out=offsets[1:])
-    prefixes = np.array([e[:_PREFIX_BYTES] for e in encoded], dtype=f"S{_PREFIX_BYTES}")
+    prefixes = np.array([e[:PREFIX_BYTES] for e in encoded], dtype=f"S{PREFIX_BYTES}")
     return np.frombuffer(b"".join(encoded), dtype=np.uint8).copy(), offsets, prefixes
 
 

@@ -30,36 +30,49 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
+import numpy as np
+
 from bot.corpus.loader import INDEX_MARKER
 
 _CURRENT = "CURRENT"
 _NEW_CURRENT = "CURRENT.new"
 _LOCK = "lock"
 _GENERATION = "generation-"
+
+# -- what one generation holds: the one table of its files, read by the index, the store
+# and the integrity checks alike ---------------------------------------------------------
+FORMAT_VERSION = 5  # 4: generations, CURRENT, checksums; 5: passages indexed without headline
 MANIFEST = "manifest.json"
+ARTICLES = "articles.jsonl"
+HEADLINES = "headlines.json"
+PREFIX_BYTES = 24
+"""How many first bytes of each term the vocabulary's binary search compares."""
+BM25_ARRAYS = {
+    "vocabulary_blob": np.dtype("u1"),
+    "vocabulary_offsets": np.dtype("<i8"),
+    "vocabulary_prefixes": np.dtype(f"S{PREFIX_BYTES}"),
+    "indptr": np.dtype("<i8"),
+    "postings_docs": np.dtype("<i4"),
+    "postings_weights": np.dtype("<f8"),
+}
+"""The index's arrays (:mod:`bot.index`) and the dtype each is written with."""
+STORE_ARRAYS = {
+    "article_offsets": np.dtype("<i8"),
+    "passage_article": np.dtype("<i4"),
+    "passage_position": np.dtype("<i4"),
+    "article_dates": np.dtype("<i4"),
+}
+"""The articles' arrays (:mod:`bot.store`) and the dtype each is written with."""
+ARRAY_DTYPES = {f"{name}.npy": dtype for name, dtype in (BM25_ARRAYS | STORE_ARRAYS).items()}
+FILES = (*ARRAY_DTYPES, ARTICLES, HEADLINES)
+"""Every file of a generation but its manifest: the ones the manifest has checksums of."""
+
 _MARKER_TEXT = (
     "This folder is an index written by `coverage-bot index`. Rebuilding it replaces its\n"
     "generation-* folders; keep nothing else here.\n"
 )
 # What the older format (before generations, up to format 3) kept in the folder itself.
-_LEGACY_FILES = frozenset(
-    {MANIFEST, "terms.jsonl", "articles.jsonl", "headlines.json"}
-    | {
-        f"{name}.npy"
-        for name in (
-            "vocabulary_blob",
-            "vocabulary_offsets",
-            "vocabulary_prefixes",
-            "indptr",
-            "postings_docs",
-            "postings_weights",
-            "article_offsets",
-            "passage_article",
-            "passage_position",
-            "article_dates",
-        )
-    }
-)
+_LEGACY_FILES = frozenset({MANIFEST, "terms.jsonl", *FILES})
 _READ_ATTEMPTS = 3
 
 T = TypeVar("T")
@@ -90,6 +103,12 @@ def located(folder: Path, file: str) -> tuple[Path, str]:
     if _is_generation(folder.name):
         return folder.parent, f"{folder.name}/{file}"
     return folder, file
+
+
+def damaged(folder: Path, file: str, why: str) -> IndexLoadError:
+    """The one-line refusal of a damaged index folder, naming it and the file."""
+    index, where = located(folder, file)
+    return IndexLoadError(f"the index at {index} is damaged: {where}: {why}")
 
 
 def recorded_corpus(generation: Path) -> Path | None:
@@ -282,11 +301,13 @@ def building(folder: Path) -> Iterator[Path]:
         claim: _Claim = _held.claims[folder]
         _remove_leftovers(folder)
         staging = Path(tempfile.mkdtemp(prefix=_GENERATION, dir=folder))
+        staging.chmod(0o755)  # mkdtemp's 0700 would hide an admin's build from the bot's user
         try:
             yield staging
             _make_current(folder, staging)
         except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
+            if _current_name(folder) != staging.name:  # once current, it is the index
+                shutil.rmtree(staging, ignore_errors=True)
             raise
         _remove_leftovers(folder)
         for path in claim.legacy:
@@ -319,12 +340,17 @@ def _fsync(path: Path) -> None:
 def _remove_leftovers(folder: Path) -> None:
     """Generations that are not current (replaced, or from a build that was killed) and
     an unfinished CURRENT: only names coverage-bot gives, inside its own folder."""
-    try:
-        current = (folder / _CURRENT).read_text(encoding="utf-8").strip()
-    except FileNotFoundError:
-        current = None
+    current = _current_name(folder)
     for entry in folder.iterdir():
         ours = _is_generation(entry.name) and entry.is_dir() and not entry.is_symlink()
         if ours and entry.name != current:
             shutil.rmtree(entry, ignore_errors=True)
     (folder / _NEW_CURRENT).unlink(missing_ok=True)
+
+
+def _current_name(folder: Path) -> str | None:
+    """What CURRENT names, or None when there is no CURRENT yet."""
+    try:
+        return (folder / _CURRENT).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None

@@ -1,4 +1,5 @@
-"""Whether an index folder is whole and sane, checked before it is memory-mapped.
+"""Whether an index folder is whole and sane, checked before it is memory-mapped: its
+manifest (format, analyzer, fields and their types), then every file it lists.
 
 A damaged folder (a truncated array, a flipped byte, an edited line, arrays from another
 build) would otherwise fail at question time or, worse, answer wrongly. The build records
@@ -21,26 +22,21 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
-from bot.index import ScoringParameters, damaged
+from bot.analysis import ANALYZER_NAME
+from bot.index_folder import (
+    ARRAY_DTYPES,
+    ARTICLES,
+    FILES,
+    FORMAT_VERSION,
+    HEADLINES,
+    MANIFEST,
+    IndexLoadError,
+    damaged,
+    located,
+)
 
-MANIFEST = "manifest.json"
-ARTICLES = "articles.jsonl"
-HEADLINES = "headlines.json"
 _CHUNK_BYTES = 1 << 24
 
-# Every array of the folder and the dtype it was written with.
-ARRAY_DTYPES = {
-    "vocabulary_blob.npy": np.dtype("u1"),
-    "vocabulary_offsets.npy": np.dtype("<i8"),
-    "vocabulary_prefixes.npy": np.dtype("S24"),
-    "indptr.npy": np.dtype("<i8"),
-    "postings_docs.npy": np.dtype("<i4"),
-    "postings_weights.npy": np.dtype("<f8"),
-    "article_offsets.npy": np.dtype("<i8"),
-    "passage_article.npy": np.dtype("<i4"),
-    "passage_position.npy": np.dtype("<i4"),
-    "article_dates.npy": np.dtype("<i4"),
-}
 _ORDERED = {
     "vocabulary_offsets.npy",
     "vocabulary_prefixes.npy",
@@ -56,7 +52,6 @@ _WITH_RANGE = {
     "passage_article.npy",
     "passage_position.npy",
 }
-FILES = (*ARRAY_DTYPES, ARTICLES, HEADLINES)
 _HEADER_READERS = {
     (1, 0): np.lib.format.read_array_header_1_0,
     (2, 0): np.lib.format.read_array_header_2_0,
@@ -71,16 +66,63 @@ class Damage(ValueError):
         self.file, self.why = file, why
 
 
+def read_manifest(folder: Path) -> dict[str, Any]:
+    """The manifest in ``folder`` (one generation), checked against these rules."""
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except FileNotFoundError as error:
+        raise damaged(folder, MANIFEST, "it is missing") from error
+    except (OSError, ValueError) as error:
+        raise damaged(folder, MANIFEST, "it is not readable JSON") from error
+    if not isinstance(manifest, dict):
+        raise damaged(folder, MANIFEST, "it is not a JSON object")
+    built = (manifest.get("format"), manifest.get("analyzer"))
+    if built != (FORMAT_VERSION, ANALYZER_NAME):
+        raise IndexLoadError(
+            f"the index at {located(folder, MANIFEST)[0]} was built by format {built[0]} with "
+            f"analyzer {built[1]}, but this version reads format {FORMAT_VERSION} with "
+            f"{ANALYZER_NAME}"
+        )
+    check_fields(folder, manifest, {"parameters": dict, "documents": int, "postings": int})
+    parameters = manifest["parameters"]
+    if set(parameters) != {"k1", "b", "epsilon"} or not all(
+        _is_number(value) for value in parameters.values()
+    ):
+        raise damaged(folder, MANIFEST, "parameters are not k1, b and epsilon as numbers")
+    if parameters["k1"] < 0 or not 0 <= parameters["b"] <= 1 or parameters["epsilon"] < 0:
+        raise damaged(folder, MANIFEST, f"parameters {parameters} are out of BM25's range")
+    return manifest
+
+
+_KINDS = {int: "a whole number from 0", str: "a string", dict: "a JSON object"}
+
+
+def check_fields(folder: Path, manifest: dict[str, Any], fields: dict[str, type]) -> None:
+    """IndexLoadError unless each of ``fields`` is in the manifest with its type."""
+    for name, kind in fields.items():
+        value = manifest.get(name)
+        fits = type(value) is int and value >= 0 if kind is int else isinstance(value, kind)
+        if not fits:
+            shown = json.dumps(value)
+            shown = shown if len(shown) <= 40 else shown[:39] + "…"
+            raise damaged(folder, MANIFEST, f"{name} is {shown}, not {_KINDS[kind]}")
+
+
+def _is_number(value: object) -> bool:
+    return type(value) in (int, float) and math.isfinite(value)  # type: ignore[arg-type]
+
+
 def write_checksums(folder: Path) -> None:
     """Record the CRC-32 of every file of the index in ``folder`` (a staging folder) in
     its manifest."""
     manifest_path = folder / MANIFEST
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    manifest["checksums"] = {name: _crc32(folder / name) for name in FILES}
+    manifest["checksums"] = {name: file_crc32(folder / name) for name in FILES}
     manifest_path.write_text(json.dumps(manifest, indent=2), encoding="utf-8")
 
 
-def _crc32(path: Path) -> int:
+def file_crc32(path: Path) -> int:
+    """The CRC-32 of a file, read in chunks."""
     with path.open("rb") as stream:
         return _scan(stream, lambda _: None)
 
@@ -179,7 +221,7 @@ def _verify(folder: Path, manifest: dict[str, Any]) -> None:
         if not isinstance(checksums.get(name), int) or isinstance(checksums[name], bool):
             raise Damage(MANIFEST, f"it records no checksum for {name}")
     for name in (ARTICLES, HEADLINES):
-        if _crc32(folder / name) != checksums[name]:
+        if file_crc32(folder / name) != checksums[name]:
             raise Damage(name, "its checksum does not match the one recorded at build")
     columns = {name: _scan_array(folder, name, checksums[name]) for name in ARRAY_DTYPES}
     _check_bounds(columns, manifest, (folder / ARTICLES).stat().st_size)
@@ -210,7 +252,7 @@ def _check_bounds(
         raise Damage("article_dates.npy", f"does not hold {articles:,} articles")
 
 
-def _weights(weights: _Column, postings: int, documents: int, parameters: dict) -> None:
+def _weights(weights: _Column, postings: int, documents: int, parameters: dict[str, float]) -> None:
     """One finite weight a posting, none beyond what BM25 can give."""
     name = "postings_weights.npy"
     if weights.length != postings:
@@ -219,7 +261,7 @@ def _weights(weights: _Column, postings: int, documents: int, parameters: dict) 
         return
     if not (math.isfinite(weights.low) and math.isfinite(weights.high)):
         raise Damage(name, "a weight is not a finite number")
-    bound = _largest_weight(documents, ScoringParameters(**parameters))
+    bound = _largest_weight(documents, parameters)
     if not -bound <= weights.low <= weights.high <= bound:
         raise Damage(name, f"a weight is beyond ±{bound:.3f}, which BM25 cannot give")
 
@@ -238,9 +280,9 @@ def _within(column: _Column, name: str, length: int, low: int, high: int | None)
         raise Damage(name, f"a value is outside {low:,}{top}")
 
 
-def _largest_weight(documents: int, p: ScoringParameters) -> float:
+def _largest_weight(documents: int, p: dict[str, float]) -> float:
     """A bound on |idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * |d| / avgdl))|: with
     k1 >= 0 and b in [0, 1] the fraction is below k1 + 1, and |idf| is below
     ln(2 * documents + 1), or epsilon times that when floored; a margin for rounding."""
-    idf = max(1.0, p.epsilon) * math.log(2 * documents + 1)
-    return (p.k1 + 1) * idf * (1 + 1e-9) + 1e-9
+    idf = max(1.0, p["epsilon"]) * math.log(2 * documents + 1)
+    return (p["k1"] + 1) * idf * (1 + 1e-9) + 1e-9

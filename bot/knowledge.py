@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.answer import BM25_ONLY, Answerer, Ranking
-from bot.corpus import CorpusView, LoadedCorpus, LoadWarning, load_corpus
-from bot.index_folder import locked
+from bot.corpus import CorpusNotFoundError, CorpusView, LoadedCorpus, LoadWarning, load_corpus
+from bot.index_folder import IndexLoadError, locked
 from bot.store import (
     Progress,
+    StoredCorpus,
     corpus_fingerprint,
     indexed_corpus,
     load_index,
@@ -36,6 +37,12 @@ class EmptyCorpusError(ValueError):
         self.warnings = warnings
 
 
+KNOWLEDGE_ERRORS = (CorpusNotFoundError, EmptyCorpusError, IndexLoadError, OSError)
+"""What loading, building or rebuilding knowledge fails with that a person can put right
+(a missing or empty corpus, an index folder that cannot be used, a disk or permission
+fault): every front end reports these in one line, from this one list."""
+
+
 @dataclass(frozen=True)
 class Knowledge:
     path: Path
@@ -45,6 +52,11 @@ class Knowledge:
     built_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     outdated: str | None = None
     """Why the index answering is older than its corpus, and how to rebuild it."""
+
+    @property
+    def from_index(self) -> bool:
+        """Whether this was loaded from an index folder rather than read from the corpus."""
+        return isinstance(self.corpus, StoredCorpus)
 
     @property
     def skipped(self) -> int:
@@ -62,13 +74,18 @@ def build_knowledge(path: Path, ranking: Ranking = BM25_ONLY) -> Knowledge:
     return Knowledge(path, loaded.corpus, ranking.answerer(loaded.corpus), loaded.warnings)
 
 
-def load_knowledge(corpus: Path, index: Path | None, ranking: Ranking = BM25_ONLY) -> Knowledge:
+def load_knowledge(
+    corpus: Path, index: Path | None, ranking: Ranking = BM25_ONLY, *, corpus_given: bool = True
+) -> Knowledge:
     """From the index folder when there is one (IndexLoadError if it can't be used; the
     folder knows its own corpus), else from ``corpus``, indexed in memory. An index older
-    than its corpus still answers, with :attr:`Knowledge.outdated` saying so."""
+    than its corpus still answers, with :attr:`Knowledge.outdated` saying so.
+
+    When the folder cannot say which corpus it was built from, its rebuild hint names
+    ``corpus`` only if ``corpus_given`` (someone chose it, rather than the default)."""
     if index is None:
         return build_knowledge(corpus, ranking)
-    bm25, stored = load_index(index, corpus)
+    bm25, stored = load_index(index, corpus if corpus_given else None)
     return Knowledge(index, stored, ranking.answerer(stored, bm25), outdated=outdated(index))
 
 
@@ -95,8 +112,8 @@ def rebuild_knowledge(corpus: Path, index: Path | None, ranking: Ranking = BM25_
     if index is None:
         return build_knowledge(corpus, ranking)
     warnings = build_index(indexed_corpus(index) or corpus, index)
-    knowledge = load_knowledge(corpus, index, ranking)
-    return Knowledge(knowledge.path, knowledge.corpus, knowledge.answerer, warnings)
+    bm25, stored = load_index(index, corpus)  # just built: no need to ask if it is outdated
+    return Knowledge(index, stored, ranking.answerer(stored, bm25), warnings)
 
 
 def _require_text(loaded: LoadedCorpus, path: Path) -> None:

@@ -15,6 +15,7 @@ import hashlib
 import json
 import multiprocessing
 import os
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from functools import lru_cache
@@ -27,17 +28,23 @@ from bot.answer import passage_terms
 from bot.corpus import Article, Corpus, CorpusView, Passage, PassageKind, PassageRef
 from bot.corpus.loader import coverage_files
 from bot.corpus.records import date_ordinal, matching_articles, newest_first
-from bot.index import BM25Index, IndexLoadError, check_fields, damaged, number_terms, read_manifest
+from bot.index import BM25Index, number_terms
 from bot.index_folder import (
+    ARTICLES,
+    HEADLINES,
+    MANIFEST,
+    STORE_ARRAYS,
     IndexFolderError,
+    IndexLoadError,
     building,
     corpus_path_problem,
     current_generation,
+    damaged,
     reading,
     rebuild_hint,
     recorded_corpus,
 )
-from bot.integrity import ARTICLES, HEADLINES, verify_index, write_checksums
+from bot.integrity import check_fields, read_manifest, verify_index, write_checksums
 
 _ARTICLE_CACHE = 4096
 
@@ -147,11 +154,14 @@ def write_index(
         with (staging / ARTICLES).open("wb") as lines:
             for article in corpus.articles:
                 offsets.append(offsets[-1] + lines.write(_article_line(article)))
-        np.save(staging / "article_offsets.npy", np.asarray(offsets, dtype=np.int64))
-        np.save(staging / "passage_article.npy", _passage_column(corpus, "article"))
-        np.save(staging / "passage_position.npy", _passage_column(corpus, "position"))
-        dates = [date_ordinal(a.date) for a in corpus.articles]
-        np.save(staging / "article_dates.npy", np.asarray(dates, dtype=np.int32))
+        columns = {
+            "article_offsets": offsets,
+            "passage_article": _passage_column(corpus, "article"),
+            "passage_position": _passage_column(corpus, "position"),
+            "article_dates": [date_ordinal(a.date) for a in corpus.articles],
+        }
+        for name, dtype in STORE_ARRAYS.items():
+            np.save(staging / f"{name}.npy", np.asarray(columns[name], dtype=dtype))
         headlines = [[a.id, a.headline] for a in corpus.articles]
         (staging / HEADLINES).write_text(json.dumps(headlines, ensure_ascii=False), "utf-8")
         span = corpus.date_range
@@ -168,7 +178,7 @@ def write_index(
 def _passage_column(corpus: Corpus, which: str) -> np.ndarray:
     number = {a.id: n for n, a in enumerate(corpus.articles)}
     values = (number[r.article.id] if which == "article" else r.position for r in corpus.passages)
-    return np.fromiter(values, dtype=np.int32, count=len(corpus.passages))
+    return np.fromiter(values, dtype=STORE_ARRAYS[f"passage_{which}"], count=len(corpus.passages))
 
 
 def _article_line(article: Article) -> bytes:
@@ -216,6 +226,7 @@ class StoredArticles(Sequence[Article]):
         self._folder = folder
         self._offsets = np.load(folder / "article_offsets.npy", mmap_mode="r")
         self._descriptor = os.open(folder / ARTICLES, os.O_RDONLY)
+        weakref.finalize(self, os.close, self._descriptor)  # only once it was opened
         self._read = lru_cache(maxsize=_ARTICLE_CACHE)(self._read_article)
 
     def _read_article(self, number: int) -> Article:
@@ -239,9 +250,6 @@ class StoredArticles(Sequence[Article]):
         if not -len(self) <= number < len(self):
             raise IndexError(number)
         return self._read(number % len(self))
-
-    def __del__(self) -> None:
-        os.close(self._descriptor)
 
 
 class StoredPassages(Sequence[PassageRef]):
@@ -276,14 +284,7 @@ class StoredCorpus:
     def __init__(self, folder: Path, manifest: dict[str, Any]) -> None:
         self.articles = StoredArticles(folder)
         self.passages = StoredPassages(folder, self.articles)
-        self._headlines: list[list[str]] = json.loads((folder / HEADLINES).read_text("utf-8"))
-        if not isinstance(self._headlines, list) or len(self._headlines) != len(self.articles):
-            raise ValueError("the headlines do not match the articles")
-        if not all(
-            isinstance(pair, list) and len(pair) == 2 and all(isinstance(t, str) for t in pair)
-            for pair in self._headlines
-        ):
-            raise ValueError("a headline is not an id and a headline")
+        self._headlines = _headlines(folder, len(self.articles))
         self._dates = np.load(folder / "article_dates.npy", mmap_mode="r")
         dates = manifest.get("dates")
         self.date_range: tuple[dt.date, dt.date] | None = None
@@ -297,6 +298,22 @@ class StoredCorpus:
     def find_articles(self, words: str, limit: int | None = None) -> list[Article]:
         """As :meth:`Corpus.find_articles`, over the headlines held in memory."""
         return [self.articles[n] for n in matching_articles(self._headlines, words)[:limit]]
+
+
+def _headlines(folder: Path, articles: int) -> list[list[str]]:
+    """Each article's id and headline, held in memory for listing and autocomplete."""
+    try:
+        headlines = json.loads((folder / HEADLINES).read_text("utf-8"))
+    except ValueError as error:
+        raise damaged(folder, HEADLINES, f"it is not readable JSON ({error})") from error
+    if not isinstance(headlines, list) or len(headlines) != articles:
+        raise damaged(folder, HEADLINES, "the headlines do not match the articles")
+    if not all(
+        isinstance(pair, list) and len(pair) == 2 and all(isinstance(t, str) for t in pair)
+        for pair in headlines
+    ):
+        raise damaged(folder, HEADLINES, "a headline is not an id and a headline")
+    return headlines
 
 
 def indexed_corpus(folder: Path) -> Path | None:
@@ -361,11 +378,10 @@ def _read_index(folder: Path) -> tuple[BM25Index, StoredCorpus]:
     index = BM25Index.read(folder)
     try:
         corpus = StoredCorpus(folder, manifest)
-    except (OSError, ValueError) as error:
-        raise damaged(folder, HEADLINES, str(error)) from error
-    if len(corpus.passages) != index.size:
-        raise IndexLoadError(f"{folder} is inconsistent")
-    return index, corpus
+    except OSError as error:  # verified a moment ago: the folder changed, or the disk failed
+        file = Path(error.filename).name if error.filename else "a file"
+        raise damaged(folder, file, error.strerror or str(error)) from error
+    return index, corpus  # verify_index made the passages as many as the index's documents
 
 
 def _check_store_manifest(folder: Path, manifest: dict[str, Any]) -> None:
@@ -375,12 +391,12 @@ def _check_store_manifest(folder: Path, manifest: dict[str, Any]) -> None:
     recorded = manifest["corpus_path"]
     problem = corpus_path_problem(recorded)
     if problem is not None:
-        raise damaged(folder, "manifest.json", f"corpus_path {recorded!r} is {problem}")
+        raise damaged(folder, MANIFEST, f"corpus_path {recorded!r} is {problem}")
     dates = manifest.get("dates")
     if dates is not None and not (
         isinstance(dates, list) and len(dates) == 2 and all(_is_iso_date(d) for d in dates)
     ):
-        raise damaged(folder, "manifest.json", "dates are not null or two ISO dates")
+        raise damaged(folder, MANIFEST, "dates are not null or two ISO dates")
 
 
 def _is_iso_date(value: object) -> bool:

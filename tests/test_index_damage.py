@@ -17,8 +17,8 @@ import pytest
 from bot.answer import Hit
 from bot.cli import main
 from bot.index import IndexLoadError
-from bot.index_folder import current_generation
-from bot.integrity import ARRAY_DTYPES, write_checksums
+from bot.index_folder import ARRAY_DTYPES, current_generation
+from bot.integrity import write_checksums
 from bot.knowledge import build_index, load_knowledge
 from bot.store import load_index
 from bot.terminal import hit_json

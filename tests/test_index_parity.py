@@ -50,8 +50,8 @@ def test_scores_and_top_10_equal_rank_bm25(
 ) -> None:
     passages, queries = corpus
     reference = BM25Okapi(passages)
-    BM25Index.build(passages).save(tmp_path / "index")
-    index = BM25Index.load(tmp_path / "index")  # the memory-mapped form the bot uses
+    BM25Index.build(passages).write(tmp_path)
+    index = BM25Index.read(tmp_path)  # the memory-mapped form the bot uses
     term_sets = [set(p) for p in passages]
     for query in queries:
         expected = reference.get_scores(query)

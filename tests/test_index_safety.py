@@ -152,7 +152,7 @@ def test_an_index_of_the_older_format_is_refused_then_rebuilt_in_place(
     (index / "postings_docs.npy").write_bytes(b"old arrays")
     with pytest.raises(IndexLoadError) as refused:
         load_knowledge(corpus, index)
-    assert str(refused.value).startswith(f"{index} was built by format 3")
+    assert str(refused.value).startswith(f"the index at {index} was built by format 3")
     assert str(refused.value).endswith(
         f"rebuild it with: coverage-bot index {corpus} --out {index}"
     )
@@ -226,38 +226,45 @@ def test_concurrent_builds_into_one_folder_leave_one_whole_index(
     assert len(load_knowledge(corpus, index).corpus.articles) == 4
 
 
-KILL_AT_RENAME = """
+KILL_AT_STEP = """
 import os, signal, sys
-calls = 0
-def kill_at(n, real):
-    def rename(*args, **kwargs):
-        global calls
-        calls += 1
-        if calls == n:
-            os.kill(os.getpid(), signal.SIGKILL)
-        return real(*args, **kwargs)
-    return rename
-n = int(sys.argv[1])
-os.rename, os.replace = kill_at(n, os.rename), kill_at(n, os.replace)
+from bot import index_folder
+step, real = sys.argv[1], index_folder._make_current
+def kill(*_):
+    os.kill(os.getpid(), signal.SIGKILL)
+def make_current(folder, generation):
+    if step == "written":
+        kill()
+    if step == "renaming":
+        os.replace = kill
+    real(folder, generation)
+    kill()
+index_folder._make_current = make_current
 from bot.cli import main
 main(sys.argv[2:])
 """
 
 
-@pytest.mark.parametrize("step", [1, 2])
-def test_a_build_killed_at_any_rename_leaves_a_whole_index_and_the_next_build_tidies(
-    corpus: Path, tmp_path: Path, step: int
+@pytest.mark.parametrize(
+    ("step", "articles", "unfinished"),
+    [
+        ("written", 4, False),  # the new generation written, not yet named in CURRENT
+        ("renaming", 4, True),  # CURRENT.new written, the rename not done
+        ("swapped", 5, False),  # the new generation current, the old one not yet removed
+    ],
+)
+def test_a_build_killed_at_any_step_leaves_a_whole_index_and_the_next_build_tidies(
+    corpus: Path, tmp_path: Path, step: str, articles: int, unfinished: bool
 ) -> None:
     index = tmp_path / "index"
     build_index(corpus, index)
     (corpus / "more.md").write_text(MORE)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    command = [sys.executable, "-c", KILL_AT_RENAME, str(step), "index", str(corpus)]
+    command = [sys.executable, "-c", KILL_AT_STEP, step, "index", str(corpus)]
     subprocess.run([*command, "--out", str(index)], cwd=tmp_path, env=env, timeout=120, check=False)
-    articles = len(load_knowledge(corpus, index).corpus.articles)
-    assert articles in (4, 5)  # the old index or the new one, never none
-    if step == 1:  # killed as the new generation was about to become current
-        assert (articles, len(generations(index))) == (4, 2)
+    assert len(load_knowledge(corpus, index).corpus.articles) == articles
+    assert len(generations(index)) == 2
+    assert (index / "CURRENT.new").exists() is unfinished
     build_index(corpus, index)
     assert generations(index) == [current_generation(index).name]
     assert not (index / "CURRENT.new").exists()

@@ -164,7 +164,7 @@ def test_systemd_accepts_the_unit(tmp_path: Path) -> None:
     copy it reads runs /bin/true instead."""
     analyze = shutil.which("systemd-analyze")
     if analyze is None:
-        return  # no systemd on this machine: the configparser tests above still hold
+        pytest.skip("no systemd-analyze on this machine; the configparser tests still hold")
     text = (ROOT / "deploy" / "coverage-bot.service").read_text()
     lines = [
         "ExecStart=/bin/true run" if line.startswith("ExecStart=") else line

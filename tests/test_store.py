@@ -144,13 +144,13 @@ def test_indexing_in_worker_processes_gives_the_same_index(tmp_path: Path) -> No
     )
     corpus = Corpus((Article("a", "Headline", passages),))
     seen: list[tuple[int, int]] = []
-    for workers in (1, 2):
-        index_corpus(corpus, workers, lambda done, total: seen.append((done, total))).save(
-            tmp_path / str(workers)
-        )
+    one, two, whole = (tmp_path / name for name in ("1", "2", "whole"))
+    for workers, folder in ((1, one), (2, two)):
+        folder.mkdir()
+        index_corpus(corpus, workers, lambda done, total: seen.append((done, total))).write(folder)
     # Chunked, in one process or two, the index is the one built in a single pass.
-    BM25Index.build(passage_terms(ref) for ref in corpus.passages).save(tmp_path / "whole")
-    one, two, whole = (current_generation(tmp_path / name) for name in ("1", "2", "whole"))
+    whole.mkdir()
+    BM25Index.build(passage_terms(ref) for ref in corpus.passages).write(whole)
     arrays = sorted(p.name for p in whole.glob("*.npy"))
     assert len(arrays) == 6
     for array in arrays:

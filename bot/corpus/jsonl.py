@@ -1,6 +1,7 @@
 """JSON Lines coverage: one article per line.
 
-Keys: ``headline`` (or ``title``) and ``date`` are required, and the text as either
+Keys: ``headline`` (or ``title``) is required, ``date`` expected (without one the
+article loads undated, with a warning), and the text as either
 ``body`` (one string; blank lines separate paragraphs, "• " or "- " lines are bullets)
 or ``paragraphs`` (a list of strings); ``url`` and ``source`` are optional.
 """
@@ -11,14 +12,14 @@ import json
 from collections.abc import Iterator
 from dataclasses import replace
 
-from bot.corpus.dates import parse_date
 from bot.corpus.structure import (
     CorpusFormatError,
     FormatNote,
     ParsedArticle,
+    article_date,
     assemble_passages,
     blocks_from_text,
-    collapse_whitespace,
+    optional_text,
     web_url,
 )
 
@@ -33,41 +34,37 @@ def parse_jsonl_articles(
         if not line.strip():
             continue
         try:
-            article = _article(line, source)
+            article, notes = _article(line, source, number)
         except CorpusFormatError as error:
             yield CorpusFormatError(str(error), line=number)
             continue
-        url, notes = web_url(article.url, number)
-        yield replace(article, url=url) if notes else article
-        yield from notes
+        url, url_notes = web_url(article.url, number)
+        yield replace(article, url=url) if url_notes else article
+        yield from notes + url_notes
 
 
-def _article(line: str, source: str) -> ParsedArticle:
+def _article(line: str, source: str, number: int) -> tuple[ParsedArticle, list[FormatNote]]:
     try:
         record = json.loads(line)
     except json.JSONDecodeError as error:
         raise CorpusFormatError(f"not valid JSON: {error.msg}") from error
     if not isinstance(record, dict):
         raise CorpusFormatError("expected a JSON object with 'headline', 'date' and 'body'")
-    headline = record.get("headline") or record.get("title")
-    if not isinstance(headline, str) or not headline.strip():
+    headline = _text(record, "headline") or _text(record, "title")
+    if headline is None:
         raise CorpusFormatError("missing 'headline' (or 'title')")
-    if "date" not in record:
-        raise CorpusFormatError("missing 'date'")
-    try:
-        date = parse_date(record["date"])
-    except ValueError as error:
-        raise CorpusFormatError(f"'date': {error}") from error
+    date, notes = article_date(record.get("date"), "'date'", "add a 'date' key", number)
     passages = assemble_passages(blocks_from_text(_body_text(record)))
     if not passages:
         raise CorpusFormatError("the article has no text in 'body' or 'paragraphs'")
-    return ParsedArticle(
-        headline=collapse_whitespace(headline),
+    article = ParsedArticle(
+        headline=headline,
         passages=passages,
         date=date,
-        source=_optional_text(record, "source") or source,
-        url=_optional_text(record, "url"),
+        source=_text(record, "source") or source,
+        url=_text(record, "url"),
     )
+    return article, notes
 
 
 def _body_text(record: dict[str, object]) -> str:
@@ -81,10 +78,5 @@ def _body_text(record: dict[str, object]) -> str:
     raise CorpusFormatError("'body' must be a string and 'paragraphs' a list of strings")
 
 
-def _optional_text(record: dict[str, object], key: str) -> str | None:
-    value = record.get(key)
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str):
-        raise CorpusFormatError(f"'{key}' must be a string")
-    return collapse_whitespace(value)
+def _text(record: dict[str, object], key: str) -> str | None:
+    return optional_text(record.get(key), f"'{key}'")

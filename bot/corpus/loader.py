@@ -103,12 +103,8 @@ def coverage_files(folder: Path, warnings: list[LoadWarning] | None = None) -> l
     """The files the loader reads, in a stable order; hidden files and folders, and index
     folders (an index built inside its corpus), are passed over. Links that lead out of
     ``folder``, and faults met on the way, are added to ``warnings``."""
-    return sorted(
-        p
-        for p in _files_under(folder, [] if warnings is None else warnings)
-        if p.suffix.lower() in PARSERS
-        and not any(part.startswith(".") for part in p.relative_to(folder).parts)
-    )
+    files = _files_under(folder, [] if warnings is None else warnings)  # hidden ones skipped
+    return sorted(p for p in files if p.suffix.lower() in PARSERS)
 
 
 def _files_under(root: Path, warnings: list[LoadWarning]) -> list[Path]:

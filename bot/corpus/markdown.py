@@ -9,7 +9,6 @@ become blocks; emphasis and links are reduced to their text.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from typing import Any
 
@@ -18,16 +17,17 @@ import yaml
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from bot.corpus.dates import parse_date
 from bot.corpus.structure import (
     Block,
     BlockKind,
     CorpusFormatError,
     FormatNote,
     ParsedArticle,
+    article_date,
     assemble_passages,
     classify_line,
     collapse_whitespace,
+    optional_text,
     web_url,
 )
 
@@ -83,14 +83,9 @@ def parse_markdown(text: str, source: str) -> list[ParsedArticle | FormatNote]:
         raise CorpusFormatError(
             "needs a 'headline' (or 'title') in front matter, or a '# Heading'", line=1
         )
-    date = None
-    if meta.get("date") in (None, ""):
-        notes.append(FormatNote("no date, so the article is undated (add 'date:' front matter)"))
-    else:
-        try:
-            date = parse_date(meta["date"])
-        except ValueError as error:
-            raise CorpusFormatError(f"front matter 'date': {error}", line=1) from error
+    date, date_notes = article_date(
+        meta.get("date"), "front matter 'date'", "add 'date:' front matter"
+    )
     url, url_notes = web_url(_text(meta, "url"), line=1)
     passages = assemble_passages(blocks)
     if not passages:
@@ -103,7 +98,7 @@ def parse_markdown(text: str, source: str) -> list[ParsedArticle | FormatNote]:
         source=_text(meta, "source") or source,
         url=url,
     )
-    return [article, *notes, *url_notes]
+    return [article, *notes, *date_notes, *url_notes]
 
 
 def _front_matter(text: str) -> tuple[dict[str, object], str]:
@@ -138,17 +133,7 @@ def _front_matter(text: str) -> tuple[dict[str, object], str]:
 
 
 def _text(meta: dict[str, object], key: str) -> str | None:
-    """A front matter value that is meant to be text; a list, a mapping or a yes/no there
-    is a mistake, and the file is skipped rather than shown with a mangled value."""
-    value = meta.get(key)
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool) or not isinstance(value, str | int | float | dt.date):
-        kind = {list: "a list", dict: "a mapping", bool: "true/false"}.get(
-            type(value), type(value).__name__
-        )
-        raise CorpusFormatError(f"front matter '{key}' must be text, not {kind}", line=1)
-    return collapse_whitespace(str(value)) or None
+    return optional_text(meta.get(key), f"front matter '{key}'", line=1)
 
 
 def _first_title(blocks: list[Block]) -> str | None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from urllib.parse import urlsplit
 
+from bot.corpus.dates import parse_date
 from bot.corpus.records import Passage, PassageKind
 from bot.sentences import split_sentences
 
@@ -67,16 +68,56 @@ class FormatNote:
     line: int | None = None
 
 
-def web_url(url: str | None, line: int | None = None) -> tuple[str | None, list[FormatNote]]:
-    """The url if it is an http(s) address; any other (``javascript:``, ``file:``) is
-    left out with a note, since front ends turn it into a link people click."""
-    if url is None:
-        return None, []
+def optional_text(value: object, key: str, line: int | None = None) -> str | None:
+    """A value meant to be text (a headline, a source, a url), in every format alike: None
+    when missing or blank, a number or a date as written; a list, a mapping or a yes/no is
+    a mistake, and the article is skipped rather than shown with a mangled value."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int | float | dt.date):
+        kind = {list: "a list", dict: "a mapping", bool: "true/false"}.get(
+            type(value), type(value).__name__
+        )
+        raise CorpusFormatError(f"{key} must be text, not {kind}", line=line)
+    return collapse_whitespace(str(value)) or None
+
+
+def article_date(
+    value: object, key: str, add: str, line: int | None = None
+) -> tuple[dt.date | None, list[FormatNote]]:
+    """An article's date, in every format alike: a missing or blank one loads the article
+    undated with a note saying how to ``add`` one; one that is not a date is an error."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None, [FormatNote(f"no date, so the article is undated ({add})", line)]
+    try:
+        return parse_date(value), []
+    except ValueError as error:
+        raise CorpusFormatError(f"{key}: {error}", line=line) from error
+
+
+MAX_URL_CHARS = 2048
+"""The longest url kept: Discord refuses a longer embed link, and browsers struggle."""
+
+
+def is_web_url(url: str) -> bool:
+    """Whether ``url`` is one to show as a link: http(s), a host, no spaces or control
+    characters, at most :data:`MAX_URL_CHARS` long. Never raises, whatever the text."""
+    if not url or len(url) > MAX_URL_CHARS:
+        return False
+    if any(ch.isspace() or not ch.isprintable() for ch in url):
+        return False
     try:
         parts = urlsplit(url)
     except ValueError:  # a malformed address, such as an unclosed "[" in the host
-        parts = None
-    if parts and parts.scheme.lower() in {"http", "https"} and parts.netloc:
+        return False
+    return parts.scheme.lower() in {"http", "https"} and bool(parts.netloc)
+
+
+def web_url(url: str | None, line: int | None = None) -> tuple[str | None, list[FormatNote]]:
+    """The url if :func:`is_web_url` takes it; any other (``javascript:``, ``file:``, one
+    with spaces) is left out with a note, since front ends turn it into a link people
+    click."""
+    if url is None or is_web_url(url):
         return url, []
     shown = url if len(url) <= 60 else f"{url[:60]}…"
     return None, [FormatNote(f"url {shown!r} left out: not an http(s) address", line)]

@@ -11,8 +11,7 @@ from discord.ext import commands
 
 from bot.config import Settings
 from bot.discord_bot.sync import sync_commands
-from bot.index import IndexLoadError
-from bot.knowledge import EmptyCorpusError, Knowledge, rebuild_knowledge
+from bot.knowledge import KNOWLEDGE_ERRORS, Knowledge, rebuild_knowledge
 
 log = logging.getLogger(__name__)
 
@@ -84,10 +83,6 @@ class CoverageBot(commands.Bot):
             await self.load_extension(extension)
         await sync_commands(self, force=self.force_sync)
 
-    @property
-    def reloading(self) -> bool:
-        return self._reload_lock.locked()
-
     async def reload(self) -> Knowledge:
         """Re-read the corpus (and rebuild the index folder, if one is set) off the event
         loop and swap it in; on failure keep the old. The bot answers meanwhile.
@@ -125,7 +120,9 @@ class CoverageBot(commands.Bot):
     async def _refresh(self) -> None:
         try:
             await self.reload()
-        except (OSError, EmptyCorpusError, IndexLoadError) as error:  # OSError: disk, corpus
+        except ReloadRunning:  # a /reload got there first and rebuilds it anyway
+            return
+        except KNOWLEDGE_ERRORS as error:
             log.warning("rebuilding the index failed, so the old one keeps answering: %s", error)
 
     async def on_message(self, message: discord.Message) -> None:

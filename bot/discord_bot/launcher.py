@@ -17,7 +17,6 @@ import discord
 from bot.config import Settings
 from bot.discord_bot.client import CoverageBot
 from bot.knowledge import Knowledge
-from bot.store import StoredCorpus
 from bot.version import version
 
 log = logging.getLogger(__name__)
@@ -54,7 +53,7 @@ def _log_startup(knowledge: Knowledge) -> None:
     log.info("starting coverage-bot version=%s", version())
     articles, passages = len(knowledge.corpus.articles), len(knowledge.corpus.passages)
     where = knowledge.path.resolve()
-    if isinstance(knowledge.corpus, StoredCorpus):
+    if knowledge.from_index:
         log.info("loaded index: articles=%d passages=%d index=%s", articles, passages, where)
     else:
         log.info(

@@ -46,7 +46,7 @@ async def test_a_second_reload_while_one_runs_does_not_start_another(
         )
         assert done.json["content"] == "Reloaded: 4 articles, 26 passages."
         assert rebuilds == [bot.settings.corpus]
-        assert not bot.reloading
+        assert not bot._reload_lock.locked()
     finally:
         release.set()
         await stop_bot(bot)

@@ -8,11 +8,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.corpus import CorpusNotFoundError
 from bot.discord_bot.client import CoverageBot, ReloadRunning
 from bot.discord_bot.formatting import MESSAGE_CONTENT_LIMIT, fit
-from bot.index import IndexLoadError
-from bot.knowledge import EmptyCorpusError
+from bot.knowledge import KNOWLEDGE_ERRORS
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +35,7 @@ class Admin(commands.Cog):
         except ReloadRunning:
             await interaction.followup.send(BUSY, ephemeral=True)
             return
-        except (CorpusNotFoundError, EmptyCorpusError, IndexLoadError) as error:
+        except KNOWLEDGE_ERRORS as error:
             log.warning("reload failed: %s", error)
             said = (
                 "Reload failed, so I'm still answering from the coverage loaded "

@@ -17,7 +17,7 @@ from discord.ext import commands
 
 from bot.answer import Answer, QuestionError, looks_like_question
 from bot.discord_bot.client import CoverageBot
-from bot.discord_bot.formatting import NO_ANSWER, answer_embed
+from bot.discord_bot.formatting import MESSAGE_CONTENT_LIMIT, NO_ANSWER, answer_embed, fit
 from bot.discord_bot.views import NO_PINGS, AnswerView
 
 log = logging.getLogger(__name__)
@@ -85,7 +85,7 @@ class Ask(commands.Cog):
                 answer = await self.answer(message.content)
         except QuestionError as error:
             if addressed:
-                await self._reply(message, str(error))
+                await self._reply(message, fit(str(error), MESSAGE_CONTENT_LIMIT))
             return
         log.info(
             "question answered trigger=%s channel=%s found=%s",
@@ -118,7 +118,9 @@ class Ask(commands.Cog):
             # bad input is told privately, before anything is public
             self.bot.knowledge.answerer.check(question)
         except QuestionError as error:
-            await interaction.response.send_message(str(error), ephemeral=True)
+            await interaction.response.send_message(
+                fit(str(error), MESSAGE_CONTENT_LIMIT), ephemeral=True
+            )
             return
         await interaction.response.defer(thinking=True)
         answer = await self.answer(question)
