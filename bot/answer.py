@@ -25,7 +25,7 @@ MAX_QUESTION_CHARS = 1000
 DEFAULT_RESULTS = 3
 
 DECLINE_SEMANTIC_WEIGHT = 1.0
-DECLINE_THRESHOLD_SEMANTIC = 0.8
+DECLINE_THRESHOLD_SEMANTIC = 0.75
 """With the semantic stage, the answer is declined when the share of the question's
 weight the best passage holds plus its closest sentence's similarity is below this."""
 
@@ -296,7 +296,7 @@ class Answerer:
         """The sentence of the passage that answers the question (see bot.highlight)."""
         sentences = passage_sentences(ref)
         similarities = (
-            self.reranker.sentence_similarities(question_vector, sentences)
+            self.reranker.sentence_similarities(question_vector, ref)
             if self.reranker and question_vector is not None
             else None
         )

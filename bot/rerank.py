@@ -2,9 +2,9 @@
 
 A passage's meaning is compared one sentence at a time: its similarity to a question is
 that of its closest sentence, since an answer is usually one sentence and a passage's
-average dilutes it. Sentence vectors are kept in a bounded cache keyed by the
-sentence's text, so a passage is embedded once however often it is a candidate, and a
-reloaded corpus keeps the vectors of the sentences it still has.
+average dilutes it. A passage's sentence vectors are kept in a bounded cache keyed by
+its text, so a passage is split and embedded once however often it is a candidate, and a
+reloaded corpus keeps the vectors of the passages it still has.
 """
 
 from __future__ import annotations
@@ -23,37 +23,42 @@ from bot.embedding import Embedder, default_model, model_in_folder
 from bot.sentences import split_sentences
 
 CACHE_SENTENCES = 200_000
-"""Sentence vectors kept (float16, 384 numbers: about 150 MiB at most)."""
+"""Sentence vectors kept (float16, 384 numbers each: about 150 MiB at most)."""
 
 
-class SentenceVectors:
-    """Sentence text -> unit vector, computed on first sight and kept (least recently
-    used first out)."""
+class PassageVectors:
+    """A passage's text -> its sentences' unit vectors (one row each), computed on first
+    sight and kept, least recently used first out, up to ``capacity`` sentences."""
 
     def __init__(self, embedder: Embedder, capacity: int = CACHE_SENTENCES) -> None:
         self._embedder = embedder
         self._capacity = capacity
+        self._size = 0
         self._vectors: OrderedDict[bytes, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
 
-    def __call__(self, sentences: Sequence[str]) -> np.ndarray:
-        """One row per sentence, in order."""
-        keys = [hashlib.blake2b(s.encode("utf-8"), digest_size=16).digest() for s in sentences]
+    def __call__(self, refs: Sequence[PassageRef]) -> list[np.ndarray]:
+        """For each passage, a float16 matrix of its sentences' vectors."""
+        keys = [_key(ref.passage.body) for ref in refs]
         with self._lock:
             known = {k: self._vectors[k] for k in keys if k in self._vectors}
             for key in known:
                 self._vectors.move_to_end(key)
-        missing = list(dict.fromkeys(k for k in keys if k not in known))
+        missing = {k: ref for k, ref in zip(keys, refs, strict=True) if k not in known}
         if missing:
-            texts = {k: s for k, s in zip(keys, sentences, strict=True) if k in set(missing)}
-            fresh = self._embedder.embed([texts[k] for k in missing]).astype(np.float16)
+            sentences = [passage_sentences(ref) for ref in missing.values()]
+            flat = self._embedder.embed([s for group in sentences for s in group])
+            ends = np.cumsum([len(group) for group in sentences])
+            fresh = np.split(flat.astype(np.float16), ends[:-1])
             with self._lock:
-                for key, vector in zip(missing, fresh, strict=True):
-                    self._vectors[key] = vector
-                    known[key] = vector
-                while len(self._vectors) > self._capacity:
-                    self._vectors.popitem(last=False)
-        return np.stack([known[k] for k in keys]).astype(np.float32)
+                for key, matrix in zip(missing, fresh, strict=True):
+                    if key not in self._vectors:
+                        self._size += len(matrix)
+                    self._vectors[key] = matrix
+                    known[key] = matrix
+                while self._size > self._capacity and self._vectors:
+                    self._size -= len(self._vectors.popitem(last=False)[1])
+        return [known[k] for k in keys]
 
 
 class SemanticReranker:
@@ -62,26 +67,22 @@ class SemanticReranker:
     def __init__(self, embedder: Embedder, capacity: int = CACHE_SENTENCES) -> None:
         self.name = embedder.name
         self._embedder = embedder
-        self._sentences = SentenceVectors(embedder, capacity)
+        self._passages = PassageVectors(embedder, capacity)
 
     def question_vector(self, question: str) -> np.ndarray:
         return self._embedder.embed([question])[0]
 
     def passage_similarities(self, question: np.ndarray, refs: Sequence[PassageRef]) -> np.ndarray:
         """For each passage, the cosine similarity of its closest sentence to the question."""
-        sentences = [passage_sentences(ref) for ref in refs]
-        flat = [s for group in sentences for s in group]
-        if not flat:
-            return np.zeros(0, dtype=np.float32)
-        similarities = self._sentences(flat) @ question
-        ends = np.cumsum([len(group) for group in sentences])
-        return np.maximum.reduceat(similarities, np.concatenate(([0], ends[:-1])))
+        return np.array(
+            [float((m.astype(np.float32) @ question).max()) for m in self._passages(refs)],
+            dtype=np.float32,
+        )
 
-    def sentence_similarities(self, question: np.ndarray, sentences: Sequence[str]) -> np.ndarray:
-        """The cosine similarity of each sentence to the question."""
-        if not sentences:
-            return np.zeros(0, dtype=np.float32)
-        return self._sentences(sentences) @ question
+    def sentence_similarities(self, question: np.ndarray, ref: PassageRef) -> np.ndarray:
+        """The cosine similarity of each of the passage's sentences (as
+        :func:`passage_sentences` splits them) to the question."""
+        return self._passages([ref])[0].astype(np.float32) @ question
 
 
 @lru_cache(maxsize=2)
@@ -91,6 +92,10 @@ def load_reranker(model_folder: Path | None = None) -> SemanticReranker:
     corpus keeps the model and the sentence vectors it has computed."""
     files = default_model() if model_folder is None else model_in_folder(model_folder)
     return SemanticReranker(Embedder(files))
+
+
+def _key(text: str) -> bytes:
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
 
 
 def passage_sentences(ref: PassageRef) -> list[str]:

@@ -1,29 +1,115 @@
-"""Retrieval quality on our question set: the figures README reports, with a floor."""
+"""Retrieval quality: the figures README reports, each with a floor a couple of
+questions below what was measured, for BM25 alone and for the full pipeline."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
-from bot.answer import Answerer
-from bot.evaluation import evaluate, load_cases
+import pytest
 
-QUESTIONS = Path(__file__).parent / "data" / "questions.jsonl"
+from bot.answer import Answerer, Ranking
+from bot.corpus import load_corpus
+from bot.evaluation import Report, SquadReport, evaluate, evaluate_squad, load_cases
+from bot.rerank import SemanticReranker, load_reranker
+from bot.squad import load_squad
+
+DATA = Path(__file__).parent / "data"
+BUNDLED = (Path(__file__).parent.parent / "corpus", DATA / "questions.jsonl")
+CALDER = (DATA / "calder_falls" / "corpus", DATA / "calder_falls" / "questions.jsonl")
+SQUAD = DATA / "squad" / "squad-v1.1-dev-part-a.json"
 
 
-def test_question_set_is_large_enough_to_mean_something() -> None:
-    cases = load_cases(QUESTIONS)
+@pytest.fixture(scope="module")
+def reranker() -> SemanticReranker:
+    return load_reranker()
+
+
+def report(corpus: Path, questions: Path, reranker: SemanticReranker | None) -> Report:
+    answerer = Ranking(reranker).answerer(load_corpus(corpus).corpus)
+    return evaluate(answerer, load_cases(questions))
+
+
+@pytest.mark.parametrize("questions", [BUNDLED[1], CALDER[1]])
+def test_question_sets_are_large_enough_to_mean_something(questions: Path) -> None:
+    cases = load_cases(questions)
     assert sum(bool(c.passages) for c in cases) >= 30
-    assert sum(not c.passages for c in cases) >= 8
+    assert sum(not c.passages for c in cases) >= 10
 
 
-def test_hit_at_1_and_mrr_stay_above_their_floor(answerer: Answerer) -> None:
-    # Measured 0.833 and 0.881; a drop of more than two questions fails.
-    report = evaluate(answerer, load_cases(QUESTIONS))
-    assert report.hit_at_1 >= 0.77, report.misses
-    assert report.mrr >= 0.82, report.misses
+def test_bundled_coverage_with_bm25_alone(answerer: Answerer) -> None:
+    # Measured: Hit@1 0.833, MRR 0.904, 14 of 14 off-topic declined, 2 of 36 answerable.
+    result = evaluate(answerer, load_cases(BUNDLED[1]))
+    assert result.hit_at_1 >= 0.77, result.misses
+    assert result.mrr >= 0.85, result.misses
+    assert result.declined_off_topic == result.off_topic, result.misses
+    assert result.declined_answerable <= 3, result.misses
 
 
-def test_every_off_topic_question_is_declined_and_few_answerable_ones(answerer: Answerer) -> None:
-    report = evaluate(answerer, load_cases(QUESTIONS))
-    assert report.declined_off_topic == report.off_topic, report.misses
-    assert report.declined_answerable <= 2, report.misses
+def test_bundled_coverage_with_the_semantic_stage(reranker: SemanticReranker) -> None:
+    # Measured: Hit@1 0.917, MRR 0.944, 13 of 14 off-topic declined, 2 of 36 answerable.
+    result = report(*BUNDLED, reranker)
+    assert result.hit_at_1 >= 0.86, result.misses
+    assert result.mrr >= 0.90, result.misses
+    assert result.declined_off_topic >= 12, result.misses
+    assert result.declined_answerable <= 3, result.misses
+
+
+@pytest.mark.parametrize(
+    ("stage", "hit_at_1", "mrr"),
+    [("bm25", 0.26, 0.37), ("semantic", 0.32, 0.44)],
+)
+def test_calder_falls_coverage_nobody_tuned_to(
+    reranker: SemanticReranker, stage: str, hit_at_1: float, mrr: float
+) -> None:
+    # Measured: BM25 0.308 / 0.410; with the semantic stage 0.365 / 0.483.
+    result = report(*CALDER, reranker if stage == "semantic" else None)
+    assert result.hit_at_1 >= hit_at_1, result.misses
+    assert result.mrr >= mrr, result.misses
+
+
+@pytest.fixture(scope="module")
+def squad_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Eight SQuAD articles, the first 12 paragraphs of each and at most three questions
+    a paragraph: the full set takes minutes; README has its figures."""
+    data = json.loads(SQUAD.read_text(encoding="utf-8"))
+    for article in data["data"]:
+        article["paragraphs"] = article["paragraphs"][:12]
+        for paragraph in article["paragraphs"]:
+            paragraph["qas"] = paragraph["qas"][:3]
+    data["data"] = data["data"][:8]
+    path = tmp_path_factory.mktemp("squad") / "sample.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("stage", ["bm25", "semantic"])
+def test_squad_sample_with_left_out_articles(
+    squad_sample: Path, reranker: SemanticReranker, stage: str
+) -> None:
+    squad = load_squad(squad_sample, left_out_every=4)
+    answerer = Ranking(reranker if stage == "semantic" else None).answerer(squad.corpus)
+    result: SquadReport = evaluate_squad(answerer, squad)
+    floors = SAMPLE_FLOORS[stage]
+    assert result.hit_at_1 >= floors["hit_at_1"], result
+    assert result.answerable_declined <= floors["answerable_declined"], result
+    assert result.left_out_declined >= floors["left_out_declined"], result
+    assert result.sentence_holds_answer >= floors["sentence_holds_answer"], result
+
+
+SAMPLE_FLOORS = {  # two questions' worth below what was measured on the sample
+    # measured: hit@1 0.768, answerable declined 0.034, left-out declined 0.917, sentence 0.925
+    "bm25": {
+        "hit_at_1": 0.75,
+        "answerable_declined": 0.05,
+        "left_out_declined": 0.88,
+        "sentence_holds_answer": 0.90,
+    },
+    # measured: hit@1 0.831, answerable declined 0.010, left-out declined 1.000, sentence 0.930
+    "semantic": {
+        "hit_at_1": 0.81,
+        "answerable_declined": 0.03,
+        "left_out_declined": 0.97,
+        "sentence_holds_answer": 0.91,
+    },
+}

@@ -70,7 +70,7 @@ def test_an_installed_wheel_answers_from_another_directory(installed: Path, tmp_
     result = _python("-m", "bot", "ask", MISSILES, "--json", cwd=tmp_path, pythonpath=installed)
     assert (result.returncode, result.stderr) == (0, "")
     answer = json.loads(result.stdout)["answer"]
-    assert answer["source"] == "axios-iranian-official-mimics-trump-tweet-2020-01-08.txt"
+    assert answer["source"] == "axios-trump-says-all-is-well-2020-01-08.txt"
     assert "more than a dozen ballistic missiles" in answer["passage"]
 
     where = _python(
