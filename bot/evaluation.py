@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from bot.answer import Answer, Answerer, Hit, QuestionError
+from bot.answer import Answer, Answerer, Hit, QuestionError, Ranking
 from bot.corpus import CorpusView
 from bot.squad import SquadQuestion, SquadSet
 from bot.summary import lead_summary, summarize_article, summarize_story
@@ -251,8 +251,8 @@ Judge = Callable[[Hit], bool] | None
 def calibrate(answerer: Answerer, questions: Sequence[tuple[str, Judge]]) -> Calibration:
     """Ask every question with declining turned off, and find the threshold on the
     evidence of the top result (:attr:`Answer.evidence`) that declines best."""
-    undeclining = answerer.ranking.answerer(answerer.corpus, answerer.index)
-    undeclining.threshold = -math.inf
+    never_declines = Ranking(answerer.reranker, threshold=-math.inf)
+    undeclining = never_declines.answerer(answerer.corpus, answerer.index)
     right: list[float] = []
     wrong: list[float] = []
     off: list[float] = []

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pytest
 
 from bot.answer import Answerer
 from bot.cli import main
-from bot.evaluation import evaluate_squad
+from bot.evaluation import calibrate, evaluate_squad, squad_judges
 from bot.squad import load_squad
 
 
@@ -174,3 +175,30 @@ def test_bad_question_and_summary_files_are_one_line(
     err = capsys.readouterr().err
     assert message in err
     assert err.count("\n") == 1 and err.startswith("coverage-bot: ")
+
+
+def test_calibration_recommends_the_highest_threshold_that_keeps_answers(
+    squad_file: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COVERAGE_BOT_SEMANTIC", "false")
+    squad = load_squad(squad_file, left_out_every=2)
+    answerer = Answerer(squad.corpus)
+    calibration = calibrate(answerer, squad_judges(squad))
+    evidences = [answerer.answer(q.question).evidence for q in squad.answerable]
+    # three answerable questions: 5% of them is none, so the lowest of their evidence
+    assert calibration.threshold == math.floor(min(evidences) * 1000) / 1000
+    at = next(row for row in calibration.rows if row[0] == round(calibration.threshold, 3))
+    assert at[2] == 0.0  # no answerable question declined
+    code = main(["evaluate", "--squad", str(squad_file), "--left-out-every", "2", "--calibrate"])
+    out = capsys.readouterr().out.splitlines()
+    assert code == 0
+    setting = f"COVERAGE_BOT_DECLINE_THRESHOLD={calibration.threshold:.3f}"
+    assert out[-1] == f"recommended for this corpus: {setting}"
+    assert out[-9].split() == [
+        "threshold",
+        "hit@1",
+        "answerable",
+        "declined",
+        "off-topic",
+        "declined",
+    ]
