@@ -1,0 +1,55 @@
+"""Findings from a tester about users' data: a bad JSON Lines line is skipped on its own,
+a rebuild removes only what coverage-bot wrote, a generation's files must be regular
+files, and a corpus path that is the whole disk or the home folder is refused."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+
+LLAMA = (
+    b'{"headline":"Llama story","date":"2024-01-01","body":"The ll\xffamas escaped the farm."}\n'
+)
+ZEBRA = b'{"headline":"Zebra story","date":"2024-01-01","body":"Zebras stayed."}\n'
+
+
+def headlines(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[list[str], str]:
+    """The headlines ``articles --json`` lists, and what it printed on stderr."""
+    assert main([*args, "articles", "--json"]) == 0
+    captured = capsys.readouterr()
+    return [a["headline"] for a in json.loads(captured.out)], captured.err
+
+
+def test_a_jsonl_line_with_a_bad_byte_in_an_ascii_file_is_skipped_on_its_own(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "k.jsonl").write_bytes(LLAMA + ZEBRA)
+    listed, err = headlines(capsys, "--corpus", str(tmp_path))
+    assert listed == ["Zebra story"]
+    assert (
+        err == f"warning: skipped {tmp_path / 'k.jsonl'}:1: not UTF-8 text (byte 60 of the line)\n"
+    )
+
+
+def test_a_jsonl_file_saved_as_windows_1252_loses_only_its_accented_lines(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cafe = '{"headline":"Café story","date":"2024-01-01","body":"A café opened."}\n'
+    (tmp_path / "k.jsonl").write_bytes(cafe.encode("cp1252") + ZEBRA)
+    listed, err = headlines(capsys, "--corpus", str(tmp_path))
+    assert listed == ["Zebra story"]
+    assert err.startswith(f"warning: skipped {tmp_path / 'k.jsonl'}:1: not UTF-8 text")
+
+
+def test_a_text_file_saved_as_windows_1252_is_still_read_in_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    page = "---\nheadline: Café story\ndate: 2024-01-01\n---\nA café opened in town.\n"
+    (tmp_path / "k.md").write_bytes(page.encode("cp1252"))
+    listed, err = headlines(capsys, "--corpus", str(tmp_path))
+    assert listed == ["Café story"]
+    assert err == f"warning: {tmp_path / 'k.md'}: not UTF-8, so read as Windows-1252\n"
