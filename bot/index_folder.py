@@ -186,6 +186,19 @@ class _Claim:
 
 
 _held = threading.local()  # the claims this thread holds the lock of: builds nest
+_lock_descriptors: set[int] = set()  # the lock files this process holds open
+
+
+def _close_inherited_locks() -> None:
+    """In a forked child, close the lock files it inherited. An flock belongs to the open
+    file, so a child holding a copy (a tokenising worker) would keep the folder locked
+    after its parent was killed; closing the copy leaves the parent's lock in force."""
+    for descriptor in _lock_descriptors:
+        os.close(descriptor)
+    _lock_descriptors.clear()
+
+
+os.register_at_fork(after_in_child=_close_inherited_locks)
 
 
 @contextmanager
@@ -283,11 +296,13 @@ def _flock(folder: Path) -> Iterator[Path]:
         except FileNotFoundError:
             pass
         os.close(descriptor)
+    _lock_descriptors.add(descriptor)
     try:
         os.ftruncate(descriptor, 0)
         os.pwrite(descriptor, f"{os.getpid()}\n".encode("ascii"), 0)
         yield path
     finally:
+        _lock_descriptors.discard(descriptor)
         os.close(descriptor)
 
 
