@@ -5,14 +5,17 @@ new index put in place by replacing one small file.
       COVERAGE-BOT-INDEX    this folder is an index coverage-bot wrote (and is not coverage)
       lock                  held (flock) by the one build writing here
       CURRENT               the name of the generation in use
-      generation-XXXXXXXX/  one whole index: manifest, arrays, articles
+      generation-XXXXXXXX/  one whole index: manifest, arrays, articles, and GENERATION
 
 A build writes a new generation beside the current one, then renames a new CURRENT over
 the old (``os.replace``, atomic): a reader sees the old index or the new one, and a build
 killed at any step leaves a whole index current. Generations that are not current are
 removed by the build that replaced them, or by the next one if it was killed. A folder
 that is none of these (nor new, nor empty, nor an index of the older one-folder format)
-is refused, never emptied: a build deletes only what coverage-bot wrote.
+is refused, never emptied: a build deletes only what coverage-bot wrote. What proves it
+wrote something is its exact words: the marker's text, and a generation's name as
+``tempfile`` makes it with a GENERATION file inside (or, from builds before that file,
+a manifest) - a user's ``generation-mine/`` or a marker of their own is left alone.
 """
 
 from __future__ import annotations
@@ -20,8 +23,10 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import re
 import shlex
 import shutil
+import stat
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
@@ -38,6 +43,9 @@ _CURRENT = "CURRENT"
 _NEW_CURRENT = "CURRENT.new"
 _LOCK = "lock"
 _GENERATION = "generation-"
+_GENERATION_NAME = re.compile(r"generation-[a-z0-9_]{8}")  # tempfile.mkdtemp's 8 letters
+_GENERATION_MARKER = "GENERATION"
+_GENERATION_TEXT = "One index written by `coverage-bot index`; the next build removes it.\n"
 
 # -- what one generation holds: the one table of its files, read by the index, the store
 # and the integrity checks alike ---------------------------------------------------------
@@ -170,7 +178,37 @@ def reading(folder: Path, read: Callable[[Path], T], corpus: Path | None = None)
 
 
 def _is_generation(name: str) -> bool:
-    return name.startswith(_GENERATION) and name == Path(name).name and ".." not in name
+    return _GENERATION_NAME.fullmatch(name) is not None
+
+
+def _wrote(path: Path, text: str) -> bool:
+    """Whether ``path`` is a regular file holding exactly ``text``, as coverage-bot writes it."""
+    expected = text.encode("utf-8")
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return False
+    with os.fdopen(descriptor, "rb") as file:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            return False
+        return file.read(len(expected) + 1) == expected
+
+
+def _is_our_generation(entry: Path) -> bool:
+    """Whether ``entry`` is a generation coverage-bot made: its name, a real folder, and
+    its GENERATION file (a generation built before that file: a manifest of ours)."""
+    if not _is_generation(entry.name) or entry.is_symlink() or not entry.is_dir():
+        return False
+    if _wrote(entry / _GENERATION_MARKER, _GENERATION_TEXT):
+        return True
+    manifest = entry / MANIFEST
+    if manifest.is_symlink() or not manifest.is_file():
+        return False
+    try:
+        recorded = json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(recorded, dict) and {"format", "analyzer"} <= recorded.keys()
 
 
 # -- writing ----------------------------------------------------------------------------
@@ -233,7 +271,7 @@ def _claim(folder: Path) -> _Claim:
         )
     created = not folder.exists()
     folder.mkdir(parents=True, exist_ok=True)
-    if (folder / INDEX_MARKER).is_file():
+    if _wrote(folder / INDEX_MARKER, _MARKER_TEXT):
         return _Claim(folder, created)
     entries = sorted(entry.name for entry in folder.iterdir())
     legacy = _legacy_files(folder, entries)
@@ -317,6 +355,7 @@ def building(folder: Path) -> Iterator[Path]:
         _remove_leftovers(folder)
         staging = Path(tempfile.mkdtemp(prefix=_GENERATION, dir=folder))
         staging.chmod(0o755)  # mkdtemp's 0700 would hide an admin's build from the bot's user
+        (staging / _GENERATION_MARKER).write_text(_GENERATION_TEXT, encoding="utf-8")
         try:
             yield staging
             _make_current(folder, staging)
@@ -357,8 +396,7 @@ def _remove_leftovers(folder: Path) -> None:
     an unfinished CURRENT: only names coverage-bot gives, inside its own folder."""
     current = _current_name(folder)
     for entry in folder.iterdir():
-        ours = _is_generation(entry.name) and entry.is_dir() and not entry.is_symlink()
-        if ours and entry.name != current:
+        if entry.name != current and _is_our_generation(entry):
             shutil.rmtree(entry, ignore_errors=True)
     (folder / _NEW_CURRENT).unlink(missing_ok=True)
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from bot.knowledge import build_index
 
 LLAMA = (
     b'{"headline":"Llama story","date":"2024-01-01","body":"The ll\xffamas escaped the farm."}\n'
@@ -53,3 +54,50 @@ def test_a_text_file_saved_as_windows_1252_is_still_read_in_it(
     listed, err = headlines(capsys, "--corpus", str(tmp_path))
     assert listed == ["Café story"]
     assert err == f"warning: {tmp_path / 'k.md'}: not UTF-8, so read as Windows-1252\n"
+
+
+BUNDLED_CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+
+
+def ours(index: Path) -> list[str]:
+    """The generations in ``index`` that coverage-bot made (with its GENERATION file)."""
+    return sorted(p.parent.name for p in index.glob("generation-*/GENERATION"))
+
+
+@pytest.mark.parametrize("name", ["generation-mine", "generation-abcd1234"])
+def test_a_users_folder_named_like_a_generation_survives_a_rebuild(
+    tmp_path: Path, name: str
+) -> None:
+    index = tmp_path / "index"
+    build_index(BUNDLED_CORPUS, index)
+    mine = index / name
+    mine.mkdir()
+    (mine / "important.txt").write_text("keep me\n")
+    build_index(BUNDLED_CORPUS, index)
+    assert (mine / "important.txt").read_text() == "keep me\n"
+    assert len(ours(index)) == 1
+
+
+def test_the_generations_a_build_replaced_are_removed(tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    build_index(BUNDLED_CORPUS, index)
+    first = ours(index)
+    build_index(BUNDLED_CORPUS, index)
+    assert len(ours(index)) == 1 and ours(index) != first
+
+
+def test_a_folder_with_a_marker_coverage_bot_did_not_write_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "writing"
+    folder.mkdir()
+    (folder / "COVERAGE-BOT-INDEX").write_text("x")
+    (folder / "thesis.txt").write_text("Chapter 1.\n")
+    assert main(["index", str(BUNDLED_CORPUS), "--out", str(folder)]) == 2
+    assert capsys.readouterr().err == (
+        f"coverage-bot: refusing to write the index to {folder}: it holds files coverage-bot "
+        "did not write (COVERAGE-BOT-INDEX, thesis.txt); choose a new or empty folder for "
+        "the index\n"
+    )
+    assert sorted(p.name for p in folder.iterdir()) == ["COVERAGE-BOT-INDEX", "thesis.txt"]
+    assert (folder / "COVERAGE-BOT-INDEX").read_text() == "x"
