@@ -119,9 +119,23 @@ def damaged(folder: Path, file: str, why: str) -> IndexLoadError:
     return IndexLoadError(f"the index at {index} is damaged: {where}: {why}")
 
 
+def check_regular(generation: Path, names: tuple[str, ...] = (MANIFEST, *FILES)) -> None:
+    """IndexLoadError naming the first of a generation's files that is a link, a device,
+    a pipe or a folder: an index never holds one, and reading one (a link to /dev/zero)
+    would never end."""
+    for name in names:
+        try:
+            mode = os.lstat(generation / name).st_mode
+        except FileNotFoundError:
+            continue  # missing files are for the checks that read them to name
+        if not stat.S_ISREG(mode):
+            raise damaged(generation, name, "it is not a regular file (a link or a device)")
+
+
 def recorded_corpus(generation: Path) -> Path | None:
     """The corpus a generation's manifest says it was built from, whatever its format."""
     try:
+        check_regular(generation, (MANIFEST,))
         recorded = json.loads((generation / MANIFEST).read_text(encoding="utf-8"))["corpus_path"]
     except (OSError, ValueError, KeyError, TypeError):
         return None

@@ -5,6 +5,9 @@ files, and a corpus path that is the whole disk or the home folder is refused.""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -56,7 +59,8 @@ def test_a_text_file_saved_as_windows_1252_is_still_read_in_it(
     assert err == f"warning: {tmp_path / 'k.md'}: not UTF-8, so read as Windows-1252\n"
 
 
-BUNDLED_CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+ROOT = Path(__file__).resolve().parent.parent
+BUNDLED_CORPUS = ROOT / "corpus"
 
 
 def ours(index: Path) -> list[str]:
@@ -101,3 +105,52 @@ def test_a_folder_with_a_marker_coverage_bot_did_not_write_is_refused(
     )
     assert sorted(p.name for p in folder.iterdir()) == ["COVERAGE-BOT-INDEX", "thesis.txt"]
     assert (folder / "COVERAGE-BOT-INDEX").read_text() == "x"
+
+
+@pytest.mark.parametrize("name", ["manifest.json", "postings_docs.npy", "articles.jsonl"])
+def test_an_index_file_that_links_to_dev_zero_is_refused_in_one_line(
+    tmp_path: Path, name: str
+) -> None:
+    index = tmp_path / "index"
+    build_index(BUNDLED_CORPUS, index)
+    generation = index / (index / "CURRENT").read_text().strip()
+    (generation / name).unlink()
+    (generation / name).symlink_to("/dev/zero")
+    asked = subprocess.run(
+        [sys.executable, "-m", "bot", "ask", "--index", str(index), "How many missiles?"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=60,  # it used to read /dev/zero for ever
+        check=False,
+    )
+    corpus = "CORPUS_PATH" if name == "manifest.json" else BUNDLED_CORPUS  # the manifest says
+    assert asked.returncode == 1
+    assert asked.stderr == (
+        f"coverage-bot: the index at {index} is damaged: {generation.name}/{name}: it is not "
+        f"a regular file (a link or a device); rebuild it with: coverage-bot index "
+        f"{corpus} --out {index}\n"
+    )
+
+
+def test_a_corpus_that_is_the_root_of_the_file_system_is_refused_in_one_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["--corpus", "/", "articles"]) == 1
+    assert capsys.readouterr().err == (
+        "coverage-bot: refusing to read / as coverage: it is the root of the file system; "
+        "point at the folder that holds the coverage; set COVERAGE_BOT_CORPUS or pass --corpus\n"
+    )
+
+
+def test_a_corpus_that_is_the_home_folder_is_refused_before_an_index_is_built(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / "notes.md").write_text("---\nheadline: Notes\n---\nMy own notes.\n")
+    assert main(["index", "~", "--out", str(tmp_path / "index")]) == 1
+    assert capsys.readouterr().err == (
+        f"coverage-bot: refusing to read {tmp_path} as coverage: it is your home folder; "
+        "point at the folder that holds the coverage\n"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.md"]
