@@ -20,6 +20,7 @@ a manifest) - a user's ``generation-mine/`` or a marker of their own is left alo
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import os
@@ -158,13 +159,15 @@ def current_generation(folder: Path) -> Path:
     or, for an index of the older one-folder format, the folder itself (whose manifest
     then says it must be rebuilt)."""
     try:
-        name = (folder / _CURRENT).read_text(encoding="utf-8").strip()
+        name = _read_current(folder)
     except (FileNotFoundError, NotADirectoryError):
         if not (folder / INDEX_MARKER).exists() and (folder / MANIFEST).is_file():
             return folder
         raise IndexLoadError(f"there is no index at {folder}") from None
     except OSError as error:
         raise IndexLoadError(f"{folder} cannot be read ({error.strerror})") from error
+    if name is None:
+        raise IndexLoadError(f"{folder} is damaged (its CURRENT is not a regular file)")
     if not _is_generation(name):
         raise IndexLoadError(f"{folder} is damaged (its CURRENT file names {name!r})")
     return folder / name
@@ -416,8 +419,24 @@ def _remove_leftovers(folder: Path) -> None:
 
 
 def _current_name(folder: Path) -> str | None:
-    """What CURRENT names, or None when there is no CURRENT yet."""
+    """What CURRENT names, or None when there is no CURRENT yet (or none a build should
+    keep: the new CURRENT replaces it)."""
     try:
-        return (folder / _CURRENT).read_text(encoding="utf-8").strip()
+        return _read_current(folder)
     except FileNotFoundError:
         return None
+
+
+def _read_current(folder: Path) -> str | None:
+    """The name CURRENT holds, or None when it is not a regular file (a link to /dev/zero
+    would otherwise be read for ever)."""
+    try:
+        descriptor = os.open(folder / _CURRENT, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as error:
+        if error.errno == errno.ELOOP:  # O_NOFOLLOW met a link
+            return None
+        raise
+    with os.fdopen(descriptor, "rb") as file:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            return None
+        return file.read(256).decode("utf-8").strip()

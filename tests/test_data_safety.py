@@ -154,3 +154,27 @@ def test_a_corpus_that_is_the_home_folder_is_refused_before_an_index_is_built(
         "point at the folder that holds the coverage\n"
     )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.md"]
+
+
+def test_a_current_file_that_links_to_dev_zero_is_refused_then_a_rebuild_repairs_it(
+    tmp_path: Path,
+) -> None:
+    index = tmp_path / "index"
+    build_index(BUNDLED_CORPUS, index)
+    (index / "CURRENT").unlink()
+    (index / "CURRENT").symlink_to("/dev/zero")
+    asked = subprocess.run(
+        [sys.executable, "-m", "bot", "ask", "--index", str(index), "How many missiles?"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=60,  # it used to read /dev/zero for ever
+        check=False,
+    )
+    assert asked.returncode == 1
+    assert asked.stderr == (
+        f"coverage-bot: {index} is damaged (its CURRENT is not a regular file); rebuild it "
+        f"with: coverage-bot index CORPUS_PATH --out {index}\n"
+    )
+    build_index(BUNDLED_CORPUS, index)
+    assert not (index / "CURRENT").is_symlink() and len(ours(index)) == 1
