@@ -5,23 +5,29 @@ new index put in place by replacing one small file.
       COVERAGE-BOT-INDEX    this folder is an index coverage-bot wrote (and is not coverage)
       lock                  held (flock) by the one build writing here
       CURRENT               the name of the generation in use
-      generation-XXXXXXXX/  one whole index: manifest, arrays, articles
+      generation-XXXXXXXX/  one whole index: manifest, arrays, articles, and GENERATION
 
 A build writes a new generation beside the current one, then renames a new CURRENT over
 the old (``os.replace``, atomic): a reader sees the old index or the new one, and a build
 killed at any step leaves a whole index current. Generations that are not current are
 removed by the build that replaced them, or by the next one if it was killed. A folder
 that is none of these (nor new, nor empty, nor an index of the older one-folder format)
-is refused, never emptied: a build deletes only what coverage-bot wrote.
+is refused, never emptied: a build deletes only what coverage-bot wrote. What proves it
+wrote something is its exact words: the marker's text, and a generation's name as
+``tempfile`` makes it with a GENERATION file inside (or, from builds before that file,
+a manifest) - a user's ``generation-mine/`` or a marker of their own is left alone.
 """
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import os
+import re
 import shlex
 import shutil
+import stat
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
@@ -38,6 +44,9 @@ _CURRENT = "CURRENT"
 _NEW_CURRENT = "CURRENT.new"
 _LOCK = "lock"
 _GENERATION = "generation-"
+_GENERATION_NAME = re.compile(r"generation-[a-z0-9_]{8}")  # tempfile.mkdtemp's 8 letters
+_GENERATION_MARKER = "GENERATION"
+_GENERATION_TEXT = "One index written by `coverage-bot index`; the next build removes it.\n"
 
 # -- what one generation holds: the one table of its files, read by the index, the store
 # and the integrity checks alike ---------------------------------------------------------
@@ -111,9 +120,23 @@ def damaged(folder: Path, file: str, why: str) -> IndexLoadError:
     return IndexLoadError(f"the index at {index} is damaged: {where}: {why}")
 
 
+def check_regular(generation: Path, names: tuple[str, ...] = (MANIFEST, *FILES)) -> None:
+    """IndexLoadError naming the first of a generation's files that is a link, a device,
+    a pipe or a folder: an index never holds one, and reading one (a link to /dev/zero)
+    would never end."""
+    for name in names:
+        try:
+            mode = os.lstat(generation / name).st_mode
+        except FileNotFoundError:
+            continue  # missing files are for the checks that read them to name
+        if not stat.S_ISREG(mode):
+            raise damaged(generation, name, "it is not a regular file (a link or a device)")
+
+
 def recorded_corpus(generation: Path) -> Path | None:
     """The corpus a generation's manifest says it was built from, whatever its format."""
     try:
+        check_regular(generation, (MANIFEST,))
         recorded = json.loads((generation / MANIFEST).read_text(encoding="utf-8"))["corpus_path"]
     except (OSError, ValueError, KeyError, TypeError):
         return None
@@ -136,13 +159,15 @@ def current_generation(folder: Path) -> Path:
     or, for an index of the older one-folder format, the folder itself (whose manifest
     then says it must be rebuilt)."""
     try:
-        name = (folder / _CURRENT).read_text(encoding="utf-8").strip()
+        name = _read_current(folder)
     except (FileNotFoundError, NotADirectoryError):
         if not (folder / INDEX_MARKER).exists() and (folder / MANIFEST).is_file():
             return folder
         raise IndexLoadError(f"there is no index at {folder}") from None
     except OSError as error:
         raise IndexLoadError(f"{folder} cannot be read ({error.strerror})") from error
+    if name is None:
+        raise IndexLoadError(f"{folder} is damaged (its CURRENT is not a regular file)")
     if not _is_generation(name):
         raise IndexLoadError(f"{folder} is damaged (its CURRENT file names {name!r})")
     return folder / name
@@ -170,7 +195,37 @@ def reading(folder: Path, read: Callable[[Path], T], corpus: Path | None = None)
 
 
 def _is_generation(name: str) -> bool:
-    return name.startswith(_GENERATION) and name == Path(name).name and ".." not in name
+    return _GENERATION_NAME.fullmatch(name) is not None
+
+
+def _wrote(path: Path, text: str) -> bool:
+    """Whether ``path`` is a regular file holding exactly ``text``, as coverage-bot writes it."""
+    expected = text.encode("utf-8")
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return False
+    with os.fdopen(descriptor, "rb") as file:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            return False
+        return file.read(len(expected) + 1) == expected
+
+
+def _is_our_generation(entry: Path) -> bool:
+    """Whether ``entry`` is a generation coverage-bot made: its name, a real folder, and
+    its GENERATION file (a generation built before that file: a manifest of ours)."""
+    if not _is_generation(entry.name) or entry.is_symlink() or not entry.is_dir():
+        return False
+    if _wrote(entry / _GENERATION_MARKER, _GENERATION_TEXT):
+        return True
+    manifest = entry / MANIFEST
+    if manifest.is_symlink() or not manifest.is_file():
+        return False
+    try:
+        recorded = json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(recorded, dict) and {"format", "analyzer"} <= recorded.keys()
 
 
 # -- writing ----------------------------------------------------------------------------
@@ -186,6 +241,19 @@ class _Claim:
 
 
 _held = threading.local()  # the claims this thread holds the lock of: builds nest
+_lock_descriptors: set[int] = set()  # the lock files this process holds open
+
+
+def _close_inherited_locks() -> None:
+    """In a forked child, close the lock files it inherited. An flock belongs to the open
+    file, so a child holding a copy (a tokenising worker) would keep the folder locked
+    after its parent was killed; closing the copy leaves the parent's lock in force."""
+    for descriptor in _lock_descriptors:
+        os.close(descriptor)
+    _lock_descriptors.clear()
+
+
+os.register_at_fork(after_in_child=_close_inherited_locks)
 
 
 @contextmanager
@@ -220,7 +288,7 @@ def _claim(folder: Path) -> _Claim:
         )
     created = not folder.exists()
     folder.mkdir(parents=True, exist_ok=True)
-    if (folder / INDEX_MARKER).is_file():
+    if _wrote(folder / INDEX_MARKER, _MARKER_TEXT):
         return _Claim(folder, created)
     entries = sorted(entry.name for entry in folder.iterdir())
     legacy = _legacy_files(folder, entries)
@@ -283,11 +351,13 @@ def _flock(folder: Path) -> Iterator[Path]:
         except FileNotFoundError:
             pass
         os.close(descriptor)
+    _lock_descriptors.add(descriptor)
     try:
         os.ftruncate(descriptor, 0)
         os.pwrite(descriptor, f"{os.getpid()}\n".encode("ascii"), 0)
         yield path
     finally:
+        _lock_descriptors.discard(descriptor)
         os.close(descriptor)
 
 
@@ -302,6 +372,7 @@ def building(folder: Path) -> Iterator[Path]:
         _remove_leftovers(folder)
         staging = Path(tempfile.mkdtemp(prefix=_GENERATION, dir=folder))
         staging.chmod(0o755)  # mkdtemp's 0700 would hide an admin's build from the bot's user
+        (staging / _GENERATION_MARKER).write_text(_GENERATION_TEXT, encoding="utf-8")
         try:
             yield staging
             _make_current(folder, staging)
@@ -342,15 +413,30 @@ def _remove_leftovers(folder: Path) -> None:
     an unfinished CURRENT: only names coverage-bot gives, inside its own folder."""
     current = _current_name(folder)
     for entry in folder.iterdir():
-        ours = _is_generation(entry.name) and entry.is_dir() and not entry.is_symlink()
-        if ours and entry.name != current:
+        if entry.name != current and _is_our_generation(entry):
             shutil.rmtree(entry, ignore_errors=True)
     (folder / _NEW_CURRENT).unlink(missing_ok=True)
 
 
 def _current_name(folder: Path) -> str | None:
-    """What CURRENT names, or None when there is no CURRENT yet."""
+    """What CURRENT names, or None when there is no CURRENT yet (or none a build should
+    keep: the new CURRENT replaces it)."""
     try:
-        return (folder / _CURRENT).read_text(encoding="utf-8").strip()
+        return _read_current(folder)
     except FileNotFoundError:
         return None
+
+
+def _read_current(folder: Path) -> str | None:
+    """The name CURRENT holds, or None when it is not a regular file (a link to /dev/zero
+    would otherwise be read for ever)."""
+    try:
+        descriptor = os.open(folder / _CURRENT, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as error:
+        if error.errno == errno.ELOOP:  # O_NOFOLLOW met a link
+            return None
+        raise
+    with os.fdopen(descriptor, "rb") as file:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            return None
+        return file.read(256).decode("utf-8").strip()

@@ -31,6 +31,7 @@ from bot.index_folder import (
     HEADLINES,
     MANIFEST,
     IndexLoadError,
+    check_regular,
     damaged,
     located,
 )
@@ -67,7 +68,9 @@ class Damage(ValueError):
 
 
 def read_manifest(folder: Path) -> dict[str, Any]:
-    """The manifest in ``folder`` (one generation), checked against these rules."""
+    """The manifest in ``folder`` (one generation), checked against these rules, once
+    every file of the generation is known to be a regular file."""
+    check_regular(folder)
     try:
         manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     except FileNotFoundError as error:

@@ -9,12 +9,15 @@ reading the rest); only the headlines are held in memory (for listing and autoco
 
 from __future__ import annotations
 
+import ctypes
 import datetime as dt
 import gc
 import hashlib
 import json
 import multiprocessing
 import os
+import signal
+import sys
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -79,6 +82,22 @@ def no_progress(_: int, __: int) -> None:
 _corpus_for_workers: CorpusView | None = None
 
 
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+def _worker_started(parent: int) -> None:
+    """Tie a tokenising worker's life to the build that forked it. Killed by a signal or
+    the kernel's out-of-memory killer, the parent would otherwise leave its workers blocked
+    on a pipe nobody reads, forever (their inherited lock is closed at fork, so at least
+    they no longer keep the index folder locked). On Linux the kernel kills the worker
+    when its parent dies; the parent might already have died before that was asked."""
+    if sys.platform == "linux":
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:
+        os._exit(1)
+
+
 def _number_chunk(bounds: tuple[int, int]) -> tuple[list[str], np.ndarray, np.ndarray]:
     """One chunk of passages tokenised and numbered with the chunk's own vocabulary."""
     assert _corpus_for_workers is not None
@@ -103,7 +122,9 @@ def index_corpus(
             gc.freeze()  # the workers' collector then never walks the corpus they inherit
             try:
                 context = multiprocessing.get_context("fork")
-                with ProcessPoolExecutor(workers, mp_context=context) as pool:
+                with ProcessPoolExecutor(
+                    workers, context, initializer=_worker_started, initargs=(os.getpid(),)
+                ) as pool:
                     numbered = _merged(pool.map(_number_chunk, chunks), progress, count)
             finally:
                 gc.unfreeze()

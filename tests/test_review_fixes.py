@@ -31,7 +31,7 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     for name in ("COVERAGE_BOT_CORPUS", "COVERAGE_BOT_TOP", "COVERAGE_BOT_INDEX"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))  # not tmp_path: corpora live there
 
 
 def write_corpus(folder: Path, headline: str = "Missiles strike bases") -> Path:

@@ -1,10 +1,14 @@
 """Coverage files' bytes as text: UTF-8, or the legacy encoding a file was saved in.
 
-Files written on older Windows or Mac set-ups come in Windows-1252 or Latin-1; they are
-read in that encoding, with a warning, rather than dropped. A UTF-8 file with a few bad
-bytes is not one of those (reading it as Windows-1252 would garble all its other
-accents), so its bad lines are handled on their own: a JSON Lines file loses just those
-lines; any other file keeps them, bad bytes replaced.
+Text and Markdown files written on older Windows or Mac set-ups come in Windows-1252 or
+Latin-1; they are read in that encoding, with a warning, rather than dropped. A UTF-8 one
+with a few bad bytes is not one of those (reading it as Windows-1252 would garble all its
+other accents), so it keeps its bad lines, bad bytes replaced.
+
+JSON Lines is UTF-8 by definition (jsonlines.org), and each line is a record of its own:
+a line that is not UTF-8 is skipped on its own, whatever the rest of the file holds,
+never guessed at (one stray byte in an ASCII file would otherwise have the whole file
+read as Windows-1252, and that line load garbled).
 """
 
 from __future__ import annotations
@@ -17,8 +21,8 @@ from bot.corpus.structure import CorpusFormatError, FormatNote
 def decode(raw: bytes, by_line: bool) -> tuple[str, list[CorpusFormatError | FormatNote]]:
     """The text of a file and what was wrong with its encoding.
 
-    With ``by_line`` (JSON Lines) a line that is not UTF-8 in an otherwise UTF-8 file is
-    left blank, keeping the numbering of the others, and reported as an error of its own.
+    With ``by_line`` (JSON Lines) a line that is not UTF-8 is left blank, keeping the
+    numbering of the others, and reported as an error of its own.
     """
     if b"\x00" in raw:  # no text format writes NUL bytes
         raise CorpusFormatError("looks like a binary file, not text")
@@ -28,11 +32,16 @@ def decode(raw: bytes, by_line: bool) -> tuple[str, list[CorpusFormatError | For
     except UnicodeDecodeError as error:
         first_bad = error.start
     lines = raw.split(b"\n")
+    if by_line:
+        return _by_line(lines)
     if not any(not line.isascii() and _is_utf8(line) for line in lines):
         return _legacy(raw)
-    if not by_line:
-        note = FormatNote(f"not valid UTF-8 at byte {first_bad}; the bad bytes were replaced")
-        return raw.decode("utf-8", "replace"), [note]
+    note = FormatNote(f"not valid UTF-8 at byte {first_bad}; the bad bytes were replaced")
+    return raw.decode("utf-8", "replace"), [note]
+
+
+def _by_line(lines: list[bytes]) -> tuple[str, list[CorpusFormatError | FormatNote]]:
+    """The lines that are UTF-8; each one that is not is blank, and an error of its own."""
     texts: list[str] = []
     errors: list[CorpusFormatError | FormatNote] = []
     for number, line in enumerate(lines, 1):

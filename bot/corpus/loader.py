@@ -35,7 +35,8 @@ INDEX_MARKER = "COVERAGE-BOT-INDEX"
 
 
 class CorpusNotFoundError(FileNotFoundError):
-    """The corpus path names nothing that can be read."""
+    """The corpus path names nothing that can be read, or a folder too broad to be
+    coverage (the whole file system, the home folder)."""
 
 
 @dataclass(frozen=True)
@@ -103,8 +104,25 @@ def coverage_files(folder: Path, warnings: list[LoadWarning] | None = None) -> l
     """The files the loader reads, in a stable order; hidden files and folders, and index
     folders (an index built inside its corpus), are passed over. Links that lead out of
     ``folder``, and faults met on the way, are added to ``warnings``."""
+    _refuse_too_broad(folder)
     files = _files_under(folder, [] if warnings is None else warnings)  # hidden ones skipped
     return sorted(p for p in files if p.suffix.lower() in PARSERS)
+
+
+def _refuse_too_broad(folder: Path) -> None:
+    """CorpusNotFoundError for the root of the file system or the home folder itself: a
+    mistyped path that would walk every file on the disk (thousands of warnings, minutes)
+    and could make anything there answerable."""
+    real = folder.resolve()
+    for broad, what in (
+        (Path(real.anchor), "the root of the file system"),
+        (Path.home(), "your home folder"),
+    ):
+        if real == broad.resolve():
+            raise CorpusNotFoundError(
+                f"refusing to read {folder} as coverage: it is {what}; point at the folder "
+                "that holds the coverage"
+            )
 
 
 def _files_under(root: Path, warnings: list[LoadWarning]) -> list[Path]:
