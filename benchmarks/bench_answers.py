@@ -2,9 +2,10 @@
 
 - the bundled coverage: the questions of tests/data/questions.jsonl, asked once to fill
   the sentence-vector cache and then timed, with BM25 alone and with both stages;
-- an index folder (``--index DIR``, for example the 1M-paragraph one bench_retrieval.py
-  can build and keep with ``--keep``): questions made of its own words, each asked first
-  with nothing cached (every candidate's sentences embedded then) and then again, cached.
+- an index folder (``--index DIR``, for example one ``coverage-bot index`` built from
+  bench_retrieval.py's synthetic corpus): questions made of 2-5 mid-frequency words of its
+  own passages, each asked first with nothing cached (every candidate's sentences
+  embedded then) and then again, cached.
 
 Run: ``.venv/bin/python benchmarks/bench_answers.py [--index DIR] [--questions N]``.
 """
@@ -63,9 +64,11 @@ def index_folder(folder: Path, count: int) -> None:
     corpus, index = knowledge.corpus, knowledge.answerer.index
     rng = random.Random(5)
     questions = []
-    for _ in range(count):
+    while len(questions) < count:  # mid-frequency words of a passage, as bench_retrieval's
         words = corpus.passages[rng.randrange(len(corpus.passages))].passage.text.split()
-        questions.append(" ".join(rng.sample(words, min(5, len(words)))) + "?")
+        middling = [w for w in set(words) if 100 <= index.document_frequency(w) <= 10_000]
+        if len(middling) >= 2:
+            questions.append(" ".join(rng.sample(sorted(middling), min(5, len(middling)))) + "?")
     bm25 = BM25_ONLY.answerer(corpus, index)
     full = Answerer(corpus, index, load_reranker())
     print(f"index folder {folder} ({index.size:,} passages)")

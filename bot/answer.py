@@ -75,8 +75,10 @@ class RankingWeights:
     semantic: float = 1.5
 
 
-CANDIDATES = 20
-"""How many BM25 candidates the semantic stage re-ranks."""
+CANDIDATES = 10
+"""How many BM25 candidates the semantic stage re-ranks: on the three question sets,
+20 or 50 find no more right answers (one question of Calder Falls), at twice the cost of
+embedding when nothing is cached."""
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,10 @@ from pathlib import Path
 
 import numpy as np
 
-MAX_TOKENS = 256
-"""all-MiniLM-L6-v2's max_seq_length: longer text is truncated, as sentence-transformers does."""
+MAX_TOKENS = 128
+"""Tokens embedded of a text (the model takes 256). The stage embeds sentences, which
+rarely reach 128; a longer one is truncated, as sentence-transformers truncates, and the
+cost of a query whose candidates are long stays bounded."""
 _BATCH = 16
 
 
