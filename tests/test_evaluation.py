@@ -62,7 +62,7 @@ def test_bundled_coverage_with_the_semantic_stage(reranker: SemanticReranker) ->
 def test_calder_falls_coverage_nobody_tuned_to(
     reranker: SemanticReranker, stage: str, hit_at_1: float, mrr: float
 ) -> None:
-    # Measured: BM25 0.308 / 0.410; with the semantic stage 0.365 / 0.483.
+    # Measured: BM25 0.308 / 0.410; with the semantic stage 0.365 / 0.478.
     result = report(*CALDER, reranker if stage == "semantic" else None)
     assert result.hit_at_1 >= hit_at_1, result.misses
     assert result.mrr >= mrr, result.misses
