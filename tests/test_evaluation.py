@@ -47,11 +47,11 @@ def test_bundled_coverage_with_bm25_alone(answerer: Answerer) -> None:
 
 
 def test_bundled_coverage_with_the_semantic_stage(reranker: SemanticReranker) -> None:
-    # Measured: Hit@1 0.917, MRR 0.944, 13 of 14 off-topic declined, 2 of 36 answerable.
+    # Measured: Hit@1 0.917, MRR 0.944, 14 of 14 off-topic declined, 2 of 36 answerable.
     result = report(*BUNDLED, reranker)
     assert result.hit_at_1 >= 0.86, result.misses
     assert result.mrr >= 0.90, result.misses
-    assert result.declined_off_topic >= 12, result.misses
+    assert result.declined_off_topic >= 13, result.misses
     assert result.declined_answerable <= 3, result.misses
 
 
@@ -98,18 +98,18 @@ def test_squad_sample_with_left_out_articles(
 
 
 SAMPLE_FLOORS = {  # two questions' worth below what was measured on the sample
-    # measured: hit@1 0.768, answerable declined 0.034, left-out declined 0.917, sentence 0.925
+    # measured: hit@1 0.758, answerable declined 0.048, left-out declined 0.931, sentence 0.924
     "bm25": {
-        "hit_at_1": 0.75,
-        "answerable_declined": 0.05,
-        "left_out_declined": 0.88,
+        "hit_at_1": 0.74,
+        "answerable_declined": 0.06,
+        "left_out_declined": 0.90,
         "sentence_holds_answer": 0.90,
     },
-    # measured: hit@1 0.831, answerable declined 0.010, left-out declined 1.000, sentence 0.930
+    # measured: hit@1 0.821, answerable declined 0.024, left-out declined 1.000, sentence 0.935
     "semantic": {
         "hit_at_1": 0.81,
-        "answerable_declined": 0.03,
+        "answerable_declined": 0.04,
         "left_out_declined": 0.97,
-        "sentence_holds_answer": 0.91,
+        "sentence_holds_answer": 0.92,
     },
 }
