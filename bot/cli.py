@@ -17,7 +17,7 @@ from rich.progress import Progress
 
 from bot.answer import BM25_ONLY, Answerer, QuestionError, Ranking
 from bot.config import MAX_TOP, Settings, SettingsError, load_settings
-from bot.corpus import Corpus, CorpusNotFoundError, CorpusView, LoadWarning, load_corpus
+from bot.corpus import CorpusNotFoundError, CorpusView, LoadWarning
 from bot.embedding import EmbeddingUnavailable
 from bot.evaluation import (
     EvaluationInputError,
@@ -35,9 +35,16 @@ from bot.evaluation import (
 )
 from bot.index import IndexLoadError
 from bot.index_folder import IndexFolderError
-from bot.knowledge import KNOWLEDGE_ERRORS, EmptyCorpusError, build_index, load_knowledge
+from bot.knowledge import (
+    KNOWLEDGE_ERRORS,
+    EmptyCorpusError,
+    build_index,
+    load_knowledge,
+    read_corpus,
+)
 from bot.rerank import load_reranker
 from bot.squad import LEFT_OUT_EVERY, SquadFormatError, load_squad
+from bot.store import indexed_corpus
 from bot.summary import (
     ARTICLE_SENTENCES,
     STORY_SENTENCES,
@@ -99,7 +106,11 @@ def build_parser() -> argparse.ArgumentParser:
     ask = commands.add_parser(
         "ask", parents=[with_index], help="answer one question, or one per line from stdin"
     )
-    ask.add_argument("question", help='the question, or "-" to read one per line from stdin')
+    ask.add_argument(
+        "question",
+        nargs="+",
+        help='the question (quotes optional), or "-" to read one per line from stdin',
+    )
     ask.add_argument("--json", action="store_true", help="print JSON (always, with -)")
     ask.add_argument("--top", type=int, metavar="K", help="how many ranked passages to list")
 
@@ -107,7 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument("--top", type=int, metavar="K", help="how many ranked passages to list")
 
     articles = commands.add_parser(
-        "articles", parents=[with_corpus], help="list the articles that were loaded"
+        "articles", parents=[with_index], help="list the articles that were loaded"
     )
     articles.add_argument("--json", action="store_true", help="print JSON")
 
@@ -205,11 +216,11 @@ def _run(args: argparse.Namespace, out: Console) -> int:
     if args.command in {"run", "sync"}:
         update = {"corpus": corpus_path, "index": index_dir}
         return _discord(args.command, settings.model_copy(update=update), corpus_given)
-    if args.command == "articles":
-        loaded = load_corpus(corpus_path)
+    if args.command == "articles" and index_dir is None:
+        loaded = read_corpus(corpus_path)  # without an index to build: listing is enough
         _print_warnings(loaded.warnings)
         return _articles(loaded.corpus, args.json, out)
-    ranking = _ranking(settings)
+    ranking = BM25_ONLY if args.command == "articles" else _ranking(settings)
     if args.command == "evaluate" and args.squad is not None:
         _evaluate_squad(args.squad, args.left_out_every, ranking, args.calibrate)
         if args.questions is None and args.summaries is None:
@@ -221,17 +232,33 @@ def _run(args: argparse.Namespace, out: Console) -> int:
     _print_warnings(knowledge.warnings)
     if knowledge.outdated:
         print(f"warning: {plain(knowledge.outdated)}", file=sys.stderr)
+    _warn_if_corpus_unused(args.corpus, index_dir)
     answerer = knowledge.answerer
+    if args.command == "articles":
+        return _articles(knowledge.corpus, args.json, out)
     if args.command == "ask":
-        if args.question == "-":
+        question = " ".join(args.question)
+        if question == "-":
             sys.stdout.flush()
             return _ask_batch(answerer, sys.stdin.buffer, top, sys.stdout.buffer)
-        return _ask(answerer, args.question, top, args.json, out)
+        return _ask(answerer, question, top, args.json, out)
     if args.command == "chat":
         return _chat(answerer, top, out)
     if args.command == "summary":
         return _summary(answerer, args, out)
     return _evaluate(answerer, args.questions, args.summaries, args.calibrate)
+
+
+def _warn_if_corpus_unused(corpus: Path | None, index: Path | None) -> None:
+    """An index answers from the corpus it was built from: a different --corpus beside it
+    is said to be unused rather than silently ignored."""
+    recorded = indexed_corpus(index) if index is not None and corpus is not None else None
+    if recorded is not None and corpus is not None and recorded != corpus.resolve():
+        print(
+            f"warning: answering from the index at {plain(str(index))}, built from "
+            f"{plain(str(recorded))}; --corpus {plain(str(corpus))} is not used",
+            file=sys.stderr,
+        )
 
 
 def _ranking(settings: Settings) -> Ranking:
@@ -321,7 +348,11 @@ def _evaluate(
     except (EvaluationInputError, SummaryError) as error:  # e.g. a reference to no article
         raise CommandError(str(error), EXIT_USAGE) from error
     except ImportError as error:
-        raise CommandError('ROUGE needs the test extra: pip install -e ".[test]"') from error
+        raise CommandError(
+            "ROUGE needs the test extra: pip install 'coverage-bot[test]' "
+            '(in a checkout: pip install -e ".[test]")',
+            EXIT_USAGE,
+        ) from error
     print("\n".join(lines))
     return EXIT_OK
 
@@ -382,7 +413,7 @@ def _print_warnings(warnings: Iterable[LoadWarning]) -> None:
         print(f"warning: {skipped}{plain(str(warning))}", file=sys.stderr)
 
 
-def _articles(corpus: Corpus, as_json: bool, out: Console) -> int:
+def _articles(corpus: CorpusView, as_json: bool, out: Console) -> int:
     if as_json:
         print(json.dumps([article_json(a) for a in corpus.articles], indent=2))
         return EXIT_OK

@@ -32,6 +32,9 @@ def _bundled_corpus() -> Path:
 
 BUNDLED_CORPUS = _bundled_corpus()
 MAX_TOP = 20
+MAX_EVIDENCE = 2.0
+"""The most evidence an answer can have: all of the question's weight, plus a cosine
+similarity of 1; a decline threshold above it would decline everything."""
 """The most ranked passages an answer may list, from the command line or the settings."""
 
 
@@ -72,7 +75,11 @@ class Settings(BaseSettings):
     semantic: bool = Field(True, description="re-rank BM25's candidates by meaning")
     model: Path | None = Field(None, description="a folder with model.onnx and tokenizer.json")
     decline_threshold: float | None = Field(
-        None, description="evidence below which answers are declined (evaluate --calibrate)"
+        None,
+        ge=0,
+        le=MAX_EVIDENCE,
+        allow_inf_nan=False,
+        description="evidence below which answers are declined (evaluate --calibrate)",
     )
 
     @model_validator(mode="before")
@@ -134,7 +141,10 @@ _ALLOWED: dict[str, tuple[str, str]] = {
     "message_content": ("true or false",) * 2,
     "log_level": ("DEBUG, INFO, WARNING or ERROR",) * 2,
     "semantic": ("true or false",) * 2,
-    "decline_threshold": ("a number (see coverage-bot evaluate --calibrate)",) * 2,
+    "decline_threshold": (
+        f"a number from 0 to {MAX_EVIDENCE:g} (see coverage-bot evaluate --calibrate)",
+    )
+    * 2,
 }
 """What each setting that can be wrong accepts: any value of its kind, and the range a
 number of the right kind must fall in."""

@@ -73,7 +73,7 @@ class EvaluationInputError(ValueError):
 def load_cases(path: Path) -> list[Case]:
     """The question set in ``path``."""
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = path.read_text(encoding="utf-8-sig").splitlines()  # Notepad's BOM too
     except (OSError, UnicodeDecodeError) as error:
         raise EvaluationInputError(f"the question set {path} cannot be read ({error})") from error
     cases = []
@@ -99,7 +99,7 @@ def load_cases(path: Path) -> list[Case]:
 def load_references(path: Path) -> dict[str, str]:
     """Reference summaries: ``{"story" or article id: summary text}``."""
     try:
-        references = json.loads(path.read_text(encoding="utf-8"))
+        references = json.loads(path.read_text(encoding="utf-8-sig"))
     except (OSError, ValueError) as error:
         raise EvaluationInputError(
             f"the reference summaries {path} cannot be read ({error})"
@@ -230,18 +230,24 @@ class Calibration:
     off-topic ones as possible are declined; and what thresholds around it would do."""
 
     threshold: float
+    current: float
     rows: tuple[tuple[float, float, float, float], ...]
     """(threshold, hit@1, answerable declined, off-topic declined), lowest first."""
 
     def lines(self, setting: str) -> list[str]:
-        table = [
-            f"{'threshold':>10} {'hit@1':>7} {'answerable declined':>20} {'off-topic declined':>19}"
-        ]
-        table += [f"{t:>10.3f} {h:>7.3f} {a:>20.3f} {o:>19.3f}" for t, h, a, o in self.rows]
-        return [
-            *table,
-            f"recommended for this corpus: {setting}={self.threshold:.3f}",
-        ]
+        header = ("threshold", "hit@1", "answerable declined", "off-topic declined")
+        table = ["{:>10} {:>7} {:>20} {:>19}".format(*header)]
+        for t, h, a, o in self.rows:
+            mark = "  (now)" if t == round(self.current, 3) else ""
+            mark += "  (recommended)" if t == round(self.threshold, 3) else ""
+            table.append(f"{t:>10.3f} {h:>7.3f} {a:>20.3f} {o:>19.3f}{mark}")
+        recommended = next(row for row in self.rows if row[0] == round(self.threshold, 3))
+        if recommended[3] == 0:
+            table.append(
+                "no threshold declines any of this set's off-topic questions without "
+                f"declining more than {MAX_ANSWERABLE_DECLINED:.0%} of its answerable ones"
+            )
+        return [*table, f"recommended for this corpus: {setting}={self.threshold:.3f}"]
 
 
 Judge = Callable[[Hit], bool] | None
@@ -281,8 +287,9 @@ def calibrate(answerer: Answerer, questions: Sequence[tuple[str, Judge]]) -> Cal
             sum(e < t for e in off) / (len(off) or 1),
         )
 
-    steps = sorted({round(best + d, 3) for d in (-0.2, -0.1, -0.05, 0.0, 0.05, 0.1, 0.2)})
-    return Calibration(best, tuple(row(t) for t in steps))
+    steps = {round(best + d, 3) for d in (-0.2, -0.1, -0.05, 0.0, 0.05, 0.1, 0.2)}
+    steps.add(round(answerer.threshold, 3))
+    return Calibration(best, answerer.threshold, tuple(row(t) for t in sorted(steps)))
 
 
 def case_judges(cases: Sequence[Case]) -> list[tuple[str, Judge]]:

@@ -64,13 +64,17 @@ class Knowledge:
         return sum(warning.skipped for warning in self.warnings)
 
 
-def build_knowledge(path: Path, ranking: Ranking = BM25_ONLY) -> Knowledge:
-    """Load the corpus at ``path`` and index it in memory.
-
-    CorpusNotFoundError when the path is not there; EmptyCorpusError when it has no text.
-    """
+def read_corpus(path: Path) -> LoadedCorpus:
+    """The corpus at ``path``: CorpusNotFoundError when the path is not there,
+    EmptyCorpusError when it has no text."""
     loaded = load_corpus(path)
     _require_text(loaded, path)
+    return loaded
+
+
+def build_knowledge(path: Path, ranking: Ranking = BM25_ONLY) -> Knowledge:
+    """Load the corpus at ``path`` and index it in memory (see :func:`read_corpus`)."""
+    loaded = read_corpus(path)
     return Knowledge(path, loaded.corpus, ranking.answerer(loaded.corpus), loaded.warnings)
 
 

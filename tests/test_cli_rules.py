@@ -214,3 +214,69 @@ def test_zero_summary_sentences_is_refused_not_read_as_the_default(
     code, out, err = run(capsys, "summary", *subject, "--sentences", "0")
     assert (code, out) == (2, "")
     assert err == "coverage-bot: A summary has 1 to 12 sentences, not 0.\n"
+
+
+def test_articles_lists_the_index_it_is_given(
+    capsys: pytest.CaptureFixture[str], bus_corpus: Path, tmp_path: Path
+) -> None:
+    from bot.knowledge import build_index
+
+    build_index(bus_corpus, tmp_path / "index")
+    code, out, err = run(capsys, "articles", "--json", "--index", str(tmp_path / "index"))
+    assert (code, err) == (0, "")
+    assert [a["headline"] for a in json.loads(out)] == [
+        "Transit drivers strike, halting every city bus"
+    ]
+
+
+def test_corpus_beside_an_index_is_said_to_be_unused(
+    capsys: pytest.CaptureFixture[str], bus_corpus: Path, tmp_path: Path
+) -> None:
+    from bot.knowledge import build_index
+
+    build_index(bus_corpus, tmp_path / "index")
+    index = str(tmp_path / "index")
+    code, _, err = run(capsys, "--corpus", str(BUNDLED_CORPUS), "articles", "--index", index)
+    assert code == 0
+    assert err == (
+        f"warning: answering from the index at {index}, built from {bus_corpus}; "
+        f"--corpus {BUNDLED_CORPUS} is not used\n"
+    )
+
+
+def test_articles_of_an_empty_corpus_fails_like_ask(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    (tmp_path / "empty").mkdir()
+    for command in (["articles"], ["ask", "Who?"]):
+        code, out, err = run(capsys, "--corpus", str(tmp_path / "empty"), *command)
+        assert (code, out) == (1, "")
+        assert "has no articles with text" in err
+
+
+def test_an_unquoted_question_is_read_whole(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "ask", "How", "many", "missiles", "did", "Iran", "launch?", "--json")
+    assert code == 0
+    assert json.loads(out)["question"] == MISSILES
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "5", "-1", "abc"])
+def test_a_decline_threshold_outside_what_evidence_can_be_is_refused(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("COVERAGE_BOT_DECLINE_THRESHOLD", value)
+    code, out, err = run(capsys, "ask", MISSILES)
+    assert (code, out) == (2, "")
+    assert err.startswith("coverage-bot: COVERAGE_BOT_DECLINE_THRESHOLD must be a number from 0")
+
+
+def test_a_question_file_saved_with_a_byte_order_mark_is_read(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COVERAGE_BOT_SEMANTIC", "false")
+    questions = tmp_path / "questions.jsonl"
+    line = json.dumps({"question": MISSILES, "passages": ["more than a dozen"]})
+    questions.write_bytes(b"\xef\xbb\xbf" + line.encode() + b"\n")
+    code, out, err = run(capsys, "evaluate", "--questions", str(questions))
+    assert (code, err) == (0, "")
+    assert out.splitlines()[1].split() == ["answerable", "questions", "1"]
