@@ -191,13 +191,17 @@ def markdown_blocks(tokens: list[Token]) -> list[Block]:
 
 
 def _paragraph_blocks(text: str, list_depth: int) -> list[Block]:
-    """A paragraph's soft-broken lines joined, with any "— who" line split off."""
+    """A paragraph's soft-broken lines joined, with any "— who" line split off (also one
+    that is a paragraph of its own)."""
     blocks: list[Block] = []
     lines: list[str] = []
     for line in text.splitlines():
         classified = classify_line(line)
-        if classified and classified.kind is BlockKind.ATTRIBUTION and lines:
-            blocks.append(_joined(lines, list_depth))
+        if classified and classified.kind is BlockKind.ATTRIBUTION:
+            # After its quote, or as a paragraph of its own ("> ..." / ">" / "> — who"):
+            # either way it names the speaker of what came before.
+            if lines:
+                blocks.append(_joined(lines, list_depth))
             blocks.append(classified)
             lines = []
         elif line.strip():

@@ -99,3 +99,21 @@ def test_jsonl_strings_may_hold_line_separators(tmp_path: Path) -> None:
     loaded = load_corpus(tmp_path)
     assert loaded.warnings == ()
     assert [a.headline for a in loaded.corpus.articles] == ["H", "Second"]
+
+
+def test_a_quote_attribution_in_a_paragraph_of_its_own_stays_with_its_quote(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "power.md").write_text(
+        "---\nheadline: Power cut\ndate: 2024-08-14\n---\nNorthline cut power.\n\n"
+        "> We will not restore power until it is safe.\n>\n"
+        "> — Northline Electric spokesperson Priya Nandakumar\n\nMore text.\n",
+        encoding="utf-8",
+    )
+    [article] = load_corpus(tmp_path).corpus.articles
+    assert [p.body for p in article.passages] == [
+        "Northline cut power.",
+        "We will not restore power until it is safe. — Northline Electric spokesperson "
+        "Priya Nandakumar",
+        "More text.",
+    ]
