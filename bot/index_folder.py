@@ -96,6 +96,10 @@ class IndexFolderError(IndexLoadError):
     """A folder a build refuses to write to, because it holds what coverage-bot did not write."""
 
 
+class NotAnIndexError(IndexLoadError):
+    """A folder of something else (coverage, most often) given where an index belongs."""
+
+
 class IndexBusyError(IndexLoadError):
     """Another build is writing the same index folder."""
 
@@ -163,6 +167,12 @@ def current_generation(folder: Path) -> Path:
     except (FileNotFoundError, NotADirectoryError):
         if not (folder / INDEX_MARKER).exists() and (folder / MANIFEST).is_file():
             return folder
+        if folder.is_dir() and not (folder / INDEX_MARKER).exists() and any(folder.iterdir()):
+            raise NotAnIndexError(
+                f"{folder} is not an index folder (coverage-bot wrote no index there); to "
+                f"answer from the coverage in it, pass it with --corpus, or build an index "
+                f"of it with: coverage-bot index {shlex.quote(str(folder))} --out NEW_FOLDER"
+            ) from None
         raise IndexLoadError(f"there is no index at {folder}") from None
     except OSError as error:
         raise IndexLoadError(f"{folder} cannot be read ({error.strerror})") from error
@@ -189,6 +199,8 @@ def reading(folder: Path, read: Callable[[Path], T], corpus: Path | None = None)
                 if latest == generation or attempts == _READ_ATTEMPTS:
                     raise
                 generation, attempts = latest, attempts + 1
+    except NotAnIndexError:
+        raise  # nothing to rebuild: the message says what to do instead
     except IndexLoadError as error:
         source = (recorded_corpus(generation) if generation else None) or corpus
         raise IndexLoadError(f"{error}; {rebuild_hint(folder, source)}") from error

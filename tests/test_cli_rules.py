@@ -280,3 +280,16 @@ def test_a_question_file_saved_with_a_byte_order_mark_is_read(
     code, out, err = run(capsys, "evaluate", "--questions", str(questions))
     assert (code, err) == (0, "")
     assert out.splitlines()[1].split() == ["answerable", "questions", "1"]
+
+
+def test_a_corpus_folder_given_as_an_index_says_what_to_do_instead(
+    capsys: pytest.CaptureFixture[str], bus_corpus: Path
+) -> None:
+    code, out, err = run(capsys, "ask", "Who?", "--index", str(bus_corpus))
+    assert (code, out) == (1, "")
+    assert err == (
+        f"coverage-bot: {bus_corpus} is not an index folder (coverage-bot wrote no index "
+        "there); to answer from the coverage in it, pass it with --corpus, or build an index "
+        f"of it with: coverage-bot index {bus_corpus} --out NEW_FOLDER\n"
+    )
+    assert (bus_corpus / "strike.md").read_text(encoding="utf-8") == BUS_STRIKE
