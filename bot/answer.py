@@ -301,8 +301,14 @@ class Answerer:
             if word[0].isupper()
             and (terms := analyze(word))
             and all(self.index.document_frequency(term) == 0 for term in terms)
-            and not self.corpus.find_articles(word, 1)
+            and self._headline_terms.isdisjoint(terms)
         ]
+
+    @cached_property
+    def _headline_terms(self) -> frozenset[str]:
+        """Every term of every headline, worked out the first time a question names
+        something no passage uses (headlines are not indexed with the passages)."""
+        return frozenset(term for headline in self.corpus.headlines() for term in analyze(headline))
 
     def evidence(self, weights: dict[str, float], hit: Hit) -> float:
         """How much of the question the passage answers: the share of the question's

@@ -316,6 +316,10 @@ class StoredCorpus:
         """As :meth:`Corpus.newest_articles`, from the articles' dates on disk."""
         return newest_first(self._dates, count)
 
+    def headlines(self) -> list[str]:
+        """As :meth:`Corpus.headlines`, from memory: no article is read."""
+        return [headline for _, headline in self._headlines]
+
     def find_articles(self, words: str, limit: int | None = None) -> list[Article]:
         """As :meth:`Corpus.find_articles`, over the headlines held in memory."""
         return [self.articles[n] for n in matching_articles(self._headlines, words)[:limit]]

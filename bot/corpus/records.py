@@ -115,6 +115,10 @@ class Corpus:
         """The numbers of the ``count`` newest articles, in corpus order."""
         return newest_first([date_ordinal(a.date) for a in self.articles], count)
 
+    def headlines(self) -> list[str]:
+        """Every article's headline, in corpus order."""
+        return [a.headline for a in self.articles]
+
     def find_articles(self, words: str, limit: int | None = None) -> list[Article]:
         """Articles whose id is ``words``, else whose headline has every word, in any order.
 
@@ -174,3 +178,5 @@ class CorpusView(Protocol):
     def newest_articles(self, count: int) -> list[int]: ...
 
     def find_articles(self, words: str, limit: int | None = None) -> list[Article]: ...
+
+    def headlines(self) -> list[str]: ...
