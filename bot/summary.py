@@ -206,7 +206,10 @@ def summarize_topic(answerer: Answerer, topic: str, sentences: int = TOPIC_SENTE
         answer = answerer.answer(topic, results=TOPIC_PASSAGES)
     except QuestionError as error:
         raise SummaryError(_name_a_topic(answerer.corpus)) from error
-    if answer.best is None:
+    # A topic is not a question: passages that use its words are worth summarising even
+    # when none answers enough of it to be an answer, but not when it names someone or
+    # somewhere the coverage never mentions (no evidence at all).
+    if not answer.results or (answer.best is None and answer.evidence == 0.0):
         raise TopicNotCovered(f"There is nothing in the coverage about {answer.question}.")
     found = sorted((hit.ref for hit in answer.results), key=lambda ref: ref.number)
     candidates = [s for ref in found for s in passage_sentences(ref.article, ref.position)]

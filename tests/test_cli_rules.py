@@ -293,3 +293,22 @@ def test_a_corpus_folder_given_as_an_index_says_what_to_do_instead(
         f"of it with: coverage-bot index {bus_corpus} --out NEW_FOLDER\n"
     )
     assert (bus_corpus / "strike.md").read_text(encoding="utf-8") == BUS_STRIKE
+
+
+def test_a_topic_partly_in_the_coverage_is_summarised_not_declined(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    news = tmp_path / "fire"
+    news.mkdir()
+    (news / "power.md").write_text(
+        "---\nheadline: Northline cuts power as fire spreads\ndate: 2024-08-14\n---\n"
+        "Northline Electric cut power to about 9,000 customers on Tuesday as the fire "
+        "spread toward its lines.\n\nCrews expect to restore service by Friday.\n",
+        encoding="utf-8",
+    )
+    code, out, _ = run(capsys, "--corpus", str(news), "summary", "--topic", "power outage")
+    assert code == 0
+    assert out.splitlines()[0] == "What the coverage says about power outage"
+    assert "cut power to about 9,000 customers" in out
+    code, out, _ = run(capsys, "--corpus", str(news), "summary", "--topic", "Olympic medals")
+    assert (code, out) == (0, "There is nothing in the coverage about Olympic medals.\n")
