@@ -20,6 +20,7 @@ from bot.examples import example_question
 from bot.highlight import best_sentence
 from bot.index import BM25Index, IndexLoadError, ScoredPassage
 from bot.rerank import SemanticReranker, passage_sentences
+from bot.vector_store import VectorFile
 
 MAX_QUESTION_CHARS = 1000
 DEFAULT_RESULTS = 3
@@ -93,8 +94,13 @@ class Ranking:
     reranker: SemanticReranker | None = None
     threshold: float | None = None
 
-    def answerer(self, corpus: CorpusView, index: BM25Index | None = None) -> Answerer:
-        return Answerer(corpus, index, self.reranker, threshold=self.threshold)
+    def answerer(
+        self,
+        corpus: CorpusView,
+        index: BM25Index | None = None,
+        vectors: VectorFile | None = None,
+    ) -> Answerer:
+        return Answerer(corpus, index, self.reranker, threshold=self.threshold, vectors=vectors)
 
 
 BM25_ONLY = Ranking()
@@ -189,6 +195,7 @@ class Answerer:
         reranker: SemanticReranker | None = None,
         weights: RankingWeights = RankingWeights(),
         threshold: float | None = None,
+        vectors: VectorFile | None = None,
     ) -> None:
         self.corpus = corpus
         self.index = index or BM25Index.build(passage_terms(ref) for ref in corpus.passages)
@@ -196,6 +203,7 @@ class Answerer:
             raise ValueError("the index was not built from this corpus")
         self.reranker = reranker
         self.weights = weights
+        self.vectors = vectors
         self.ranking = Ranking(reranker, threshold)
         self.threshold = threshold if threshold is not None else default_threshold(reranker)
 
@@ -229,7 +237,7 @@ class Answerer:
         scored, refs = self._readable(scored, results)
         question_vector = self.reranker.question_vector(text) if self.reranker else None
         similarities = (
-            self.reranker.passage_similarities(question_vector, refs)
+            self.reranker.passage_similarities(question_vector, refs, self.vectors)
             if self.reranker and question_vector is not None
             else None
         )
@@ -326,7 +334,7 @@ class Answerer:
         """The sentence of the passage that answers the question (see bot.highlight)."""
         sentences = passage_sentences(ref)
         similarities = (
-            self.reranker.sentence_similarities(question_vector, ref)
+            self.reranker.sentence_similarities(question_vector, ref, self.vectors)
             if self.reranker and question_vector is not None
             else None
         )

@@ -85,6 +85,9 @@ class Embedder:
         ):
             _check_file(path, expected)
         self.name = files.name
+        self.identity = files.model_sha256 or _file_identity(files.model)
+        """What vectors computed by this model are stored under: the pinned checksum, or
+        for a model of one's own its path, size and modification time."""
         try:
             tokenizer = Tokenizer.from_file(str(files.tokenizer))
             options = onnxruntime.SessionOptions()
@@ -138,6 +141,11 @@ def _mean_pooled(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
     weights = mask[..., None].astype(np.float32)
     pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
     return pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
+
+
+def _file_identity(path: Path) -> str:
+    stat = path.stat()
+    return f"{path.resolve()}:{stat.st_size}:{stat.st_mtime_ns}"
 
 
 def _check_file(path: Path, sha256: str | None) -> None:

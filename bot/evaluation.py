@@ -258,7 +258,7 @@ def calibrate(answerer: Answerer, questions: Sequence[tuple[str, Judge]]) -> Cal
     """Ask every question with declining turned off, and find the threshold on the
     evidence of the top result (:attr:`Answer.evidence`) that declines best."""
     never_declines = Ranking(answerer.reranker, threshold=-math.inf)
-    undeclining = never_declines.answerer(answerer.corpus, answerer.index)
+    undeclining = never_declines.answerer(answerer.corpus, answerer.index, answerer.vectors)
     right: list[float] = []
     wrong: list[float] = []
     off: list[float] = []

@@ -87,6 +87,12 @@ _READ_ATTEMPTS = 3
 T = TypeVar("T")
 
 
+VECTORS_FILE = "vectors.sqlite3"
+"""The semantic stage's passage vectors, kept beside the generations: a cache filled as
+passages are first seen (and kept across rebuilds, being keyed by text), never checksummed
+or required; removing it costs only the time to embed again."""
+
+
 class IndexLoadError(ValueError):
     """An index folder that cannot be used or written: missing, corrupt, built by other
     rules, busy, or a folder a build must not touch."""

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from bot.answer import BM25_ONLY, Answerer, Ranking
 from bot.corpus import CorpusNotFoundError, CorpusView, LoadedCorpus, LoadWarning, load_corpus
-from bot.index_folder import IndexLoadError, locked
+from bot.index_folder import VECTORS_FILE, IndexLoadError, locked
 from bot.store import (
     Progress,
     StoredCorpus,
@@ -26,6 +26,7 @@ from bot.store import (
     refuse_corpus_as_out,
     write_index,
 )
+from bot.vector_store import VectorFile
 
 
 class EmptyCorpusError(ValueError):
@@ -90,7 +91,8 @@ def load_knowledge(
     if index is None:
         return build_knowledge(corpus, ranking)
     bm25, stored = load_index(index, corpus if corpus_given else None)
-    return Knowledge(index, stored, ranking.answerer(stored, bm25), outdated=outdated(index))
+    answerer = ranking.answerer(stored, bm25, _vector_file(index, ranking))
+    return Knowledge(index, stored, answerer, outdated=outdated(index))
 
 
 def build_index(
@@ -117,7 +119,16 @@ def rebuild_knowledge(corpus: Path, index: Path | None, ranking: Ranking = BM25_
         return build_knowledge(corpus, ranking)
     warnings = build_index(indexed_corpus(index) or corpus, index)
     bm25, stored = load_index(index, corpus)  # just built: no need to ask if it is outdated
-    return Knowledge(index, stored, ranking.answerer(stored, bm25), warnings)
+    return Knowledge(
+        index, stored, ranking.answerer(stored, bm25, _vector_file(index, ranking)), warnings
+    )
+
+
+def _vector_file(index: Path, ranking: Ranking) -> VectorFile | None:
+    """Where an index folder keeps the semantic stage's passage vectors between runs."""
+    if ranking.reranker is None:
+        return None
+    return VectorFile(index / VECTORS_FILE, ranking.reranker.dimension)
 
 
 def _require_text(loaded: LoadedCorpus, path: Path) -> None:

@@ -4,7 +4,9 @@ A passage's meaning is compared one sentence at a time: its similarity to a ques
 that of its closest sentence, since an answer is usually one sentence and a passage's
 average dilutes it. A passage's sentence vectors are kept in a bounded cache keyed by
 its text, so a passage is split and embedded once however often it is a candidate, and a
-reloaded corpus keeps the vectors of the passages it still has.
+reloaded corpus keeps the vectors of the passages it still has; an index folder also keeps
+them on disk (``bot.vector_store``), so a restart or a one-off ``ask`` does not embed
+them again.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import numpy as np
 from bot.corpus import PassageRef
 from bot.embedding import Embedder, default_model, model_in_folder
 from bot.sentences import split_sentences
+from bot.vector_store import VectorFile
 
 CACHE_SENTENCES = 200_000
 """Sentence vectors kept (float16, 384 numbers each: about 150 MiB at most)."""
@@ -37,28 +40,42 @@ class PassageVectors:
         self._vectors: OrderedDict[bytes, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
 
-    def __call__(self, refs: Sequence[PassageRef]) -> list[np.ndarray]:
-        """For each passage, a float16 matrix of its sentences' vectors."""
-        keys = [_key(ref.passage.body) for ref in refs]
+    def __call__(
+        self, refs: Sequence[PassageRef], stored: VectorFile | None = None
+    ) -> list[np.ndarray]:
+        """For each passage, a float16 matrix of its sentences' vectors: from memory, else
+        from ``stored`` (a file on disk), else embedded now (and written to ``stored``)."""
+        keys = [self._key(ref.passage.body) for ref in refs]
         with self._lock:
             known = {k: self._vectors[k] for k in keys if k in self._vectors}
             for key in known:
                 self._vectors.move_to_end(key)
         missing = {k: ref for k, ref in zip(keys, refs, strict=True) if k not in known}
-        if missing:
-            sentences = [passage_sentences(ref) for ref in missing.values()]
+        loaded = stored.get(list(missing)) if stored is not None and missing else {}
+        unseen = {k: ref for k, ref in missing.items() if k not in loaded}
+        fresh: dict[bytes, np.ndarray] = {}
+        if unseen:
+            sentences = [passage_sentences(ref) for ref in unseen.values()]
             flat = self._embedder.embed([s for group in sentences for s in group])
             ends = np.cumsum([len(group) for group in sentences])
-            fresh = np.split(flat.astype(np.float16), ends[:-1])
-            with self._lock:
-                for key, matrix in zip(missing, fresh, strict=True):
-                    if key not in self._vectors:
-                        self._size += len(matrix)
-                    self._vectors[key] = matrix
-                    known[key] = matrix
-                while self._size > self._capacity and self._vectors:
-                    self._size -= len(self._vectors.popitem(last=False)[1])
+            fresh = dict(zip(unseen, np.split(flat.astype(np.float16), ends[:-1]), strict=True))
+            if stored is not None:
+                stored.put(fresh.items())
+        with self._lock:
+            for key, matrix in (*loaded.items(), *fresh.items()):
+                if key not in self._vectors:
+                    self._size += len(matrix)
+                self._vectors[key] = matrix
+                known[key] = matrix
+            while self._size > self._capacity and self._vectors:
+                self._size -= len(self._vectors.popitem(last=False)[1])
         return [known[k] for k in keys]
+
+    def _key(self, text: str) -> bytes:
+        """The passage's text and the model that embeds it, hashed: the same key in
+        memory and on disk, and another model never reads these vectors."""
+        data = f"{self._embedder.identity}\0{text}".encode()
+        return hashlib.blake2b(data, digest_size=16).digest()
 
 
 class SemanticReranker:
@@ -66,23 +83,28 @@ class SemanticReranker:
 
     def __init__(self, embedder: Embedder, capacity: int = CACHE_SENTENCES) -> None:
         self.name = embedder.name
+        self.dimension = embedder.dimension
         self._embedder = embedder
         self._passages = PassageVectors(embedder, capacity)
 
     def question_vector(self, question: str) -> np.ndarray:
         return self._embedder.embed([question])[0]
 
-    def passage_similarities(self, question: np.ndarray, refs: Sequence[PassageRef]) -> np.ndarray:
+    def passage_similarities(
+        self, question: np.ndarray, refs: Sequence[PassageRef], stored: VectorFile | None = None
+    ) -> np.ndarray:
         """For each passage, the cosine similarity of its closest sentence to the question."""
         return np.array(
-            [float((m.astype(np.float32) @ question).max()) for m in self._passages(refs)],
+            [float((m.astype(np.float32) @ question).max()) for m in self._passages(refs, stored)],
             dtype=np.float32,
         )
 
-    def sentence_similarities(self, question: np.ndarray, ref: PassageRef) -> np.ndarray:
+    def sentence_similarities(
+        self, question: np.ndarray, ref: PassageRef, stored: VectorFile | None = None
+    ) -> np.ndarray:
         """The cosine similarity of each of the passage's sentences (as
         :func:`passage_sentences` splits them) to the question."""
-        return self._passages([ref])[0].astype(np.float32) @ question
+        return self._passages([ref], stored)[0].astype(np.float32) @ question
 
 
 @lru_cache(maxsize=2)
@@ -92,10 +114,6 @@ def load_reranker(model_folder: Path | None = None) -> SemanticReranker:
     corpus keeps the model and the sentence vectors it has computed."""
     files = default_model() if model_folder is None else model_in_folder(model_folder)
     return SemanticReranker(Embedder(files))
-
-
-def _key(text: str) -> bytes:
-    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
 
 
 def passage_sentences(ref: PassageRef) -> list[str]:

@@ -1,0 +1,82 @@
+"""Passage vectors kept on disk between runs: a SQLite file keyed by the passage's text.
+
+Embedding is the semantic stage's cost (a few milliseconds a sentence), and a restarted
+bot or a one-off ``coverage-bot ask`` would otherwise embed every candidate again. The
+key is a hash of the model's name and the passage's text, so the file serves any index
+or corpus holding that passage, and a passage edited or another model simply misses.
+
+The file is a cache: when it cannot be opened or written (read-only folder, locked,
+damaged), one warning is logged and answers go on without it.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+_SCHEMA = "CREATE TABLE IF NOT EXISTS vectors (key BLOB PRIMARY KEY, rows INTEGER, data BLOB)"
+_BUSY_SECONDS = 1.0
+_LOOKUP_CHUNK = 500  # SQLite's limit on bound parameters is far above; this keeps SQL short
+
+
+class VectorFile:
+    """Float16 matrices (one row a sentence) by key, in ``path``; every failure is a
+    warning once and a miss, never an error for the question being answered."""
+
+    def __init__(self, path: Path, dimension: int) -> None:
+        self.path = path
+        self._dimension = dimension
+        self._lock = threading.Lock()
+        self._connection: sqlite3.Connection | None = None
+        self._broken = False
+
+    def get(self, keys: Sequence[bytes]) -> dict[bytes, np.ndarray]:
+        """The stored matrices of those keys that are stored."""
+        found: dict[bytes, np.ndarray] = {}
+        for start in range(0, len(keys), _LOOKUP_CHUNK):
+            chunk = keys[start : start + _LOOKUP_CHUNK]
+            marks = ",".join("?" * len(chunk))
+            rows = self._run(f"SELECT key, rows, data FROM vectors WHERE key IN ({marks})", chunk)
+            for key, count, data in rows:
+                matrix = np.frombuffer(data, dtype=np.float16)
+                if count > 0 and matrix.size == count * self._dimension:
+                    found[bytes(key)] = matrix.reshape(count, self._dimension)
+        return found
+
+    def put(self, items: Iterable[tuple[bytes, np.ndarray]]) -> None:
+        """Store the matrices (replacing any under the same key)."""
+        rows = [(key, len(m), m.astype(np.float16).tobytes()) for key, m in items]
+        if rows:
+            self._run("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)", rows, many=True)
+
+    def _run(self, sql: str, parameters: Sequence[object], many: bool = False) -> list[tuple]:
+        with self._lock:
+            if self._broken:
+                return []
+            try:
+                connection = self._connect()
+                with connection:
+                    if many:
+                        connection.executemany(sql, parameters)
+                        return []
+                    return connection.execute(sql, parameters).fetchall()
+            except (sqlite3.Error, OSError) as error:
+                self._broken = True
+                log.warning("vector cache %s not used: %s", self.path, error)
+                return []
+
+    def _connect(self) -> sqlite3.Connection:
+        if self._connection is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            connection = sqlite3.connect(self.path, timeout=_BUSY_SECONDS, check_same_thread=False)
+            connection.execute("PRAGMA journal_mode=WAL")  # readers never wait for a writer
+            connection.execute(_SCHEMA)
+            self._connection = connection
+        return self._connection

@@ -1,0 +1,88 @@
+"""Passage vectors kept in an index folder between runs: a restart embeds only the
+question, a damaged or unwritable file is a warning and never a failed answer."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot.answer import Ranking
+from bot.embedding import Embedder, default_model
+from bot.index_folder import VECTORS_FILE
+from bot.knowledge import build_index, load_knowledge
+from bot.rerank import SemanticReranker
+
+BUNDLED = Path(__file__).resolve().parent.parent / "corpus"
+QUESTION = "Where was Soleimani killed?"
+
+
+class CountingEmbedder(Embedder):
+    """The real model, counting the texts it is asked to embed."""
+
+    def __init__(self) -> None:
+        super().__init__(default_model())
+        self.embedded: list[str] = []
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        self.embedded.extend(texts)
+        return super().embed(texts)
+
+
+@pytest.fixture
+def index(tmp_path: Path) -> Path:
+    shutil.copytree(BUNDLED, tmp_path / "corpus")
+    build_index(tmp_path / "corpus", tmp_path / "index")
+    return tmp_path / "index"
+
+
+def answer_in_a_fresh_process(index: Path) -> tuple[CountingEmbedder, str]:
+    """A new embedder and reranker, as a restarted bot or a one-off ``ask`` has."""
+    embedder = CountingEmbedder()
+    knowledge = load_knowledge(index, index, Ranking(SemanticReranker(embedder)))
+    answer = knowledge.answerer.answer(QUESTION)
+    assert answer.best is not None
+    return embedder, answer.best.ref.passage.body
+
+
+def test_a_restart_reads_passage_vectors_from_the_index_folder(index: Path) -> None:
+    first, passage = answer_in_a_fresh_process(index)
+    assert len(first.embedded) > 1  # the question and the candidates' sentences
+    assert (index / VECTORS_FILE).is_file()
+    second, again = answer_in_a_fresh_process(index)
+    assert second.embedded == [QUESTION]  # only the question: every passage came from disk
+    assert again == passage
+    assert "Baghdad" in passage
+
+
+def test_a_damaged_vector_file_is_one_warning_and_the_answer_still_comes(
+    index: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    (index / VECTORS_FILE).write_bytes(b"this is not a database" * 100)
+    with caplog.at_level(logging.WARNING):
+        _, passage = answer_in_a_fresh_process(index)
+    assert "Baghdad" in passage
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1
+    assert warnings[0].startswith(f"vector cache {index / VECTORS_FILE} not used: ")
+
+
+def test_a_rebuild_keeps_the_vectors_and_accepts_the_folder(index: Path) -> None:
+    answer_in_a_fresh_process(index)
+    build_index(index.parent / "corpus", index)
+    assert (index / VECTORS_FILE).is_file()
+    embedder, _ = answer_in_a_fresh_process(index)
+    assert embedder.embedded == [QUESTION]
+
+
+def test_another_model_never_reads_these_vectors(index: Path) -> None:
+    answer_in_a_fresh_process(index)
+    embedder = CountingEmbedder()
+    embedder.identity = "another model"
+    knowledge = load_knowledge(index, index, Ranking(SemanticReranker(embedder)))
+    knowledge.answerer.answer(QUESTION)
+    assert len(embedder.embedded) > 1
