@@ -5,7 +5,8 @@
 - an index folder (``--index DIR``, for example one ``coverage-bot index`` built from
   bench_retrieval.py's synthetic corpus): questions made of 2-5 mid-frequency words of its
   own passages, each asked first with nothing cached (every candidate's sentences
-  embedded then) and then again, cached.
+  embedded then), then again (cached in memory), then by a fresh model as after a
+  restart (the vectors read from the index folder's file).
 
 Run: ``.venv/bin/python benchmarks/bench_answers.py [--index DIR] [--questions N]``.
 """
@@ -22,10 +23,13 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.answer import BM25_ONLY, Answerer, QuestionError
+from bot.answer import BM25_ONLY, Answerer, QuestionError, Ranking
+from bot.embedding import Embedder, default_model
 from bot.evaluation import load_cases
+from bot.index_folder import VECTORS_FILE
 from bot.knowledge import build_knowledge, load_knowledge
-from bot.rerank import load_reranker
+from bot.rerank import SemanticReranker, load_reranker
+from bot.vector_store import VectorFile
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -69,12 +73,17 @@ def index_folder(folder: Path, count: int) -> None:
         middling = [w for w in set(words) if 100 <= index.document_frequency(w) <= 10_000]
         if len(middling) >= 2:
             questions.append(" ".join(rng.sample(sorted(middling), min(5, len(middling)))) + "?")
+    vectors = folder / VECTORS_FILE
+    vectors.unlink(missing_ok=True)  # nothing cached, on disk either
     bm25 = BM25_ONLY.answerer(corpus, index)
-    full = Answerer(corpus, index, load_reranker())
+    full = Ranking(load_reranker()).answerer(corpus, index, VectorFile(vectors, 384))
     print(f"index folder {folder} ({index.size:,} passages)")
     show("BM25 alone", timings(bm25.answer, questions))
     show("BM25 + semantic, nothing cached", timings(full.answer, questions))
     show("BM25 + semantic, candidates cached", timings(full.answer, questions))
+    restarted = SemanticReranker(Embedder(default_model()))  # memory empty, the file kept
+    after_restart = Ranking(restarted).answerer(corpus, index, VectorFile(vectors, 384))
+    show("BM25 + semantic, after a restart (on disk)", timings(after_restart.answer, questions))
 
 
 def main() -> None:
