@@ -76,13 +76,15 @@ def index_folder(folder: Path, count: int) -> None:
     vectors = folder / VECTORS_FILE
     vectors.unlink(missing_ok=True)  # nothing cached, on disk either
     bm25 = BM25_ONLY.answerer(corpus, index)
-    full = Ranking(load_reranker()).answerer(corpus, index, VectorFile(vectors, 384))
+    reranker = load_reranker()
+    full = Ranking(reranker).answerer(corpus, index, VectorFile(vectors, reranker.dimension))
     print(f"index folder {folder} ({index.size:,} passages)")
     show("BM25 alone", timings(bm25.answer, questions))
     show("BM25 + semantic, nothing cached", timings(full.answer, questions))
     show("BM25 + semantic, candidates cached", timings(full.answer, questions))
     restarted = SemanticReranker(Embedder(default_model()))  # memory empty, the file kept
-    after_restart = Ranking(restarted).answerer(corpus, index, VectorFile(vectors, 384))
+    on_disk = VectorFile(vectors, restarted.dimension)
+    after_restart = Ranking(restarted).answerer(corpus, index, on_disk)
     show("BM25 + semantic, after a restart (on disk)", timings(after_restart.answer, questions))
 
 
