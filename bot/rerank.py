@@ -12,6 +12,7 @@ them again.
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -117,7 +118,34 @@ def load_reranker(model_folder: Path | None = None) -> SemanticReranker:
 
 
 def passage_sentences(ref: PassageRef) -> list[str]:
-    """The sentences a passage is compared by: those of the passage as it reads on the
-    page (label and speaker included), never none."""
+    """The sentences a passage is compared by, and one of which is set in bold: those of
+    the passage as it reads on the page (label and speaker included), never none, with
+    a quotation of several sentences taken apart (see :func:`_within_quotes`)."""
     body = ref.passage.body
-    return split_sentences(body) or [body]
+    return [
+        piece for sentence in split_sentences(body) or [body] for piece in _within_quotes(sentence)
+    ]
+
+
+_QUOTE_MARK = re.compile(r"[\"“”]")
+
+
+def _within_quotes(sentence: str) -> list[str]:
+    """pysbd keeps a quotation whole however many sentences it holds, so a three-sentence
+    statement would be one "sentence" to compare and to bold. Split it again with its
+    quotation marks blanked (the same length), and cut the sentence at the same places:
+    each piece is still a substring of the passage, to be found and highlighted."""
+    if not _QUOTE_MARK.search(sentence):
+        return [sentence]
+    blanked = _QUOTE_MARK.sub(" ", sentence)
+    pieces = split_sentences(blanked)
+    if len(pieces) < 2:
+        return [sentence]
+    cut, position = [], 0
+    for piece in pieces:
+        start = blanked.find(piece, position)
+        if start < 0:
+            return [sentence]
+        position = start + len(piece)
+        cut.append(sentence[start:position].strip())
+    return [piece for piece in cut if piece]

@@ -62,7 +62,7 @@ def test_bundled_coverage_with_the_semantic_stage(reranker: SemanticReranker) ->
 def test_calder_falls_coverage_nobody_tuned_to(
     reranker: SemanticReranker, stage: str, hit_at_1: float, mrr: float
 ) -> None:
-    # Measured: BM25 0.308 / 0.410; with the semantic stage 0.365 / 0.478.
+    # Measured: BM25 0.308 / 0.410; with the semantic stage 0.385 / 0.494.
     result = report(*CALDER, reranker if stage == "semantic" else None)
     assert result.hit_at_1 >= hit_at_1, result.misses
     assert result.mrr >= mrr, result.misses
@@ -105,7 +105,7 @@ SAMPLE_FLOORS = {  # two questions' worth below what was measured on the sample
         "left_out_declined": 0.90,
         "sentence_holds_answer": 0.90,
     },
-    # measured: hit@1 0.821, answerable declined 0.024, left-out declined 1.000, sentence 0.935
+    # measured: hit@1 0.821, answerable declined 0.024, left-out declined 1.000, sentence 0.929
     "semantic": {
         "hit_at_1": 0.81,
         "answerable_declined": 0.04,
