@@ -204,8 +204,12 @@ class Answerer:
         self.reranker = reranker
         self.weights = weights
         self.vectors = vectors
-        self.ranking = Ranking(reranker, threshold)
         self.threshold = threshold if threshold is not None else default_threshold(reranker)
+
+    @property
+    def ranking(self) -> Ranking:
+        """This answerer's stages and threshold, for answering another corpus alike."""
+        return Ranking(self.reranker, self.threshold)
 
     @property
     def stages(self) -> str:

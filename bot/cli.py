@@ -220,7 +220,9 @@ def _run(args: argparse.Namespace, out: Console) -> int:
         loaded = read_corpus(corpus_path)  # without an index to build: listing is enough
         _print_warnings(loaded.warnings)
         return _articles(loaded.corpus, args.json, out)
-    ranking = BM25_ONLY if args.command == "articles" else _ranking(settings)
+    # Listing articles or summarising the story or an article ranks nothing: no model.
+    ranks = args.command != "articles" and not (args.command == "summary" and args.topic is None)
+    ranking = _ranking(settings) if ranks else BM25_ONLY
     if args.command == "evaluate" and args.squad is not None:
         _evaluate_squad(args.squad, args.left_out_every, ranking, args.calibrate)
         if args.questions is None and args.summaries is None:

