@@ -42,6 +42,7 @@ from bot.knowledge import (
     load_knowledge,
     read_corpus,
 )
+from bot.report_command import ReportError, parse_since, report_text
 from bot.rerank import load_reranker
 from bot.squad import LEFT_OUT_EVERY, SquadFormatError, load_squad
 from bot.store import indexed_corpus
@@ -167,6 +168,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help=f"with --squad, leave every Nth article out of the corpus (default {LEFT_OUT_EVERY})",
     )
+    report = commands.add_parser(
+        "report", help="what readers asked: answered share, gaps in the coverage, votes"
+    )
+    report.add_argument("--since", metavar="YYYY-MM-DD", help="only questions from this day on")
+    report.add_argument("--json", action="store_true", help="print JSON")
+    report.add_argument(
+        "--chart", type=user_path, metavar="FILE.png", help="also draw questions per day"
+    )
     return parser
 
 
@@ -212,6 +221,8 @@ def _run(args: argparse.Namespace, out: Console) -> int:
     corpus_given = args.corpus is not None or "corpus" in settings.model_fields_set
     if args.command == "index":
         return _index(args.corpus_path, args.out, out)
+    if args.command == "report":
+        return _report(settings, args)
     index_dir = getattr(args, "index", None) or settings.index
     if args.command in {"run", "sync"}:
         update = {"corpus": corpus_path, "index": index_dir}
@@ -304,6 +315,14 @@ def _summary(answerer: Answerer, args: argparse.Namespace, out: Console) -> int:
         print(json.dumps(summary_json(summary), ensure_ascii=False, indent=2))
     else:
         out.print(render_summary(summary))
+    return EXIT_OK
+
+
+def _report(settings: Settings, args: argparse.Namespace) -> int:
+    try:
+        print(report_text(settings, parse_since(args.since), args.json, args.chart))
+    except ReportError as error:
+        raise CommandError(str(error)) from error
     return EXIT_OK
 
 

@@ -70,6 +70,10 @@ class Settings(BaseSettings):
     cooldown_seconds: float = Field(30.0, gt=0, description="the cooldown period")
     view_timeout: float = Field(600.0, gt=0, description="seconds answer buttons stay live")
     state_dir: Path = Field(Path(".coverage-bot"), description="where the bot keeps its state")
+    database_url: SecretStr | None = Field(
+        None, description="an SQLAlchemy async URL; empty: SQLite in the state folder"
+    )
+    retention_days: int = Field(90, ge=1, description="days logged questions are kept")
     message_content: bool = Field(True, description="ask for the privileged intent")
     log_level: LogLevel = "INFO"
     semantic: bool = Field(True, description="re-rank BM25's candidates by meaning")
@@ -138,6 +142,7 @@ _ALLOWED: dict[str, tuple[str, str]] = {
     "cooldown_rate": ("a whole number, 1 or more", "1 or more"),
     "cooldown_seconds": ("a number of seconds above 0", "above 0"),
     "view_timeout": ("a number of seconds above 0", "above 0"),
+    "retention_days": ("a whole number of days, 1 or more", "1 or more"),
     "message_content": ("true or false",) * 2,
     "log_level": ("DEBUG, INFO, WARNING or ERROR",) * 2,
     "semantic": ("true or false",) * 2,

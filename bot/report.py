@@ -1,0 +1,223 @@
+"""What readers asked, for editors: how many questions, how many answered, the questions
+the coverage could not answer grouped by their words ("gaps in the coverage"), the
+answers most often voted not helpful, the articles most answered from, and a chart of
+questions per day. Read from the question log; ``coverage-bot report`` and ``/report``
+show it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections import Counter, defaultdict
+from dataclasses import asdict, dataclass
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.analysis import analyze
+from bot.state.database import StateDatabase
+from bot.state.schema import questions, votes
+
+LISTED = 5
+"""Rows in each of the report's lists."""
+GROUPING_SIMILARITY = 0.5
+"""How much of their words two declined questions must share to count as one gap."""
+CHART_DAYS = 60
+"""Days the chart shows at most (the latest)."""
+
+
+@dataclass(frozen=True)
+class Gap:
+    """Declined questions that share their words: what readers wanted and did not find."""
+
+    terms: tuple[str, ...]
+    count: int
+    example: str
+
+
+@dataclass(frozen=True)
+class VotedAnswer:
+    headline: str
+    passage: str
+    not_helpful: int
+    helpful: int
+
+
+@dataclass(frozen=True)
+class ArticleAnswers:
+    headline: str
+    answers: int
+
+
+@dataclass(frozen=True)
+class Day:
+    day: dt.date
+    answered: int
+    declined: int
+
+
+@dataclass(frozen=True)
+class QuestionReport:
+    since: dt.date | None
+    asked: int
+    answered: int
+    gaps: tuple[Gap, ...]
+    not_helpful: tuple[VotedAnswer, ...]
+    articles: tuple[ArticleAnswers, ...]
+    days: tuple[Day, ...]
+
+    @property
+    def answered_share(self) -> float:
+        return self.answered / self.asked if self.asked else 0.0
+
+
+async def build_report(
+    database: StateDatabase, since: dt.date | None = None, guild_id: int | None = None
+) -> QuestionReport:
+    """The report over questions asked on or after ``since`` (UTC), in one server
+    (``guild_id``) or, for the operator, everywhere."""
+    conditions = []
+    if since is not None:
+        conditions.append(questions.c.asked_at >= dt.datetime.combine(since, dt.time(), dt.UTC))
+    if guild_id is not None:
+        conditions.append(questions.c.guild_id == guild_id)
+    where = and_(True, *conditions)
+
+    async def read(connection: AsyncConnection) -> QuestionReport:
+        rows = (
+            await connection.execute(
+                select(
+                    questions.c.asked_at,
+                    questions.c.answered,
+                    questions.c.question,
+                    questions.c.headline,
+                )
+                .where(where)
+                .order_by(questions.c.asked_at)
+            )
+        ).all()
+        not_helpful = func.sum(case((votes.c.helpful.is_(False), 1), else_=0))
+        helpful = func.sum(case((votes.c.helpful.is_(True), 1), else_=0))
+        voted = (
+            await connection.execute(
+                select(questions.c.headline, questions.c.passage, not_helpful, helpful)
+                .join(votes, votes.c.question_id == questions.c.id)
+                .where(where)
+                .group_by(questions.c.headline, questions.c.passage)
+                .having(not_helpful > 0)
+                .order_by(not_helpful.desc(), questions.c.headline)
+                .limit(LISTED)
+            )
+        ).all()
+        return _report(since, rows, voted)
+
+    return await database.run(read)
+
+
+def _report(since: dt.date | None, rows: list, voted: list) -> QuestionReport:
+    days: dict[dt.date, list[int]] = defaultdict(lambda: [0, 0])
+    declined: list[str] = []
+    articles: Counter[str] = Counter()
+    for asked_at, answered, question, headline in rows:
+        days[asked_at.date()][0 if answered else 1] += 1
+        if answered:
+            articles[headline] += 1
+        else:
+            declined.append(question)
+    return QuestionReport(
+        since=since,
+        asked=len(rows),
+        answered=sum(1 for row in rows if row[1]),
+        gaps=tuple(coverage_gaps(declined)[:LISTED]),
+        not_helpful=tuple(VotedAnswer(h or "", p or "", int(n), int(y)) for h, p, n, y in voted),
+        articles=tuple(
+            ArticleAnswers(h, n)
+            for h, n in sorted(articles.items(), key=lambda item: (-item[1], item[0]))[:LISTED]
+        ),
+        days=tuple(Day(day, a, d) for day, (a, d) in sorted(days.items())),
+    )
+
+
+def coverage_gaps(declined: list[str]) -> list[Gap]:
+    """Declined questions grouped by their words, most asked first. A question joins the
+    first group whose words it shares at least half of (by Jaccard similarity of their
+    analysed terms), so "monthly pass price?" joins "How much is a monthly pass?"; a
+    group is named by the words most of its questions use."""
+    groups: list[tuple[set[str], list[str], Counter[str]]] = []
+    for question in declined:
+        terms = set(analyze(question))
+        if not terms:
+            continue
+        for seed, asked, counts in groups:
+            if len(terms & seed) / len(terms | seed) >= GROUPING_SIMILARITY:
+                asked.append(question)
+                counts.update(terms)
+                break
+        else:
+            groups.append((terms, [question], Counter(terms)))
+    gaps = [
+        Gap(
+            tuple(sorted(t for t, n in counts.items() if n * 2 > len(asked))),
+            len(asked),
+            asked[-1],
+        )
+        for _, asked, counts in groups
+    ]
+    return sorted(gaps, key=lambda gap: (-gap.count, gap.terms))
+
+
+def report_json(report: QuestionReport) -> dict[str, object]:
+    data = asdict(report)
+    data["answered_share"] = round(report.answered_share, 4)
+    data["since"] = report.since.isoformat() if report.since else None
+    data["days"] = [
+        {"day": d.day.isoformat(), "answered": d.answered, "declined": d.declined}
+        for d in report.days
+    ]
+    return data
+
+
+def report_lines(report: QuestionReport) -> list[str]:
+    """The report as plain lines for a terminal."""
+    since = f" since {report.since.isoformat()}" if report.since else ""
+    lines = [
+        f"Questions asked{since}: {report.asked}",
+        f"Answered: {report.answered} ({report.answered_share:.0%}); "
+        f"declined: {report.asked - report.answered}",
+    ]
+    if report.gaps:
+        lines += ["", "Gaps in the coverage (declined questions, by their words):"]
+        lines += [f"  {g.count} x {' '.join(g.terms)}: {g.example}" for g in report.gaps]
+    if report.not_helpful:
+        lines += ["", "Answers voted not helpful:"]
+        lines += [
+            f"  {a.not_helpful} not helpful, {a.helpful} helpful: {a.headline}: {a.passage}"
+            for a in report.not_helpful
+        ]
+    if report.articles:
+        lines += ["", "Articles most answered from:"]
+        lines += [f"  {a.answers} x {a.headline}" for a in report.articles]
+    return lines
+
+
+def chart_png(report: QuestionReport) -> bytes:
+    """Questions per day, answered and declined stacked, as a PNG image."""
+    from matplotlib.figure import Figure  # a Figure needs no pyplot and no display
+
+    shown = report.days[-CHART_DAYS:]
+    figure = Figure(figsize=(8, 3.5), dpi=100)
+    axes = figure.add_subplot()
+    days = [d.day for d in shown]
+    answered = [d.answered for d in shown]
+    axes.bar(days, answered, color="#3b82f6", label="answered")
+    axes.bar(days, [d.declined for d in shown], bottom=answered, color="#f59e0b", label="declined")
+    axes.set_title("Questions per day")
+    axes.set_ylabel("questions")
+    axes.legend(loc="upper left")
+    axes.yaxis.get_major_locator().set_params(integer=True)
+    figure.autofmt_xdate()
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()

@@ -1,0 +1,165 @@
+"""The state database: SQLite in the state folder by default, any SQLAlchemy async URL
+(PostgreSQL through asyncpg, say) when several bot processes share state.
+
+Every failure reaches callers as :class:`StateUnavailable`, one line saying what is wrong
+with which database, so that the bot can log it and go on answering without its state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy import event, select
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from bot.state.schema import MIGRATIONS, SCHEMA_VERSION, meta
+
+DATABASE_FILE = "coverage-bot.sqlite3"
+BUSY_TIMEOUT_MS = 5000
+"""How long an SQLite writer waits for another to finish before giving up."""
+T = TypeVar("T")
+
+
+class StateUnavailable(RuntimeError):
+    """The database cannot be used; the message is one line for a log or a terminal."""
+
+
+def database_url(url: str | None, state_dir: Path) -> str:
+    """The URL the settings give, else an SQLite file in the state folder."""
+    if url:
+        return url
+    return f"sqlite+aiosqlite:///{(state_dir / DATABASE_FILE).resolve()}"
+
+
+class StateDatabase:
+    """An open database at the current schema version."""
+
+    def __init__(self, engine: AsyncEngine, where: str) -> None:
+        self.engine = engine
+        self.where = where
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @classmethod
+    async def open(cls, url: str) -> StateDatabase:
+        """Connect, creating an SQLite file's folder, and migrate to the current schema."""
+        try:
+            parsed = make_url(url)
+        except SQLAlchemyError as error:
+            raise StateUnavailable(
+                f"the database URL is not one SQLAlchemy reads: {error}"
+            ) from None
+        where = (
+            parsed.database if parsed.get_backend_name() == "sqlite" else parsed.render_as_string()
+        )
+        if parsed.get_backend_name() == "sqlite" and parsed.database:
+            _prepare_file(Path(parsed.database))
+        try:
+            engine = create_async_engine(parsed)
+        except (SQLAlchemyError, ImportError) as error:
+            raise StateUnavailable(
+                f"the state database {where} cannot be opened: {error}"
+            ) from None
+        if engine.dialect.name == "sqlite":
+            _sqlite_pragmas(engine)
+        database = cls(engine, str(where))
+        await database._migrate()
+        return database
+
+    async def run(self, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
+        """``work`` in one transaction; any database failure as StateUnavailable."""
+        try:
+            async with self.engine.begin() as connection:
+                return await work(connection)
+        except (SQLAlchemyError, OSError) as error:
+            raise StateUnavailable(f"the state database {self.where} {_why(error)}") from None
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+    async def _migrate(self) -> None:
+        """Apply the migrations this database lacks. Two processes starting at once may
+        race; the loser finds the work done when it tries again."""
+        for attempt in range(3):
+            try:
+                await self.run(self._apply_migrations)
+                return
+            except StateUnavailable:
+                if attempt == 2:
+                    raise
+                await asyncio.sleep(0.1 * (attempt + 1))
+
+    async def _apply_migrations(self, connection: AsyncConnection) -> None:
+        version = await connection.run_sync(_schema_version)
+        if version > SCHEMA_VERSION:
+            raise StateUnavailable(
+                f"the state database {self.where} was written by a newer coverage-bot "
+                f"(schema {version}, this one knows {SCHEMA_VERSION})"
+            )
+        for migration in MIGRATIONS[version:]:
+            await connection.run_sync(migration)
+        if version < SCHEMA_VERSION:
+            await connection.run_sync(_set_meta, "schema_version", str(SCHEMA_VERSION))
+
+
+def _prepare_file(path: Path) -> None:
+    if path.is_dir():
+        raise StateUnavailable(f"the state database {path} is a folder, not a file")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise StateUnavailable(
+            f"the state folder {path.parent} cannot be created: {error.strerror}"
+        ) from None
+
+
+def _sqlite_pragmas(engine: AsyncEngine) -> None:
+    """WAL, so readers never wait for the writer; a busy timeout, so concurrent writers
+    queue; foreign keys, so a question's votes go with it; and transactions that include
+    the schema changes (SQLAlchemy's recipe for the sqlite3 module)."""
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN")
+
+
+def _schema_version(connection: Connection) -> int:
+    if not connection.dialect.has_table(connection, meta.name):
+        return 0
+    value = connection.execute(select(meta.c.value).where(meta.c.key == "schema_version")).scalar()
+    return int(value) if value is not None else 0
+
+
+def _set_meta(connection: Connection, key: str, value: str) -> None:
+    connection.execute(meta.delete().where(meta.c.key == key))
+    connection.execute(meta.insert().values(key=key, value=value))
+
+
+def _why(error: BaseException) -> str:
+    """What went wrong, as the end of a sentence about the database."""
+    if isinstance(error, OSError):
+        return f"cannot be used: {error.strerror or error}"
+    original = error.orig if isinstance(error, DBAPIError) else None
+    text = str(original or error).splitlines()[0]
+    if "not a database" in text or "malformed" in text:
+        return f"is damaged ({text}); move it away and a new one is started"
+    if isinstance(error, OperationalError) and "locked" in text:
+        return f"is locked by another program ({text})"
+    return f"cannot be used: {text}"

@@ -1,0 +1,113 @@
+"""Every question readers asked, what the bot answered, and their votes on the answers.
+
+No user id is kept: a member is a keyed hash (BLAKE2b with a random salt this database
+keeps), enough to count one vote per member and nothing to look a person up by. Rows
+older than the retention period are deleted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.state.database import StateDatabase
+from bot.state.schema import meta, questions, votes
+
+DEFAULT_RETENTION_DAYS = 90
+
+
+@dataclass(frozen=True)
+class AskedQuestion:
+    """One question and its outcome, as the log keeps it."""
+
+    question: str
+    answered: bool
+    guild_id: int | None = None
+    channel_id: int | None = None
+    article_id: str | None = None
+    headline: str | None = None
+    passage: str | None = None
+    score: float | None = None
+    evidence: float | None = None
+
+
+class QuestionLog:
+    def __init__(self, database: StateDatabase) -> None:
+        self.database = database
+        self._salt: bytes | None = None
+
+    async def record(
+        self, asked: AskedQuestion, member_id: int | None = None, at: dt.datetime | None = None
+    ) -> int:
+        """Log a question; its id, which an answer's vote buttons carry."""
+        member = await self.member_key(member_id) if member_id is not None else None
+
+        async def insert(connection: AsyncConnection) -> int:
+            result = await connection.execute(
+                questions.insert().values(
+                    asked_at=at or dt.datetime.now(dt.UTC), member=member, **vars(asked)
+                )
+            )
+            return int(result.inserted_primary_key[0])
+
+        return await self.database.run(insert)
+
+    async def vote(self, question_id: int, member_id: int, helpful: bool) -> bool:
+        """Store a member's vote on an answer, replacing their earlier one; False when the
+        question is no longer in the log (deleted by retention)."""
+        member = await self.member_key(member_id)
+
+        async def upsert(connection: AsyncConnection) -> bool:
+            known = await connection.execute(
+                select(questions.c.id).where(questions.c.id == question_id)
+            )
+            if known.first() is None:
+                return False
+            await connection.execute(
+                delete(votes).where(votes.c.question_id == question_id, votes.c.member == member)
+            )
+            await connection.execute(
+                votes.insert().values(
+                    question_id=question_id,
+                    member=member,
+                    helpful=helpful,
+                    voted_at=dt.datetime.now(dt.UTC),
+                )
+            )
+            return True
+
+        return await self.database.run(upsert)
+
+    async def forget_before(self, cutoff: dt.datetime) -> int:
+        """Delete questions (and their votes) asked before ``cutoff``; how many."""
+
+        async def prune(connection: AsyncConnection) -> int:
+            old = select(questions.c.id).where(questions.c.asked_at < cutoff)
+            await connection.execute(delete(votes).where(votes.c.question_id.in_(old)))
+            result = await connection.execute(
+                delete(questions).where(questions.c.asked_at < cutoff)
+            )
+            return int(result.rowcount or 0)
+
+        return await self.database.run(prune)
+
+    async def member_key(self, member_id: int) -> str:
+        """The member's keyed hash in this database."""
+        salt = await self._database_salt()
+        digest = hashlib.blake2b(str(member_id).encode(), key=salt, digest_size=16)
+        return digest.hexdigest()
+
+    async def _database_salt(self) -> bytes:
+        """The salt migration 1 stored, read once."""
+        if self._salt is None:
+
+            async def salt(connection: AsyncConnection) -> bytes:
+                query = select(meta.c.value).where(meta.c.key == "salt")
+                return bytes.fromhex((await connection.execute(query)).scalar_one())
+
+            self._salt = await self.database.run(salt)
+        return self._salt

@@ -1,0 +1,98 @@
+"""The state database's tables (SQLAlchemy Core, so one schema serves SQLite and PostgreSQL),
+and the migrations that bring a database of any earlier version up to this one.
+
+Discord ids are 64-bit snowflakes: BigInteger everywhere one is kept. No user id is ever
+stored; a member is a salted hash (see :mod:`bot.state.question_log`).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+from sqlalchemy.engine import Connection
+
+metadata = MetaData()
+
+meta = Table(
+    "meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+"""``schema_version`` and the member-hash ``salt``."""
+
+guild_settings = Table(
+    "guild_settings",
+    metadata,
+    Column("guild_id", BigInteger, primary_key=True),
+    Column("ask_channels", Text),  # JSON list of channel ids; NULL: the default
+    Column("threads", Boolean),
+    Column("cooldown_rate", Integer),
+    Column("cooldown_seconds", Float),
+    Column("results", Integer),
+    Column("announce_channel", BigInteger),
+    Column("feedback", Boolean),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+"""One row per server that changed something; a NULL column means the operator's default."""
+
+questions = Table(
+    "questions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("asked_at", DateTime(timezone=True), nullable=False),
+    Column("guild_id", BigInteger),  # NULL: a direct message or the terminal
+    Column("channel_id", BigInteger),
+    Column("member", String(32)),
+    Column("question", Text, nullable=False),
+    Column("answered", Boolean, nullable=False),
+    Column("article_id", Text),
+    Column("headline", Text),
+    Column("passage", Text),
+    Column("score", Float),
+    Column("evidence", Float),
+    Index("questions_by_guild_time", "guild_id", "asked_at"),
+    Index("questions_by_time", "asked_at"),
+)
+
+votes = Table(
+    "votes",
+    metadata,
+    Column(
+        "question_id",
+        Integer,
+        ForeignKey("questions.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("member", String(32), primary_key=True),
+    Column("helpful", Boolean, nullable=False),
+    Column("voted_at", DateTime(timezone=True), nullable=False),
+)
+"""One vote per member per answer: a second click changes it."""
+
+
+def _version_1(connection: Connection) -> None:
+    metadata.create_all(connection, tables=[meta, guild_settings, questions, votes])
+    connection.execute(meta.insert().values(key="salt", value=secrets.token_hex(32)))
+
+
+MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_version_1,)
+"""Migration n (counting from 1) takes a database from version n - 1 to n. A new version
+appends one; none is ever edited once released."""
+
+SCHEMA_VERSION = len(MIGRATIONS)

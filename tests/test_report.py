@@ -1,0 +1,136 @@
+"""What editors read from the question log: `coverage-bot report` and the report behind /report."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import io
+import json
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from bot.cli import main
+from bot.report import build_report, chart_png
+from bot.state.database import StateDatabase, database_url
+from bot.state.question_log import AskedQuestion, QuestionLog
+
+DAY = dt.datetime(2026, 3, 2, 12, tzinfo=dt.UTC)
+FARES = "Fares Suspended During Strike"
+
+
+async def logged(state: Path, guild: int = 1) -> StateDatabase:
+    """A log with answered and declined questions over three days, and some votes."""
+    database = await StateDatabase.open(database_url(None, state))
+    log = QuestionLog(database)
+    fares = AskedQuestion("Are buses free?", True, guild, 2, "fares", FARES, "Rides are free.", 5.0)
+    first = await log.record(fares, 1, at=DAY)
+    await log.record(fares, 2, at=DAY + dt.timedelta(days=1))
+    await log.record(
+        AskedQuestion("Who leads the union?", True, guild, 2, "u", "Union Vote", "Delgado.", 4.0),
+        1,
+        at=DAY + dt.timedelta(days=1),
+    )
+    gap = ("How much is a monthly pass?", "Monthly pass price?", "monthly passes")
+    for n, words in enumerate(gap):
+        await log.record(AskedQuestion(words, False, guild, 2), n, at=DAY + dt.timedelta(days=2))
+    await log.record(AskedQuestion("Is the subway open?", False, guild, 2), 9, at=DAY)
+    for member in (1, 2, 3):
+        await log.vote(first, member, helpful=member == 3)
+    return database
+
+
+async def test_the_report_counts_groups_gaps_and_lists_votes_and_articles(tmp_path: Path) -> None:
+    database = await logged(tmp_path / "state")
+    report = await build_report(database)
+    await database.close()
+    assert (report.asked, report.answered) == (7, 3)
+    gap_last = "monthly passes"
+    top_gap = report.gaps[0]
+    assert (top_gap.terms, top_gap.count, top_gap.example) == (("month", "pass"), 3, gap_last)
+    assert [(v.headline, v.not_helpful, v.helpful) for v in report.not_helpful] == [(FARES, 2, 1)]
+    assert [(a.headline, a.answers) for a in report.articles] == [(FARES, 2), ("Union Vote", 1)]
+    assert [(d.day.isoformat(), d.answered, d.declined) for d in report.days] == [
+        ("2026-03-02", 1, 1),
+        ("2026-03-03", 2, 0),
+        ("2026-03-04", 0, 3),
+    ]
+
+
+async def test_a_servers_report_holds_only_its_own_questions(tmp_path: Path) -> None:
+    database = await logged(tmp_path / "state", guild=1)
+    await QuestionLog(database).record(AskedQuestion("Server B asks?", False, 2, 3), 5, at=DAY)
+    mine = await build_report(database, guild_id=1)
+    theirs = await build_report(database, guild_id=2)
+    await database.close()
+    assert mine.asked == 7
+    assert (theirs.asked, theirs.gaps[0].example) == (1, "Server B asks?")
+
+
+async def test_since_leaves_out_earlier_days(tmp_path: Path) -> None:
+    database = await logged(tmp_path / "state")
+    report = await build_report(database, since=dt.date(2026, 3, 4))
+    await database.close()
+    assert (report.asked, report.answered) == (3, 0)
+
+
+async def test_the_chart_is_a_png_of_questions_per_day(tmp_path: Path) -> None:
+    database = await logged(tmp_path / "state")
+    png = chart_png(await build_report(database))
+    await database.close()
+    image = Image.open(io.BytesIO(png))
+    assert image.format == "PNG" and image.size == (800, 350)
+
+
+def log_and_close(state: Path) -> None:
+    async def work() -> None:
+        await (await logged(state)).close()
+
+    asyncio.run(work())
+
+
+@pytest.fixture
+def state_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("COVERAGE_BOT_STATE_DIR", str(tmp_path / "state"))
+    return tmp_path / "state"
+
+
+def test_report_command_prints_the_figures_and_the_gaps(
+    state_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    log_and_close(state_env)
+    assert main(["report"]) == 0
+    out = capsys.readouterr().out
+    assert "Questions asked: 7" in out
+    assert "Answered: 3 (43%); declined: 4" in out
+    assert "  3 x month pass: monthly passes" in out
+    assert f"  2 not helpful, 1 helpful: {FARES}: Rides are free." in out
+
+
+def test_report_json_and_chart_file(state_env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    log_and_close(state_env)
+    chart = state_env.parent / "chart.png"
+    assert main(["report", "--json", "--since", "2026-03-03", "--chart", str(chart)]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert (data["asked"], data["answered"], data["since"]) == (5, 2, "2026-03-03")
+    assert Image.open(chart).format == "PNG"
+    assert main(["report", "--chart", str(chart)]) == 1  # never over an existing file
+    assert "already exists" in capsys.readouterr().err
+
+
+def test_report_without_a_database_says_so_in_one_line(
+    state_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["report"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no questions have been logged yet" in err
+    assert not state_env.exists()  # reading a report creates nothing
+
+
+def test_report_with_a_bad_date_says_how_to_write_it(
+    state_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["report", "--since", "last week"]) == 1
+    assert "--since takes a date as YYYY-MM-DD, not 'last week'" in capsys.readouterr().err
