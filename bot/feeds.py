@@ -12,6 +12,7 @@ again. Everything that went wrong is one line in the report, and the rest goes o
 from __future__ import annotations
 
 import asyncio
+import calendar
 import datetime as dt
 import io
 from collections.abc import Sequence
@@ -86,6 +87,7 @@ class _Item:
     link: str
     title: str | None
     date: dt.date | None
+    published: float  # seconds since the epoch; 0 when the item has no date
 
 
 class Poller:
@@ -318,14 +320,11 @@ def _items(entries: Sequence[feedparser.FeedParserDict]) -> tuple[list[_Item], i
             continue
         stamp = entry.get("published_parsed") or entry.get("updated_parsed")
         date = dt.date(*stamp[:3]) if stamp else None
-        items.append(_Item(link, entry.get("title") or None, date))
-    ordered = sorted(items, key=lambda item: (item.date is None, -_ordinal(item.date)))
+        published = calendar.timegm(stamp) if stamp else 0
+        items.append(_Item(link, entry.get("title") or None, date, published))
+    ordered = sorted(items, key=lambda item: (item.date is None, -item.published))
     unique = {item.link: item for item in reversed(ordered)}  # the first of each link wins
     return [item for item in ordered if unique[item.link] is item], unlinked
-
-
-def _ordinal(date: dt.date | None) -> int:
-    return date.toordinal() if date else 0
 
 
 def _transient(error: FetchError) -> bool:

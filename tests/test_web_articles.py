@@ -170,7 +170,9 @@ def test_the_same_article_again_updates_its_one_file(
     assert "electric chargers" in (tmp_path / "news" / DEPOT_FILE).read_text(encoding="utf-8")
 
 
-def test_same_headline_and_date_at_another_url_is_the_same_article(site: Site, tmp_path: Path) -> None:
+def test_same_headline_and_date_at_another_url_is_the_same_article(
+    site: Site, tmp_path: Path
+) -> None:
     first = extract_article(article_page(DEPOT, DEPOT_PARAGRAPHS), "https://a.example/depot")
     again = extract_article(article_page(DEPOT, DEPOT_PARAGRAPHS), "https://b.example/depot")
     writer = CorpusWriter(tmp_path / "news")

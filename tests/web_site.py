@@ -23,7 +23,7 @@ ARTICLE = """<!DOCTYPE html>
 {canonical}
 <meta property="article:published_time" content="{date}T09:30:00Z">
 </head><body>
-<header><nav><a href="/">Home</a> <a href="/city">City</a> <a href="/sports">Sports</a></nav></header>
+<header><nav><a href="/">Home</a> <a href="/city">City</a></nav></header>
 <main><article>
 <h1>{headline}</h1>
 <p class="byline">By {author}</p>
@@ -95,8 +95,7 @@ def filler_paragraphs(topic: str, count: int = 4) -> list[str]:
 def rss(items: list[dict[str, str]], title: str = "Valley Courier") -> str:
     """An RSS 2.0 document; each item's keys are its element names (title, link, pubDate)."""
     entries = "".join(
-        "<item>" + "".join(f"<{k}>{v}</{k}>" for k, v in item.items()) + "</item>"
-        for item in items
+        "<item>" + "".join(f"<{k}>{v}</{k}>" for k, v in item.items()) + "</item>" for item in items
     )
     return (
         '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
