@@ -140,6 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "sync", parents=[with_index], help="register the slash commands with Discord, and exit"
     )
+    _add_web_commands(commands, with_corpus)
     build = commands.add_parser("index", help="build a persisted index folder of a corpus")
     build.add_argument(
         "corpus_path", type=user_path, metavar="CORPUS_PATH", help="folder or .jsonl"
@@ -177,6 +178,39 @@ def build_parser() -> argparse.ArgumentParser:
         "--chart", type=user_path, metavar="FILE.png", help="also draw questions per day"
     )
     return parser
+
+
+def _add_web_commands(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    with_corpus: argparse.ArgumentParser,
+) -> None:
+    """``add``, ``feeds`` and ``follow``: articles from the web written into the corpus."""
+    refreshed = argparse.ArgumentParser(add_help=False, parents=[with_corpus])
+    refreshed.add_argument(
+        "--index",
+        type=user_path,
+        metavar="INDEX_DIR",
+        help="bring this index folder up to date (default: COVERAGE_BOT_INDEX)",
+    )
+    add = commands.add_parser(
+        "add", parents=[refreshed], help="add articles from web pages or saved .html files"
+    )
+    add.add_argument("inputs", nargs="+", metavar="URL_OR_FILE")
+    feeds = commands.add_parser("feeds", help="list, add or remove the feeds that are followed")
+    actions = feeds.add_subparsers(dest="feeds_command", required=True, metavar="ACTION")
+    actions.add_parser("list", help="the feeds followed, and each one's last poll")
+    actions.add_parser("add", help="follow a feed").add_argument("url", metavar="URL")
+    actions.add_parser("remove", help="stop following a feed").add_argument("url", metavar="URL")
+    follow = commands.add_parser(
+        "follow", parents=[refreshed], help="poll the feeds and add their new articles"
+    )
+    follow.add_argument("--once", action="store_true", help="poll the due feeds once, and exit")
+    follow.add_argument(
+        "--interval",
+        type=float,
+        metavar="SECONDS",
+        help="seconds between polls of a feed (default: COVERAGE_BOT_FEED_INTERVAL)",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -223,6 +257,10 @@ def _run(args: argparse.Namespace, out: Console) -> int:
         return _index(args.corpus_path, args.out, out)
     if args.command == "report":
         return _report(settings, args)
+    if args.command in {"add", "feeds", "follow"}:
+        from bot.web_cli import run_web_command  # the web's libraries only when wanted
+
+        return run_web_command(args, settings)
     index_dir = getattr(args, "index", None) or settings.index
     if args.command in {"run", "sync"}:
         update = {"corpus": corpus_path, "index": index_dir}

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Literal, get_args
+from urllib.parse import urlsplit
 
 from dotenv.parser import parse_stream
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
@@ -32,10 +33,13 @@ def _bundled_corpus() -> Path:
 
 BUNDLED_CORPUS = _bundled_corpus()
 MAX_TOP = 20
+"""The most ranked passages an answer may list, from the command line or the settings."""
 MAX_EVIDENCE = 2.0
 """The most evidence an answer can have: all of the question's weight, plus a cosine
 similarity of 1; a decline threshold above it would decline everything."""
-"""The most ranked passages an answer may list, from the command line or the settings."""
+MIN_FEED_INTERVAL = 60.0
+MAX_FEED_INTERVAL = 7 * 24 * 3600.0
+"""Feeds are polled at most once a minute (politeness) and at least once a week."""
 
 
 class SettingsError(ValueError):
@@ -69,11 +73,17 @@ class Settings(BaseSettings):
     cooldown_rate: int = Field(3, ge=1, description="questions a member may ask per period")
     cooldown_seconds: float = Field(30.0, gt=0, description="the cooldown period")
     view_timeout: float = Field(600.0, gt=0, description="seconds answer buttons stay live")
-    state_dir: Path = Field(Path(".coverage-bot"), description="where the bot keeps its state")
+    state_dir: Path = Field(
+        Path(".coverage-bot"), description="where the bot keeps its state (database, feeds)"
+    )
     database_url: SecretStr | None = Field(
         None, description="an SQLAlchemy async URL; empty: SQLite in the state folder"
     )
     retention_days: int = Field(90, ge=1, description="days logged questions are kept")
+    feeds: Annotated[tuple[str, ...], NoDecode] = Field((), description="RSS/Atom feeds to follow")
+    feed_interval: float = Field(
+        900.0, ge=MIN_FEED_INTERVAL, le=MAX_FEED_INTERVAL, description="seconds between polls"
+    )
     message_content: bool = Field(True, description="ask for the privileged intent")
     log_level: LogLevel = "INFO"
     semantic: bool = Field(True, description="re-rank BM25's candidates by meaning")
@@ -114,6 +124,23 @@ class Settings(BaseSettings):
             return value.strip().upper()
         return value
 
+    @field_validator("feeds", mode="before")
+    @classmethod
+    def _split_feed_urls(cls, value: object) -> object:
+        """``https://a/feed, https://b/rss`` as written in .env, as well as a list."""
+        if isinstance(value, str):
+            return [part for part in value.replace(",", " ").split() if part]
+        return value
+
+    @field_validator("feeds")
+    @classmethod
+    def _web_addresses(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for url in value:
+            parts = urlsplit(url)
+            if parts.scheme.lower() not in {"http", "https"} or not parts.netloc:
+                raise ValueError(f"not an http(s) address: {url}")
+        return tuple(dict.fromkeys(value))
+
     @field_validator("ask_channels", mode="before")
     @classmethod
     def _split_channel_ids(cls, value: object) -> object:
@@ -146,6 +173,11 @@ _ALLOWED: dict[str, tuple[str, str]] = {
     "message_content": ("true or false",) * 2,
     "log_level": ("DEBUG, INFO, WARNING or ERROR",) * 2,
     "semantic": ("true or false",) * 2,
+    "feeds": ("http(s) feed addresses separated by commas or spaces",) * 2,
+    "feed_interval": (
+        f"a number of seconds from {MIN_FEED_INTERVAL:g} to {MAX_FEED_INTERVAL:g}",
+        f"from {MIN_FEED_INTERVAL:g} to {MAX_FEED_INTERVAL:g}",
+    ),
     "decline_threshold": (
         f"a number from 0 to {MAX_EVIDENCE:g} (see coverage-bot evaluate --calibrate)",
     )
@@ -214,7 +246,10 @@ def _unknown_names(in_env_file: Iterable[str]) -> Iterator[str]:
         for key in keys:
             if key.upper() in known:
                 continue
-            for close in difflib.get_close_matches(key.upper(), known, n=1):
+            # Other programs' names (DATABASE_URL) are only ours with our prefix.
+            ours = key.upper().startswith(ENV_PREFIX)
+            candidates = [name for name in known if ours or not name.startswith(ENV_PREFIX)]
+            for close in difflib.get_close_matches(key.upper(), candidates, n=1):
                 yield f"{where}: {key} is not a setting and is ignored; did you mean {close}?"
 
 

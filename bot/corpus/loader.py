@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.corpus.decoding import decode
+from bot.corpus.html import parse_html
 from bot.corpus.jsonl import parse_jsonl_articles
 from bot.corpus.markdown import parse_markdown
 from bot.corpus.merge import merge_articles
@@ -27,6 +28,8 @@ PARSERS: dict[str, _Parser] = {
     ".md": parse_markdown,
     ".markdown": parse_markdown,
     ".jsonl": parse_jsonl_articles,
+    ".html": parse_html,
+    ".htm": parse_html,
 }
 
 

@@ -76,7 +76,7 @@ class _PlainYamlLoader(yaml.SafeLoader):
 
 def parse_markdown(text: str, source: str) -> list[ParsedArticle | FormatNote]:
     """The one article a Markdown file holds, and what was wrong in it but read anyway."""
-    meta, body = _front_matter(text)
+    meta, body = front_matter(text)
     blocks, notes = _body_blocks(body)
     headline = _text(meta, "headline") or _text(meta, "title") or _first_title(blocks)
     if headline is None:
@@ -101,7 +101,7 @@ def parse_markdown(text: str, source: str) -> list[ParsedArticle | FormatNote]:
     return [article, *notes, *date_notes, *url_notes]
 
 
-def _front_matter(text: str) -> tuple[dict[str, object], str]:
+def front_matter(text: str) -> tuple[dict[str, object], str]:
     """The front matter's keys and the body; no front matter is no keys."""
     if not _YAML.detect(text):
         return {}, text

@@ -1,0 +1,205 @@
+"""Article pages (HTML) into articles: trafilatura finds the article in the page.
+
+trafilatura (Barbaresi, 2021) strips navigation, footers and bylines, and reads the
+headline, date, author, site name and canonical url from the page's metadata (og:,
+schema.org, <title>). Its body keeps the page's structure: paragraphs, sub-headings,
+lists and quotes become the same blocks every other format gives, so a page's passages
+are its paragraphs. A page that is not one article (a list of headlines, a paywall
+stub, a page with hardly any text) is refused with the reason, never indexed as noise.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from bot.corpus.records import Passage
+from bot.corpus.structure import (
+    Block,
+    BlockKind,
+    CorpusFormatError,
+    FormatNote,
+    ParsedArticle,
+    assemble_passages,
+    classify_line,
+    collapse_whitespace,
+    is_web_url,
+)
+
+if TYPE_CHECKING:
+    from lxml.etree import _Element
+
+MIN_WORDS = 80
+"""Fewer words of body text than this is a teaser, a stub or an error page, not an article."""
+_ARTICLE_TYPES = ("article", "blog", "posting", "news", "report")
+_MIN_LISTING_HEADINGS = 3
+_LISTING_WORDS_PER_HEADING = 40
+_PAYWALL_MARKUP = re.compile(r'"isAccessibleForFree"\s*:\s*"?false', re.IGNORECASE)
+_PAYWALL_TEXT = re.compile(
+    r"\b(?:subscribe|subscription|subscriber|sign in|log in|register)\b[^.?!]{0,40}"
+    r"\b(?:continue|keep reading|read (?:more|the rest|on)|access|unlock)",
+    re.IGNORECASE,
+)
+
+
+class NotAnArticle(ValueError):
+    """A page that cannot be added as an article; the message says why in one line."""
+
+
+@dataclass(frozen=True)
+class WebArticle:
+    """An article found in a page: its metadata, body blocks and the passages they make."""
+
+    headline: str
+    blocks: tuple[Block, ...]
+    passages: tuple[Passage, ...]
+    date: dt.date | None = None
+    author: str | None = None
+    source: str | None = None
+    url: str | None = None
+
+    @property
+    def iso_date(self) -> str:
+        """The date as ``YYYY-MM-DD``, or "" when the article is undated."""
+        return self.date.isoformat() if self.date else ""
+
+
+def extract_article(
+    page: str | bytes,
+    url: str | None = None,
+    *,
+    headline: str | None = None,
+    date: dt.date | None = None,
+) -> WebArticle:
+    """The article in ``page`` (fetched from ``url``, when it was), or NotAnArticle.
+    ``headline`` and ``date`` (a feed item's) stand in when the page has none."""
+    import trafilatura  # a quarter of a second to import: only when a page is read
+
+    document = trafilatura.bare_extraction(
+        page,
+        url=url,
+        with_metadata=True,
+        include_comments=False,
+        include_tables=False,
+        deduplicate=False,
+    )
+    if document is None or document.body is None:
+        raise NotAnArticle("no article text could be found in the page")
+    title = collapse_whitespace(document.title or "") or headline
+    if not title:
+        raise NotAnArticle("the page has no headline")
+    kind = (document.pagetype or "").lower()
+    if kind and not any(word in kind for word in _ARTICLE_TYPES):
+        raise NotAnArticle(f"the page says it is a {kind!r}, not an article (og:type)")
+    blocks = _blocks(document.body, title)
+    text_blocks = [b for b in blocks if b.kind is not BlockKind.HEADING]
+    words = sum(len(b.text.split()) for b in text_blocks)
+    headings = len(blocks) - len(text_blocks)
+    if headings >= _MIN_LISTING_HEADINGS and words < headings * _LISTING_WORDS_PER_HEADING:
+        raise NotAnArticle(
+            f"it looks like a list of articles ({headings} headlines with a line or two "
+            "each), not one article"
+        )
+    if words < MIN_WORDS:
+        text = " ".join(b.text for b in text_blocks)
+        markup = page if isinstance(page, str) else page.decode("utf-8", "replace")
+        if _PAYWALL_MARKUP.search(markup) or _PAYWALL_TEXT.search(text):
+            raise NotAnArticle(
+                f"it looks like a paywall: {words} words of text, then a subscription prompt"
+            )
+        raise NotAnArticle(f"too little text for an article ({words} words; at least {MIN_WORDS})")
+    page_url = document.url if document.url and is_web_url(document.url) else url
+    return WebArticle(
+        headline=title,
+        blocks=tuple(blocks),
+        passages=assemble_passages(blocks),
+        date=_date(document.date) or date,
+        author=collapse_whitespace(document.author or "") or None,
+        source=collapse_whitespace(document.sitename or "") or None,
+        url=page_url if page_url and is_web_url(page_url) else None,
+    )
+
+
+def parse_html(text: str, source: str) -> list[ParsedArticle | FormatNote]:
+    """The article a saved page holds, for the corpus loader: a page that is not an
+    article is skipped with the reason."""
+    try:
+        article = extract_article(text)
+    except NotAnArticle as error:
+        raise CorpusFormatError(f"not an article: {error}") from error
+    parsed = ParsedArticle(
+        headline=article.headline,
+        passages=article.passages,
+        date=article.date,
+        source=article.source or source,
+        url=article.url,
+    )
+    if article.date is None:
+        return [parsed, FormatNote("no date found in the page, so the article is undated")]
+    return [parsed]
+
+
+def _date(value: str | None) -> dt.date | None:
+    """trafilatura's ``YYYY-MM-DD``, as a date."""
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _blocks(body: _Element, headline: str) -> list[Block]:
+    """trafilatura's body as blocks: ``p`` paragraphs, ``head`` headings (the headline
+    itself left out), ``list``/``item`` bullets (nested ones deeper), ``quote`` paragraphs."""
+    blocks: list[Block] = []
+    _walk(body, blocks, list_depth=0)
+    folded = headline.casefold()
+    return [
+        b
+        for b in blocks
+        if b.text and not (b.kind is BlockKind.HEADING and b.text.casefold() == folded)
+    ]
+
+
+def _walk(elements: Iterable[_Element], blocks: list[Block], list_depth: int) -> None:
+    for child in elements:
+        tag = child.tag
+        if tag == "head":
+            level = int((child.get("rend") or "h2").lstrip("h") or 2)
+            blocks.append(Block(BlockKind.HEADING, _text(child), level))
+        elif tag == "p" and list_depth:
+            blocks.append(Block(BlockKind.BULLET, _text(child), list_depth))
+        elif tag == "p":
+            blocks.append(classify_line(_text(child)) or Block(BlockKind.PARAGRAPH, ""))
+        elif tag == "list":
+            _walk(child, blocks, list_depth + 1)
+        elif tag == "item":
+            _item(child, blocks, list_depth)
+        elif tag == "quote" and len(child):
+            _walk(child, blocks, list_depth)
+        elif tag == "quote":
+            blocks.append(Block(BlockKind.PARAGRAPH, _text(child)))
+        elif tag not in {"graphic", "table", "ref", "lb"}:
+            _walk(child, blocks, list_depth)
+
+
+def _item(item: _Element, blocks: list[Block], depth: int) -> None:
+    """A list item: its own text a bullet, then what it holds (a list one level deeper)."""
+    own = [item.text or ""]
+    held: list[_Element] = []
+    for child in item:
+        if child.tag in {"list", "head", "p"}:
+            held.append(child)
+        else:
+            own.append("".join(child.itertext()))
+        own.append(child.tail or "")
+    text = collapse_whitespace("".join(own))
+    if text:
+        blocks.append(Block(BlockKind.BULLET, text, depth))
+    _walk(held, blocks, depth)
+
+
+def _text(element: _Element) -> str:
+    return collapse_whitespace("".join(element.itertext()))

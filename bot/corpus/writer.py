@@ -1,0 +1,237 @@
+"""Articles from the web written into the corpus folder, as Markdown a person can read.
+
+The corpus stays the one source of truth: an article added from a page or a feed is a
+Markdown file with front matter (headline, date, url, source, author) that the loader
+reads like any other, so a rebuild from the folder answers the same, and a person can
+see, edit or delete what was added. Files coverage-bot writes say so in their front
+matter (``written_by: coverage-bot``); only those are ever replaced. The same article
+seen again (same url, or same headline and date) replaces its own file, atomically;
+a name taken by anyone else's file makes the new file take another.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from bot.config import BUNDLED_CORPUS
+from bot.corpus.html import WebArticle
+from bot.corpus.loader import coverage_files
+from bot.corpus.markdown import front_matter, parse_markdown
+from bot.corpus.structure import Block, BlockKind, CorpusFormatError, ParsedArticle
+
+MARKER_KEY = "written_by"
+MARKER = "coverage-bot"
+_MARKER_LINE = f"{MARKER_KEY}: {MARKER}".encode()
+_MARKDOWN_SUFFIXES = (".md", ".markdown")
+_SLUG_CHARS = 60
+_ALWAYS_ESCAPED = re.compile(r"([\\`*_\[\]])")
+_ENTITY_OR_TAG = re.compile(r"(&(?=#?\w+;)|<(?=[A-Za-z/!?]))")
+_BLOCK_START = re.compile(r"^(\d{1,9})([.)])|^([#>+=~|-])")
+
+
+class CorpusNotWritable(ValueError):
+    """A corpus that articles cannot be written into; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class Written:
+    """An article put into the corpus: where, how many passages it reads back as, and
+    whether it replaced its own earlier file."""
+
+    path: Path
+    article: WebArticle
+    passages: int
+    updated: bool
+
+
+def writable_corpus(folder: Path) -> Path:
+    """``folder`` if articles can be written into it (a missing one is made), else
+    CorpusNotWritable: the bundled coverage is the package's, and a file is not a folder."""
+    real = folder.resolve()
+    bundled = BUNDLED_CORPUS.resolve()
+    if real == bundled or real.is_relative_to(bundled):
+        raise CorpusNotWritable(
+            "articles are not added to the bundled coverage; pass --corpus FOLDER "
+            "(or set COVERAGE_BOT_CORPUS) to a folder of your own"
+        )
+    if folder.exists() and not folder.is_dir():
+        raise CorpusNotWritable(
+            f"the corpus {folder} is a file; articles are written into a folder: "
+            "pass --corpus FOLDER"
+        )
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise CorpusNotWritable(
+            f"cannot make the corpus folder {folder}: {error.strerror}; pass --corpus FOLDER"
+        ) from error
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise CorpusNotWritable(f"the corpus folder {folder} is not writable; pass --corpus FOLDER")
+    return folder
+
+
+class CorpusWriter:
+    """Writes articles into one corpus folder, finding each one's earlier file by its
+    url or its headline and date. The folder is read once, when the first article is
+    written; files written since are remembered."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = writable_corpus(folder)
+        self._by_url: dict[str, Path] | None = None
+        self._by_headline: dict[tuple[str, str], Path] = {}
+
+    def write(self, article: WebArticle) -> Written:
+        """Write ``article``: over its own earlier file, or into a new one."""
+        earlier = self._earlier(article)
+        path = earlier if earlier is not None and _is_ours(earlier) else self._new_name(article)
+        text = markdown_file(article)
+        parsed = _read_back(text, path.name)
+        _replace(path, text)
+        self._remember(article, path)
+        return Written(path, article, len(parsed.passages), updated=path == earlier)
+
+    def _earlier(self, article: WebArticle) -> Path | None:
+        if self._by_url is None:
+            self._by_url = {}
+            for file in coverage_files(self.folder):
+                if file.suffix.lower() in _MARKDOWN_SUFFIXES:
+                    self._learn(file)
+        if article.url and (found := self._by_url.get(_url_key(article.url))):
+            return found
+        return self._by_headline.get(_headline_key(article.headline, article.iso_date))
+
+    def _learn(self, file: Path) -> None:
+        """Remember a file this writer wrote before (any other is left alone)."""
+        meta = _our_front_matter(file)
+        if meta is None:
+            return
+        url, headline, date = (meta.get(key) for key in ("url", "headline", "date"))
+        if isinstance(url, str) and url and self._by_url is not None:
+            self._by_url.setdefault(_url_key(url), file)
+        if isinstance(headline, str):
+            self._by_headline.setdefault(_headline_key(headline, str(date or "")), file)
+
+    def _remember(self, article: WebArticle, path: Path) -> None:
+        if article.url and self._by_url is not None:
+            self._by_url[_url_key(article.url)] = path
+        self._by_headline[_headline_key(article.headline, article.iso_date)] = path
+
+    def _new_name(self, article: WebArticle) -> Path:
+        """``DATE-slug-of-the-headline.md``, with ``-2``, ``-3``... when it is taken."""
+        stem = f"{article.iso_date or 'undated'}-{slug(article.headline)}"
+        path = self.folder / f"{stem}.md"
+        number = 2
+        while path.exists() or path.is_symlink():
+            path = self.folder / f"{stem}-{number}.md"
+            number += 1
+        return path
+
+
+def slug(headline: str) -> str:
+    """The headline in lower-case ASCII words joined by hyphens, cut at a word."""
+    ascii_text = unicodedata.normalize("NFKD", headline).encode("ascii", "ignore").decode()
+    words = re.findall(r"[a-z0-9]+", ascii_text.lower())
+    text = ""
+    for word in words:
+        if text and len(text) + 1 + len(word) > _SLUG_CHARS:
+            break
+        text = f"{text}-{word}" if text else word[:_SLUG_CHARS]
+    return text or "article"
+
+
+def markdown_file(article: WebArticle) -> str:
+    """The article as a Markdown file the loader reads back into the same passages."""
+    meta: dict[str, str] = {"headline": article.headline}
+    if article.iso_date:
+        meta["date"] = article.iso_date
+    for key, value in (
+        ("url", article.url),
+        ("source", article.source),
+        ("author", article.author),
+    ):
+        if value:
+            meta[key] = value
+    meta[MARKER_KEY] = MARKER
+    head = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=1_000_000)
+    body = "\n\n".join(_markdown_block(block) for block in article.blocks)
+    return f"---\n{head}---\n\n{body}\n"
+
+
+def _markdown_block(block: Block) -> str:
+    text = _escaped(block.text)
+    if block.kind is BlockKind.HEADING:
+        return f"{'#' * min(max(block.depth, 2), 6)} {text}"
+    if block.kind is BlockKind.BULLET:
+        return f"{'  ' * (max(block.depth, 1) - 1)}- {text}"
+    if block.kind is BlockKind.ATTRIBUTION:
+        return f"— {text}"
+    return text
+
+
+def _escaped(text: str) -> str:
+    """Text that Markdown shows as written: emphasis, code, links, entities, tags and
+    line-start markers (``#``, ``>``, ``-``, ``1.``) backslash-escaped."""
+    text = _ENTITY_OR_TAG.sub(r"\\\1", _ALWAYS_ESCAPED.sub(r"\\\1", text))
+    return _BLOCK_START.sub(lambda m: f"{m[1]}\\{m[2]}" if m[1] else f"\\{m[3]}", text, count=1)
+
+
+def _read_back(text: str, name: str) -> ParsedArticle:
+    """The article the loader will read from ``text``: what is reported is what is indexed."""
+    try:
+        items = parse_markdown(text, name)
+    except CorpusFormatError as error:  # only a bug would get here: the text is ours
+        raise CorpusNotWritable(f"the article could not be written as Markdown: {error}") from error
+    return next(item for item in items if isinstance(item, ParsedArticle))
+
+
+def _our_front_matter(file: Path) -> dict[str, object] | None:
+    """The front matter of a file coverage-bot wrote, or None for anyone else's."""
+    try:
+        raw = file.read_bytes()
+    except OSError:
+        return None
+    if _MARKER_LINE not in raw[:8192]:
+        return None
+    try:
+        meta, _ = front_matter(raw.decode("utf-8"))
+    except (UnicodeDecodeError, CorpusFormatError):
+        return None
+    return meta if meta.get(MARKER_KEY) == MARKER else None
+
+
+def _is_ours(path: Path) -> bool:
+    return path.is_file() and not path.is_symlink() and _our_front_matter(path) is not None
+
+
+def _replace(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` whole or not at all: a hidden temporary file beside it
+    (the loader passes over hidden files), renamed into place."""
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".coverage-bot-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as file:
+            file.write(text)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _url_key(url: str) -> str:
+    """A url as one article: without its fragment or a trailing slash, host in lower case."""
+    url = url.split("#", 1)[0].rstrip("/")
+    scheme, _, rest = url.partition("://")
+    host, slash, path = rest.partition("/")
+    return f"{scheme.lower()}://{host.lower()}{slash}{path}"
+
+
+def _headline_key(headline: str, date: str) -> tuple[str, str]:
+    return (" ".join(headline.casefold().split()), date)

@@ -1,0 +1,361 @@
+"""Following RSS and Atom feeds: each new item's article page is added to the corpus.
+
+:class:`Poller` is what both front ends drive: ``coverage-bot follow`` in a loop, the
+bot from a background task. ``await poller.poll_due(now)`` polls the feeds that are
+due, asking conditionally (ETag, Last-Modified), and backs a failing feed off
+exponentially. feedparser reads the bytes aiohttp fetched (it never fetches itself),
+so every request keeps the same limits. A new item's page is fetched, extracted and
+written into the corpus like ``coverage-bot add``; an item seen before is not fetched
+again. Everything that went wrong is one line in the report, and the rest goes on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import calendar
+import datetime as dt
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import feedparser
+
+from bot.corpus import Article, Corpus
+from bot.corpus.html import NotAnArticle, WebArticle, extract_article
+from bot.corpus.structure import is_web_url
+from bot.corpus.writer import CorpusWriter, Written
+from bot.feed_state import FeedBook, FeedState, FeedStore
+from bot.fetching import (
+    DEFAULT_LIMITS,
+    ContentKind,
+    Fetcher,
+    FetchError,
+    FetchLimits,
+    FetchTimeout,
+    HTTPStatusError,
+    NotModified,
+    Unreachable,
+)
+from bot.sentences import split_sentences
+from bot.summary import SummaryError, summarize_article
+
+MAX_NEW_ITEMS = 50
+"""New items fetched from one feed in one poll; the rest are passed over, said in a line."""
+MAX_BACKOFF = 6 * 3600.0
+"""The longest a failing feed waits between attempts (unless its interval is longer)."""
+
+
+@dataclass(frozen=True)
+class AddedArticle:
+    """An article a poll wrote into the corpus, for an announcement."""
+
+    headline: str
+    url: str | None
+    date: dt.date | None
+    summary: str
+    path: Path
+    passages: int
+    updated: bool
+    feed: str
+
+
+@dataclass(frozen=True)
+class FeedResult:
+    """One feed's poll: ``result`` in one line, and one line for each thing passed over."""
+
+    feed: str
+    ok: bool
+    result: str
+    notes: tuple[str, ...] = ()
+    articles: tuple[AddedArticle, ...] = ()
+
+
+@dataclass(frozen=True)
+class PollReport:
+    """The feeds a poll found due, in order, and what each gave."""
+
+    feeds: tuple[FeedResult, ...]
+
+    @property
+    def articles(self) -> tuple[AddedArticle, ...]:
+        return tuple(article for feed in self.feeds for article in feed.articles)
+
+
+@dataclass(frozen=True)
+class _Item:
+    link: str
+    title: str | None
+    date: dt.date | None
+    published: float  # seconds since the epoch; 0 when the item has no date
+
+
+class Poller:
+    """Polls the followed feeds (``configured`` and those added by command) into the
+    corpus folder ``corpus``, remembering each feed in ``state_dir``."""
+
+    def __init__(
+        self,
+        configured: Sequence[str],
+        state_dir: Path,
+        corpus: Path,
+        *,
+        interval: float = 900.0,
+        limits: FetchLimits = DEFAULT_LIMITS,
+        max_new_items: int = MAX_NEW_ITEMS,
+    ) -> None:
+        self.configured = tuple(configured)
+        self.store = FeedStore(state_dir)
+        self.writer = CorpusWriter(corpus)  # refuses a corpus it cannot write, at once
+        self.interval = interval
+        self.limits = limits
+        self.max_new_items = max_new_items
+        self._lock = asyncio.Lock()
+
+    def followed(self, book: FeedBook | None = None) -> list[str]:
+        """The configured feeds, then those added by command, each once."""
+        book = book or self.store.load()
+        return list(dict.fromkeys([*self.configured, *book.added]))
+
+    def next_due(self) -> dt.datetime | None:
+        """When the next followed feed is due (None: one is due now)."""
+        book = self.store.load()
+        times = [book.states.get(url, FeedState()).next_attempt for url in self.followed(book)]
+        if not times or None in times:
+            return None
+        return min(dt.datetime.fromisoformat(t) for t in times if t is not None)
+
+    async def poll_due(self, now: dt.datetime | None = None) -> PollReport:
+        """Poll every followed feed that is due at ``now`` (default: now), one after
+        another; the state is saved after each feed."""
+        async with self._lock:
+            now = now or dt.datetime.now(dt.UTC)
+            book = self.store.load()
+            followed = self.followed(book)
+            book.states = {url: book.states.get(url, FeedState()) for url in followed}
+            results: list[FeedResult] = []
+            async with Fetcher(self.limits) as fetcher:
+                for url in followed:
+                    state = book.states[url]
+                    if not state.due(now):
+                        continue
+                    results.append(await self._poll(fetcher, url, state, now))
+                    self.store.save(book)
+            return PollReport(tuple(results))
+
+    async def _poll(
+        self, fetcher: Fetcher, url: str, state: FeedState, now: dt.datetime
+    ) -> FeedResult:
+        try:
+            got = await fetcher.get(
+                url, ContentKind.FEED, etag=state.etag, last_modified=state.last_modified
+            )
+        except FetchError as error:
+            return self._failed(url, state, now, error.reason)
+        if isinstance(got, NotModified):
+            return self._done(url, state, now, "not modified")
+        parsed = await asyncio.to_thread(_parse, got.body, got.url, got.content_type)
+        notes: list[str] = []
+        if parsed.bozo:
+            why = " ".join(str(parsed.get("bozo_exception", "")).split())
+            if not parsed.entries:
+                return self._failed(url, state, now, f"malformed feed: {why}")
+            notes.append(f"malformed feed ({why}); {len(parsed.entries)} items read anyway")
+        elif not parsed.version and not parsed.entries:
+            return self._failed(url, state, now, "not an RSS or Atom feed")
+        items, unlinked = _items(parsed.entries)
+        if unlinked:
+            notes.append(f"{unlinked} items without a link skipped")
+        seen = set(state.seen)
+        new = [item for item in items if item.link not in seen]
+        if len(new) > self.max_new_items:
+            notes.append(
+                f"{len(new) - self.max_new_items} older new items passed over "
+                f"(at most {self.max_new_items} are fetched a poll)"
+            )
+        handled = {item.link for item in new[self.max_new_items :]}
+        articles: list[AddedArticle] = []
+        retry = False
+        for item in new[: self.max_new_items]:
+            outcome = await self._add_item(fetcher, item, url)
+            if isinstance(outcome, AddedArticle):
+                articles.append(outcome)
+                handled.add(item.link)
+                continue
+            message, transient = outcome
+            notes.append(message)
+            retry = retry or transient
+            if not transient:
+                handled.add(item.link)
+        kept = seen if parsed.bozo else seen & {item.link for item in items}
+        links = dict.fromkeys([*state.seen, *(item.link for item in items)])
+        state.seen = [link for link in links if link in kept or link in handled]
+        # An item that failed for now is tried again at the next poll, so the next request
+        # must not be conditional: a 304 would hide it.
+        state.etag = None if retry else got.etag
+        state.last_modified = None if retry else got.last_modified
+        result = _result_line(len(new), articles, min(len(new), self.max_new_items), retry)
+        return self._done(url, state, now, result, notes, articles)
+
+    async def _add_item(
+        self, fetcher: Fetcher, item: _Item, feed: str
+    ) -> AddedArticle | tuple[str, bool]:
+        """The article the item links to, written into the corpus; or a line saying why
+        not, and whether it is worth trying again (the site was down or slow)."""
+        try:
+            page = await fetcher.get(item.link, ContentKind.PAGE)
+        except FetchError as error:
+            return f"refused {item.link}: {error.reason}", _transient(error)
+        if isinstance(page, NotModified):  # never asked conditionally; a server's mistake
+            return f"refused {item.link}: HTTP 304 to a plain request", True
+        try:
+            written = await asyncio.to_thread(self._write, page.body, page.url, item)
+        except NotAnArticle as error:
+            return f"refused {item.link}: {error}", False
+        except OSError as error:
+            return f"could not write {item.link}: {error.strerror or error}", True
+        return added_article(written, feed)
+
+    def _write(self, body: bytes, url: str, item: _Item) -> Written:
+        article = extract_article(body, url, headline=item.title, date=item.date)
+        return self.writer.write(article)
+
+    def _done(
+        self,
+        url: str,
+        state: FeedState,
+        now: dt.datetime,
+        result: str,
+        notes: Sequence[str] = (),
+        articles: Sequence[AddedArticle] = (),
+    ) -> FeedResult:
+        state.failures = 0
+        state.last_poll, state.last_result = now.isoformat(), result
+        state.next_attempt = (now + dt.timedelta(seconds=self.interval)).isoformat()
+        return FeedResult(url, True, result, tuple(notes), tuple(articles))
+
+    def _failed(self, url: str, state: FeedState, now: dt.datetime, why: str) -> FeedResult:
+        """A failed poll: the feed waits twice as long after each failure in a row."""
+        state.failures += 1
+        wait = min(self.interval * 2**state.failures, max(MAX_BACKOFF, self.interval))
+        state.next_attempt = (now + dt.timedelta(seconds=wait)).isoformat()
+        result = f"failed: {why} ({_times(state.failures)} in a row; next try in {_span(wait)})"
+        state.last_poll, state.last_result = now.isoformat(), result
+        return FeedResult(url, False, result)
+
+
+class FeedListError(ValueError):
+    """A feed that cannot be added or removed; the message says why."""
+
+
+def follow_feed(store: FeedStore, configured: Sequence[str], url: str) -> bool:
+    """Follow ``url`` from now on; False when it is followed already."""
+    if not is_web_url(url):
+        raise FeedListError(f"not an http(s) address: {url}")
+    book = store.load()
+    if url in configured or url in book.added:
+        return False
+    book.added.append(url)
+    store.save(book)
+    return True
+
+
+def unfollow_feed(store: FeedStore, configured: Sequence[str], url: str) -> None:
+    """Stop following ``url`` and forget its state; only a feed added by command can be."""
+    book = store.load()
+    if url in book.added:
+        book.added.remove(url)
+        book.states.pop(url, None)
+        store.save(book)
+    elif url in configured:
+        raise FeedListError(f"{url} is in COVERAGE_BOT_FEEDS; remove it there")
+    else:
+        raise FeedListError(f"not following {url}")
+
+
+def added_article(written: Written, feed: str) -> AddedArticle:
+    article = written.article
+    return AddedArticle(
+        headline=article.headline,
+        url=article.url,
+        date=article.date,
+        summary=one_sentence(article),
+        path=written.path,
+        passages=written.passages,
+        updated=written.updated,
+        feed=feed,
+    )
+
+
+def one_sentence(article: WebArticle) -> str:
+    """The sentence that best sums the article up (the article summary's first), for an
+    announcement; the first sentence when it has none a summary may show."""
+    record = Article("new", article.headline, article.passages, article.date)
+    try:
+        return summarize_article(Corpus((record,)), "new", 1).sentences[0].text
+    except (SummaryError, IndexError):
+        first = article.passages[0].body if article.passages else article.headline
+        sentences = split_sentences(first)
+        return sentences[0] if sentences else first
+
+
+def _parse(body: bytes, url: str, content_type: str | None) -> feedparser.FeedParserDict:
+    """feedparser over bytes already fetched: a stream, so that it never opens a file or
+    a url of its own; relative links resolve against the feed's address."""
+    headers = {"content-location": url}
+    if content_type:
+        headers["content-type"] = content_type
+    return feedparser.parse(io.BytesIO(body), response_headers=headers)
+
+
+def _items(entries: Sequence[feedparser.FeedParserDict]) -> tuple[list[_Item], int]:
+    """The entries with a link, newest first (those without a date after, in feed order),
+    each link once; and how many had no link."""
+    items: list[_Item] = []
+    unlinked = 0
+    for entry in entries:
+        link = (entry.get("link") or "").strip()
+        if not link:
+            unlinked += 1
+            continue
+        stamp = entry.get("published_parsed") or entry.get("updated_parsed")
+        date = dt.date(*stamp[:3]) if stamp else None
+        published = calendar.timegm(stamp) if stamp else 0
+        items.append(_Item(link, entry.get("title") or None, date, published))
+    ordered = sorted(items, key=lambda item: (item.date is None, -item.published))
+    unique = {item.link: item for item in reversed(ordered)}  # the first of each link wins
+    return [item for item in ordered if unique[item.link] is item], unlinked
+
+
+def _transient(error: FetchError) -> bool:
+    """Whether a failed page may well work later: the site down, slow or overloaded."""
+    if isinstance(error, HTTPStatusError):
+        return error.status >= 500 or error.status == 429
+    return isinstance(error, Unreachable | FetchTimeout)
+
+
+def _result_line(new: int, articles: Sequence[AddedArticle], fetched: int, retry: bool) -> str:
+    """``3 new items: 1 added, 1 updated, 1 not added``, or ``no new items``."""
+    if not new:
+        return "no new items"
+    updated = sum(article.updated for article in articles)
+    counts = {
+        "added": len(articles) - updated,
+        "updated": updated,
+        "not added": fetched - len(articles),
+        "passed over": new - fetched,
+    }
+    line = f"{new} new items: " + ", ".join(f"{n} {what}" for what, n in counts.items() if n)
+    return f"{line} (tried again next poll)" if retry else line
+
+
+def _times(count: int) -> str:
+    return "once" if count == 1 else f"{count} times"
+
+
+def _span(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:g} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"

@@ -1,0 +1,246 @@
+"""Following feeds: new items' articles added, conditional requests, back-off, malformed
+and huge feeds, and the ``feeds`` and ``follow`` commands, against a site on 127.0.0.1."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from collections.abc import Iterator
+from email.utils import format_datetime
+from pathlib import Path
+
+import pytest
+from web_site import Site, article_page, closed_port, filler_paragraphs, rss, running_site
+
+from bot.cli import main
+from bot.feeds import Poller
+
+NOON = dt.datetime(2025, 3, 22, 12, tzinfo=dt.UTC)
+
+
+@pytest.fixture(scope="module")
+def site() -> Iterator[Site]:
+    with running_site() as site:
+        yield site
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name in list(os.environ):
+        if name.startswith("COVERAGE_BOT_"):
+            monkeypatch.delenv(name)
+
+
+def story(site: Site, path: str, headline: str, day: int) -> dict[str, str]:
+    """An article page served at ``path``, and its feed item."""
+    site.serve(path, article_page(headline, filler_paragraphs(headline), date=f"2025-03-{day}"))
+    stamp = format_datetime(dt.datetime(2025, 3, day, 9, tzinfo=dt.UTC))
+    return {"title": headline, "link": site.url(path), "pubDate": stamp}
+
+
+def poller(tmp_path: Path, *feeds: str, **options: int) -> Poller:
+    return Poller(feeds, tmp_path / "state", tmp_path / "news", interval=900, **options)
+
+
+async def test_new_items_are_added_and_a_changed_feed_gives_only_its_new_ones(
+    site: Site, tmp_path: Path
+) -> None:
+    first = story(site, "/s/ridership", "Bus ridership rebounds", 21)
+    url = site.serve("/feed/city", rss([first]), "application/rss+xml")
+    follow = poller(tmp_path, url)
+    report = await follow.poll_due(NOON)
+    assert [(f.feed, f.ok, f.result) for f in report.feeds] == [(url, True, "1 new items: 1 added")]
+    (added,) = report.articles
+    assert (added.headline, added.url, added.date) == (
+        "Bus ridership rebounds",
+        first["link"],
+        dt.date(2025, 3, 21),
+    )
+    assert added.path == tmp_path / "news" / "2025-03-21-bus-ridership-rebounds.md"
+    assert added.summary.startswith("Paragraph 1 about Bus ridership rebounds")
+    second = story(site, "/s/depot", "Council approves depot", 22)
+    site.serve("/feed/city", rss([second, first]), "application/rss+xml")
+    report = await follow.poll_due(NOON + dt.timedelta(minutes=15))
+    assert [a.headline for a in report.articles] == ["Council approves depot"]
+    assert len(site.asked("/s/ridership")) == 1 and len(site.asked("/s/depot")) == 1
+    assert sorted(p.name for p in (tmp_path / "news").iterdir()) == [
+        "2025-03-21-bus-ridership-rebounds.md",
+        "2025-03-22-council-approves-depot.md",
+    ]
+
+
+async def test_a_feed_is_not_polled_before_it_is_due(site: Site, tmp_path: Path) -> None:
+    url = site.serve("/feed/quiet", rss([]), "application/rss+xml")
+    follow = poller(tmp_path, url)
+    assert [f.result for f in (await follow.poll_due(NOON)).feeds] == ["no new items"]
+    assert (await follow.poll_due(NOON + dt.timedelta(minutes=14))).feeds == ()
+    assert len(site.asked("/feed/quiet")) == 1
+
+
+@pytest.mark.parametrize(
+    ("validator", "header", "sent"),
+    [("etags", "ETag", "If-None-Match"), ("last_modified", "Last-Modified", "If-Modified-Since")],
+)
+async def test_an_unchanged_feed_answers_304_to_a_conditional_request(
+    site: Site, tmp_path: Path, validator: str, header: str, sent: str
+) -> None:
+    path = f"/feed/conditional-{header}"
+    url = site.serve(path, rss([story(site, "/s/strike", "Strike ends", 20)]), "text/xml")
+    value = '"v1"' if header == "ETag" else "Sat, 22 Mar 2025 09:00:00 GMT"
+    getattr(site, validator)[path] = value
+    follow = poller(tmp_path, url)
+    await follow.poll_due(NOON)
+    report = await follow.poll_due(NOON + dt.timedelta(hours=1))
+    assert [(f.ok, f.result) for f in report.feeds] == [(True, "not modified")]
+    assert site.asked(path)[-1][sent] == value
+    assert sent not in site.asked(path)[0]
+
+
+async def test_a_failing_feed_backs_off_and_remembers_why(site: Site, tmp_path: Path) -> None:
+    url = site.url("/error")
+    follow = poller(tmp_path, url)
+    report = await follow.poll_due(NOON)
+    assert [(f.ok, f.result) for f in report.feeds] == [
+        (False, "failed: HTTP 500 Internal Server Error (once in a row; next try in 30 min)")
+    ]
+    assert (await follow.poll_due(NOON + dt.timedelta(minutes=29))).feeds == ()
+    report = await follow.poll_due(NOON + dt.timedelta(minutes=30))
+    assert report.feeds[0].result.endswith("(2 times in a row; next try in 60 min)")
+    state = json.loads((tmp_path / "state" / "feeds.json").read_text(encoding="utf-8"))
+    assert state["feeds"][url]["failures"] == 2
+    assert state["feeds"][url]["next_attempt"] == (NOON + dt.timedelta(minutes=90)).isoformat()
+
+
+async def test_an_unreachable_feed_is_one_line(tmp_path: Path) -> None:
+    port = closed_port()
+    report = await poller(tmp_path, f"http://127.0.0.1:{port}/rss").poll_due(NOON)
+    assert report.feeds[0].result == (
+        f"failed: cannot connect to 127.0.0.1:{port} (Connection refused) "
+        "(once in a row; next try in 30 min)"
+    )
+
+
+async def test_malformed_xml_keeps_the_items_it_could_read(site: Site, tmp_path: Path) -> None:
+    good = story(site, "/s/mediator", "Mediator joins talks", 6)
+    broken = rss([good]).replace("</channel></rss>", "<item><title>Cut &nbsp; off")
+    url = site.serve("/feed/broken", broken, "application/rss+xml")
+    report = await poller(tmp_path, url).poll_due(NOON)
+    (feed,) = report.feeds
+    assert feed.ok and feed.notes[0].startswith("malformed feed (")
+    assert [a.headline for a in feed.articles] == ["Mediator joins talks"]
+    garbage = site.serve("/feed/garbage", "<<< not xml", "application/xml")
+    report = await poller(tmp_path / "other", garbage).poll_due(NOON)
+    assert not report.feeds[0].ok
+    assert report.feeds[0].result.startswith("failed: malformed feed: ")
+
+
+async def test_items_without_links_are_skipped_and_without_dates_are_fine(
+    site: Site, tmp_path: Path
+) -> None:
+    undated = story(site, "/s/undated", "Buses return to the streets", 18)
+    del undated["pubDate"]
+    url = site.serve(
+        "/feed/mixed", rss([{"title": "No link here"}, undated]), "application/rss+xml"
+    )
+    (feed,) = (await poller(tmp_path, url).poll_due(NOON)).feeds
+    assert feed.notes == ("1 items without a link skipped",)
+    assert [(a.headline, a.date) for a in feed.articles] == [
+        ("Buses return to the streets", dt.date(2025, 3, 18))  # the page's date
+    ]
+
+
+async def test_a_feed_of_ten_thousand_items_fetches_only_the_newest(
+    site: Site, tmp_path: Path
+) -> None:
+    start = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+    items = [
+        {
+            "title": f"Item {n}",
+            "link": site.url(f"/big/{n}"),
+            "pubDate": format_datetime(start + dt.timedelta(hours=n)),
+        }
+        for n in range(10_000)
+    ]
+    for n in range(9_997, 10_000):
+        site.serve(f"/big/{n}", article_page(f"Big item {n}", filler_paragraphs(f"item {n}")))
+    url = site.serve("/feed/big", rss(items), "application/rss+xml")
+    (feed,) = (await poller(tmp_path, url, max_new_items=3).poll_due(NOON)).feeds
+    assert feed.notes == ("9997 older new items passed over (at most 3 are fetched a poll)",)
+    assert sorted(a.headline for a in feed.articles) == [
+        "Big item 9997",
+        "Big item 9998",
+        "Big item 9999",
+    ]
+    assert sum(path.startswith("/big/") for path, _ in site.requests) == 3
+
+
+async def test_an_item_whose_page_failed_for_now_is_tried_again(site: Site, tmp_path: Path) -> None:
+    item = {"title": "Late story", "link": site.url("/error")}  # the page is down for now
+    url = site.serve("/feed/late", rss([item]), "application/rss+xml")
+    site.etags["/feed/late"] = '"late"'
+    follow = poller(tmp_path, url)
+    (feed,) = (await follow.poll_due(NOON)).feeds
+    assert feed.notes == (f"refused {site.url('/error')}: HTTP 500 Internal Server Error",)
+    assert feed.result == "1 new items: 1 not added (tried again next poll)"
+    (feed,) = (await follow.poll_due(NOON + dt.timedelta(hours=1))).feeds
+    assert "If-None-Match" not in site.asked("/feed/late")[-1]  # not hidden behind a 304
+    assert feed.notes == (f"refused {site.url('/error')}: HTTP 500 Internal Server Error",)
+
+
+def test_feeds_add_list_remove_and_follow_once(
+    site: Site, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = site.serve(
+        "/feed/cli", rss([story(site, "/s/deal", "Tentative deal reached", 14)]), "text/xml"
+    )
+    assert main(["feeds", "add", url]) == 0
+    assert main(["feeds", "add", url]) == 0
+    assert main(["feeds", "list"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        f"following {url}",
+        f"already following {url}",
+        f"{url} (added): not polled yet",
+    ]
+    code = main(["follow", "--once", "--corpus", "news", "--index", "idx"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert out.splitlines() == [
+        f"{url}: 1 new items: 1 added",
+        "  added: Tentative deal reached (4 passages) -> news/2025-03-14-tentative-deal-reached.md",
+        "index updated: idx",
+    ]
+    assert main(["ask", "--index", "idx", "What about the tentative deal reached?"]) == 0
+    assert "Paragraph" in capsys.readouterr().out
+    assert main(["feeds", "list"]) == 0
+    assert "(added): polled " in capsys.readouterr().out
+    assert main(["feeds", "remove", url]) == 0
+    assert capsys.readouterr().out == f"no longer following {url}\n"
+    assert main(["follow", "--once", "--corpus", "news"]) == 2
+    assert capsys.readouterr().err == (
+        "coverage-bot: no feeds to follow: set COVERAGE_BOT_FEEDS or run coverage-bot "
+        "feeds add URL\n"
+    )
+
+
+def test_feed_settings_and_options_are_checked(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("COVERAGE_BOT_FEEDS", "https://a.example/rss ftp://b.example")
+    assert main(["feeds", "list"]) == 2
+    assert capsys.readouterr().err == (
+        "coverage-bot: COVERAGE_BOT_FEEDS must be http(s) feed addresses separated by commas "
+        "or spaces, not 'https://a.example/rss ftp://b.example'\n"
+    )
+    monkeypatch.setenv("COVERAGE_BOT_FEEDS", "https://example.com/rss")
+    assert main(["feeds", "remove", "https://example.com/rss"]) == 2
+    assert capsys.readouterr().err == (
+        "coverage-bot: https://example.com/rss is in COVERAGE_BOT_FEEDS; remove it there\n"
+    )
+    assert main(["follow", "--once", "--corpus", "news", "--interval", "5"]) == 2
+    assert capsys.readouterr().err == (
+        "coverage-bot: --interval must be from 60 to 604800 seconds, not 5\n"
+    )
+    assert main(["feeds", "add", "javascript:alert(1)"]) == 2
+    assert capsys.readouterr().err == "coverage-bot: not an http(s) address: javascript:alert(1)\n"

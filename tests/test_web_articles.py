@@ -1,0 +1,266 @@
+"""Articles from web pages and saved .html files: fetched politely, extracted, refused
+when they are not articles, and written into the corpus as Markdown the bot answers from."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from web_site import (
+    DEPOT_PARAGRAPHS,
+    LISTING,
+    PAYWALL,
+    Site,
+    article_page,
+    closed_port,
+    filler_paragraphs,
+    running_site,
+)
+
+from bot.cli import main
+from bot.corpus import load_corpus
+from bot.corpus.html import NotAnArticle, extract_article
+from bot.corpus.writer import CorpusWriter
+from bot.fetching import ContentKind, Fetcher, FetchLimits, FetchTimeout
+
+DEPOT = "Calder Falls council approves new bus depot"
+DEPOT_FILE = "2025-03-22-calder-falls-council-approves-new-bus-depot.md"
+
+
+@pytest.fixture(scope="module")
+def site() -> Iterator[Site]:
+    with running_site() as site:
+        yield site
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No developer's .env or settings leak into these tests."""
+    monkeypatch.chdir(tmp_path)
+    for name in list(os.environ):
+        if name.startswith("COVERAGE_BOT_"):
+            monkeypatch.delenv(name)
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def depot_page(site: Site, path: str = "/article/depot", **kwargs: str) -> str:
+    canonical = site.url("/article/depot")
+    return site.serve(path, article_page(DEPOT, DEPOT_PARAGRAPHS, canonical=canonical, **kwargs))
+
+
+def test_add_writes_the_article_as_markdown_the_bot_answers_from(
+    site: Site, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = depot_page(site)
+    code, out, err = run(capsys, "add", "--corpus", "news", url)
+    assert (code, err) == (0, "")
+    assert out == f"added: {DEPOT} (4 passages) -> news/{DEPOT_FILE}\n"
+    text = (tmp_path / "news" / DEPOT_FILE).read_text(encoding="utf-8")
+    assert text.startswith(
+        f"---\nheadline: {DEPOT}\ndate: '2025-03-22'\nurl: {url}\nsource: Valley Courier\n"
+        "author: Dana Whitfield\nwritten_by: coverage-bot\n---\n"
+    )
+    assert "By Dana Whitfield" not in text and "All rights reserved" not in text  # boilerplate
+    code, out, _ = run(capsys, "--corpus", "news", "ask", "How much will the bus depot cost?")
+    assert code == 0 and "$48 million" in out and "Mar 22, 2025" in out
+    user_agent = site.asked("/article/depot")[-1]["User-Agent"]
+    assert user_agent.startswith("coverage-bot/") and "news coverage" in user_agent
+
+
+def test_every_failure_is_one_line_and_the_other_inputs_still_go_in(
+    site: Site, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good = depot_page(site)
+    port = closed_port()
+    site.huge_bytes_sent = 0
+    inputs = {
+        f"http://127.0.0.1:{port}/news": f"cannot connect to 127.0.0.1:{port} (Connection refused)",
+        site.url("/missing"): "HTTP 404 Not Found",
+        site.url("/error"): "HTTP 500 Internal Server Error",
+        site.url("/loop-a"): f"redirect loop back to {site.url('/loop-a')}",
+        site.url("/image"): "is image/png, not an HTML page",
+        site.url("/huge-declared"): "is 50.0 MB, more than the 5.0 MB limit",
+        "ftp://127.0.0.1/file": "not an http(s) address",
+        "no-such-page.html": "cannot be read: No such file or directory",
+    }
+    code, out, err = run(capsys, "add", "--corpus", "news", *inputs, good)
+    assert code == 1
+    assert err.splitlines() == [f"refused {given}: {why}" for given, why in inputs.items()]
+    assert out == f"added: {DEPOT} (4 passages) -> news/{DEPOT_FILE}\n"
+    assert site.huge_bytes_sent < 10 * 1024 * 1024  # refused on its Content-Length
+
+
+async def test_a_page_larger_than_the_cap_is_not_read_whole(site: Site) -> None:
+    site.huge_bytes_sent = 0
+    async with Fetcher() as fetcher:
+        with pytest.raises(Exception, match=r"is more than the 5\.0 MB limit"):
+            await fetcher.get(site.url("/huge"), ContentKind.PAGE)
+    assert site.huge_bytes_sent < 20 * 1024 * 1024  # of 50 MB
+
+
+async def test_a_slow_page_times_out_in_one_line(site: Site) -> None:
+    async with Fetcher(FetchLimits(timeout=0.2)) as fetcher:
+        with pytest.raises(FetchTimeout) as caught:
+            await fetcher.get(site.url("/slow"), ContentKind.PAGE)
+    assert str(caught.value) == f"{site.url('/slow')}: no response within 0.2 s"
+
+
+async def test_a_redirect_is_followed_to_the_article(site: Site) -> None:
+    depot_page(site)
+    async with Fetcher() as fetcher:
+        page = await fetcher.get(site.url("/moved"), ContentKind.PAGE)
+    assert page.url == site.url("/article/depot")
+    assert extract_article(page.body, page.url).headline == DEPOT
+
+
+@pytest.mark.parametrize(
+    ("page", "why"),
+    [
+        (
+            LISTING,
+            r"it looks like a list of articles \(4 headlines with a line or two each\), not one "
+            "article",
+        ),
+        (PAYWALL, r"it looks like a paywall: \d+ words of text, then a subscription prompt"),
+        (
+            article_page("Council meets", ["The council met on Monday."]),
+            r"too little text for an article \(\d+ words; at least 80\)",
+        ),
+        ("<html><body><p>" + "word " * 200 + "</p></body></html>", "the page has no headline"),
+    ],
+    ids=["listing", "paywall", "stub", "no-headline"],
+)
+def test_pages_that_are_not_articles_are_refused_with_the_reason(page: str, why: str) -> None:
+    with pytest.raises(NotAnArticle) as refused:
+        extract_article(page)
+    assert re.fullmatch(why, str(refused.value))
+
+
+def test_a_listing_page_said_to_be_a_website_is_refused(
+    site: Site, capsys: pytest.CaptureFixture[str]
+) -> None:
+    listing = LISTING.replace("</title>", '</title><meta property="og:type" content="website">')
+    url = site.serve("/city", listing)
+    code, out, err = run(capsys, "add", "--corpus", "news", url)
+    assert (code, out) == (1, "")
+    assert err == f"refused {url}: the page says it is a 'website', not an article (og:type)\n"
+
+
+def test_the_same_article_again_updates_its_one_file(
+    site: Site, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = depot_page(site)
+    run(capsys, "add", "--corpus", "news", url)
+    changed = [*DEPOT_PARAGRAPHS, "Update: the state added $5 million for electric chargers."]
+    site.serve("/article/depot", article_page(DEPOT, changed, canonical=url))
+    # and once more from another address that names the same canonical url
+    site.serve("/amp/depot", article_page(DEPOT, changed, canonical=url))
+    code, out, _ = run(capsys, "add", "--corpus", "news", url, site.url("/amp/depot"))
+    assert code == 0
+    assert out.splitlines() == [f"updated: {DEPOT} (5 passages) -> news/{DEPOT_FILE}"] * 2
+    assert [p.name for p in (tmp_path / "news").iterdir()] == [DEPOT_FILE]
+    assert "electric chargers" in (tmp_path / "news" / DEPOT_FILE).read_text(encoding="utf-8")
+
+
+def test_same_headline_and_date_at_another_url_is_the_same_article(
+    site: Site, tmp_path: Path
+) -> None:
+    first = extract_article(article_page(DEPOT, DEPOT_PARAGRAPHS), "https://a.example/depot")
+    again = extract_article(article_page(DEPOT, DEPOT_PARAGRAPHS), "https://b.example/depot")
+    writer = CorpusWriter(tmp_path / "news")
+    assert writer.write(first).updated is False
+    assert CorpusWriter(tmp_path / "news").write(again).updated is True
+    assert len(list((tmp_path / "news").iterdir())) == 1
+
+
+def test_a_users_file_is_never_overwritten(
+    site: Site, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = depot_page(site)
+    news = tmp_path / "news"
+    news.mkdir()
+    mine = f"---\nheadline: My notes on the depot\ndate: 2025-03-22\nurl: {url}\n---\nMine.\n"
+    (news / DEPOT_FILE).write_text(mine, encoding="utf-8")
+    code, out, _ = run(capsys, "add", "--corpus", "news", url)
+    assert code == 0
+    second = DEPOT_FILE.replace(".md", "-2.md")
+    assert out == f"added: {DEPOT} (4 passages) -> news/{second}\n"
+    assert (news / DEPOT_FILE).read_text(encoding="utf-8") == mine  # same url, not ours
+    run(capsys, "add", "--corpus", "news", url)
+    assert {p.name for p in news.iterdir()} == {DEPOT_FILE, second}
+    assert (news / DEPOT_FILE).read_text(encoding="utf-8") == mine
+
+
+def test_the_bundled_coverage_and_a_file_are_not_written_into(
+    site: Site, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = depot_page(site)
+    code, out, err = run(capsys, "add", url)
+    assert (code, out) == (2, "")
+    assert err == (
+        "coverage-bot: articles are not added to the bundled coverage; pass --corpus FOLDER "
+        "(or set COVERAGE_BOT_CORPUS) to a folder of your own\n"
+    )
+    (tmp_path / "one.md").write_text("# One\n\nText.\n", encoding="utf-8")
+    code, _, err = run(capsys, "add", "--corpus", "one.md", url)
+    assert code == 2
+    assert err == (
+        "coverage-bot: the corpus one.md is a file; articles are written into a folder: "
+        "pass --corpus FOLDER\n"
+    )
+
+
+def test_add_a_saved_html_file_and_refresh_the_index(
+    site: Site, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    saved = tmp_path / "saved.html"
+    saved.write_text(article_page(DEPOT, DEPOT_PARAGRAPHS), encoding="utf-8")
+    code, out, err = run(capsys, "add", "--corpus", "news", "--index", "idx", str(saved))
+    assert (code, err) == (0, "")
+    assert out.splitlines() == [
+        f"added: {DEPOT} (4 passages) -> news/{DEPOT_FILE}",
+        "index updated: idx",
+    ]
+    code, out, _ = run(capsys, "ask", "--index", "idx", "Who said it was the biggest investment?")
+    assert code == 0 and "Mayor Lena Ortiz" in out
+
+
+def test_html_files_in_a_corpus_folder_answer_questions(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    news = tmp_path / "news"
+    news.mkdir()
+    (news / "depot.html").write_text(article_page(DEPOT, DEPOT_PARAGRAPHS), encoding="utf-8")
+    (news / "city.htm").write_text(LISTING, encoding="utf-8")
+    code, out, err = run(capsys, "--corpus", "news", "ask", "How many buses will the depot hold?")
+    assert code == 0
+    assert "120 buses" in out and "Valley Courier" in out
+    assert err == (
+        "warning: skipped news/city.htm: not an article: it looks like a list of "
+        "articles (4 headlines with a line or two each), not one article\n"
+    )
+
+
+def test_markdown_it_would_read_is_escaped_so_passages_survive_the_round_trip(
+    tmp_path: Path,
+) -> None:
+    tricky = [
+        "Shares of *Transit* Co_op rose [sharply](see) on `Monday`, AT&T &amp; <b>others</b> said.",
+        "# 1 priority, the mayor said, is the depot; 2. comes the terminal at 5 p.m. sharp.",
+        "- not a bullet but a dash, and > not a quote, said the planners in their report.",
+        *filler_paragraphs("the depot", 2),
+    ]
+    article = extract_article(article_page("Markdown in the news", tricky))
+    written = CorpusWriter(tmp_path / "news").write(article)
+    loaded = load_corpus(tmp_path / "news")
+    assert loaded.warnings == ()
+    assert loaded.corpus.articles[0].passages == article.passages
+    assert written.passages == len(article.passages) == 5
