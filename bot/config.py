@@ -81,6 +81,7 @@ class Settings(BaseSettings):
     )
     retention_days: int = Field(90, ge=1, description="days logged questions are kept")
     feeds: Annotated[tuple[str, ...], NoDecode] = Field((), description="RSS/Atom feeds to follow")
+    announce_channel: int | None = Field(None, description="where new articles are announced")
     feed_interval: float = Field(
         900.0, ge=MIN_FEED_INTERVAL, le=MAX_FEED_INTERVAL, description="seconds between polls"
     )
@@ -165,6 +166,7 @@ _ALLOWED: dict[str, tuple[str, str]] = {
     "top": (f"a whole number from 1 to {MAX_TOP}", f"from 1 to {MAX_TOP}"),
     "discord_guild_id": ("a server id (a whole number)",) * 2,
     "ask_channels": ("channel ids (whole numbers) separated by commas or spaces",) * 2,
+    "announce_channel": ("a channel id (a whole number)",) * 2,
     "answer_dms": ("true or false",) * 2,
     "cooldown_rate": ("a whole number, 1 or more", "1 or more"),
     "cooldown_seconds": ("a number of seconds above 0", "above 0"),

@@ -72,6 +72,15 @@ class FeedResult:
 
 
 @dataclass(frozen=True)
+class FeedStatus:
+    """A followed feed's last poll, for /about and ``feeds list``."""
+
+    url: str
+    polled: dt.datetime | None
+    result: str | None
+
+
+@dataclass(frozen=True)
 class PollReport:
     """The feeds a poll found due, in order, and what each gave."""
 
@@ -116,6 +125,17 @@ class Poller:
         """The configured feeds, then those added by command, each once."""
         book = book or self.store.load()
         return list(dict.fromkeys([*self.configured, *book.added]))
+
+    def statuses(self) -> list[FeedStatus]:
+        """Each followed feed and how its last poll went (FeedStateError if the state
+        file cannot be read)."""
+        book = self.store.load()
+        statuses = []
+        for url in self.followed(book):
+            state = book.states.get(url, FeedState())
+            polled = dt.datetime.fromisoformat(state.last_poll) if state.last_poll else None
+            statuses.append(FeedStatus(url, polled, state.last_result))
+        return statuses
 
     def next_due(self) -> dt.datetime | None:
         """When the next followed feed is due (None: one is due now)."""
@@ -345,7 +365,8 @@ def _result_line(new: int, articles: Sequence[AddedArticle], fetched: int, retry
         "not added": fetched - len(articles),
         "passed over": new - fetched,
     }
-    line = f"{new} new items: " + ", ".join(f"{n} {what}" for what, n in counts.items() if n)
+    items = "1 new item" if new == 1 else f"{new} new items"
+    line = f"{items}: " + ", ".join(f"{n} {what}" for what, n in counts.items() if n)
     return f"{line} (tried again next poll)" if retry else line
 
 

@@ -51,7 +51,7 @@ async def test_new_items_are_added_and_a_changed_feed_gives_only_its_new_ones(
     url = site.serve("/feed/city", rss([first]), "application/rss+xml")
     follow = poller(tmp_path, url)
     report = await follow.poll_due(NOON)
-    assert [(f.feed, f.ok, f.result) for f in report.feeds] == [(url, True, "1 new items: 1 added")]
+    assert [(f.feed, f.ok, f.result) for f in report.feeds] == [(url, True, "1 new item: 1 added")]
     (added,) = report.articles
     assert (added.headline, added.url, added.date) == (
         "Bus ridership rebounds",
@@ -183,7 +183,7 @@ async def test_an_item_whose_page_failed_for_now_is_tried_again(site: Site, tmp_
     follow = poller(tmp_path, url)
     (feed,) = (await follow.poll_due(NOON)).feeds
     assert feed.notes == (f"refused {site.url('/error')}: HTTP 500 Internal Server Error",)
-    assert feed.result == "1 new items: 1 not added (tried again next poll)"
+    assert feed.result == "1 new item: 1 not added (tried again next poll)"
     (feed,) = (await follow.poll_due(NOON + dt.timedelta(hours=1))).feeds
     assert "If-None-Match" not in site.asked("/feed/late")[-1]  # not hidden behind a 304
     assert feed.notes == (f"refused {site.url('/error')}: HTTP 500 Internal Server Error",)
@@ -207,7 +207,7 @@ def test_feeds_add_list_remove_and_follow_once(
     out = capsys.readouterr().out
     assert code == 0
     assert out.splitlines() == [
-        f"{url}: 1 new items: 1 added",
+        f"{url}: 1 new item: 1 added",
         "  added: Tentative deal reached (4 passages) -> news/2025-03-14-tentative-deal-reached.md",
         "index updated: idx",
     ]

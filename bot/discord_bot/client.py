@@ -10,7 +10,10 @@ import discord
 from discord.ext import commands
 
 from bot.config import Settings
+from bot.corpus.writer import CorpusNotWritable
 from bot.discord_bot.sync import sync_commands
+from bot.feed_state import FeedStateError
+from bot.feeds import FeedStatus, Poller
 from bot.knowledge import KNOWLEDGE_ERRORS, Knowledge, rebuild_knowledge
 
 log = logging.getLogger(__name__)
@@ -19,6 +22,7 @@ EXTENSIONS = (
     "bot.discord_bot.cogs.ask",
     "bot.discord_bot.cogs.coverage",
     "bot.discord_bot.cogs.admin",
+    "bot.discord_bot.cogs.feeds",
     "bot.discord_bot.cogs.errors",
 )
 
@@ -45,6 +49,24 @@ def intents_for(settings: Settings) -> discord.Intents:
     intents.dm_messages = True
     intents.message_content = settings.message_content
     return intents
+
+
+def feed_poller(settings: Settings) -> Poller | None:
+    """The poller that writes feeds' new articles into the corpus, or None when there is
+    nowhere to write them (the bundled coverage, a single file, no folder): said in a log
+    line when feeds are configured."""
+    if not settings.corpus.is_dir():
+        if settings.feeds:
+            log.warning("feeds are not followed: the corpus %s is not a folder", settings.corpus)
+        return None
+    try:
+        return Poller(
+            settings.feeds, settings.state_dir, settings.corpus, interval=settings.feed_interval
+        )
+    except CorpusNotWritable as error:
+        if settings.feeds:
+            log.warning("feeds are not followed: %s", error)
+        return None
 
 
 class ReloadRunning(RuntimeError):
@@ -77,6 +99,23 @@ class CoverageBot(commands.Bot):
         self.force_sync = force_sync
         self._reload_lock = asyncio.Lock()
         self._refreshing: asyncio.Task[None] | None = None
+        self.poller = feed_poller(settings)
+
+    def announce_channels(self) -> list[discord.abc.Messageable]:
+        """The channels new articles are announced in."""
+        channel_id = self.settings.announce_channel
+        channel = self.get_channel(channel_id) if channel_id is not None else None
+        return [channel] if isinstance(channel, discord.abc.Messageable) else []
+
+    def feed_statuses(self) -> list[FeedStatus]:
+        """The followed feeds' last polls, for /about (none when they cannot be read)."""
+        if self.poller is None:
+            return []
+        try:
+            return self.poller.statuses()
+        except FeedStateError as error:
+            log.warning("feed states not shown: %s", error)
+            return []
 
     async def setup_hook(self) -> None:
         for extension in EXTENSIONS:

@@ -8,12 +8,14 @@ boundary and ends with an ellipsis.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 import discord
 
 from bot.answer import Answer
 from bot.corpus import Article, CorpusView, Passage, PassageKind, written_date
 from bot.corpus.structure import is_web_url
+from bot.feeds import AddedArticle, FeedStatus
 from bot.knowledge import Knowledge
 from bot.summary import Summary
 
@@ -43,6 +45,8 @@ _SOURCE_LIMIT = 200
 _LABEL_LIMIT = 100
 _ATTRIBUTION_LIMIT = 300
 _HEADLINES_PER_PAGE = 10
+_ANNOUNCEMENT_LIMIT = 600
+EMBED_FIELD_VALUE_LIMIT = 1024
 MAX_LISTED_ARTICLES = 250
 _SENTENCE_END = re.compile(r"[.!?…][\"”')\]]*\s")
 COLOUR = discord.Colour.dark_teal()
@@ -183,8 +187,9 @@ def headline_pages(corpus: CorpusView) -> list[discord.Embed]:
     return embeds
 
 
-def about_embed(knowledge: Knowledge) -> discord.Embed:
-    """What coverage is loaded: counts, date range and when the index was built."""
+def about_embed(knowledge: Knowledge, feeds: Sequence[FeedStatus] = ()) -> discord.Embed:
+    """What coverage is loaded: counts, date range, when the index was built, and the
+    feeds followed with their last poll."""
     corpus = knowledge.corpus
     embed = discord.Embed(title="About this coverage", colour=COLOUR)
     embed.add_field(name="Articles", value=str(len(corpus.articles)))
@@ -197,7 +202,39 @@ def about_embed(knowledge: Knowledge) -> discord.Embed:
     embed.add_field(name="Ranking", value=knowledge.answerer.stages)
     if knowledge.skipped:
         embed.add_field(name="Files skipped", value=str(knowledge.skipped))
+    if feeds:
+        value = feed_lines(feeds, EMBED_FIELD_VALUE_LIMIT)
+        embed.add_field(name="Feeds", value=value, inline=False)
     return embed
+
+
+def announcement_embed(article: AddedArticle) -> discord.Embed:
+    """A new (or updated) article from a feed: its headline linking to it, one sentence."""
+    embed = discord.Embed(
+        title=fit(article.headline, EMBED_TITLE_LIMIT),
+        url=link(article.url),
+        description=fit(article.summary, _ANNOUNCEMENT_LIMIT),
+        colour=COLOUR,
+    )
+    when = f" · {written_date(article.date)}" if article.date else ""
+    kind = "Updated article" if article.updated else "New article"
+    embed.set_footer(text=fit(f"{kind}{when} · ask me about it", EMBED_FOOTER_LIMIT))
+    return embed
+
+
+def feed_lines(feeds: Sequence[FeedStatus], limit: int) -> str:
+    """Each followed feed and its last poll, as many as fit ``limit``, then how many more."""
+    lines: list[str] = []
+    for number, feed in enumerate(feeds):
+        when = discord.utils.format_dt(feed.polled, "R") if feed.polled else "not polled yet"
+        result = f", {fit(feed.result, 160)}" if feed.result else ""
+        line = f"{fit(feed.url, 120)}: {when}{result}"
+        left = len(feeds) - number
+        tail = [f"… and {left - 1} more"] if left > 1 else []
+        if len("\n".join([*lines, line, *tail])) > limit:
+            return "\n".join([*lines, f"… and {left} more"])
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def summary_embed(summary: Summary) -> discord.Embed:

@@ -98,7 +98,8 @@ class Coverage(commands.Cog):
     @app_commands.command(name="about", description="What coverage is loaded, and since when")
     async def about(self, interaction: discord.Interaction) -> None:
         await interaction.response.send_message(
-            embed=about_embed(self.bot.knowledge), allowed_mentions=NO_PINGS
+            embed=about_embed(self.bot.knowledge, self.bot.feed_statuses()),
+            allowed_mentions=NO_PINGS,
         )
 
 
