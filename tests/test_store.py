@@ -56,7 +56,7 @@ def test_stored_articles_read_back_whole(corpus: Path, index: Path, knowledge: K
     assert list(stored.articles) == list(knowledge.corpus.articles)
     assert stored.date_range == knowledge.corpus.date_range
     assert [a.id for a in stored.find_articles("trump respond")] == [
-        "trump-responds-to-missile-strikes-iran-appears"
+        "trump-responds-to-missile-strikes-iran-db349c"
     ]
 
 
