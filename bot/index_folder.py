@@ -5,12 +5,19 @@ new index put in place by replacing one small file.
       COVERAGE-BOT-INDEX    this folder is an index coverage-bot wrote (and is not coverage)
       lock                  held (flock) by the one build writing here
       CURRENT               the name of the generation in use
-      generation-XXXXXXXX/  one whole index: manifest, arrays, articles, and GENERATION
+      generation-XXXXXXXX/  one whole index, and GENERATION:
+        manifest.json       format, analyzer, segments, counts, checksums of every file
+        deleted_*.npy       passages and articles later updates removed
+        df_histogram.npy    how many terms have each document frequency
+        files.json          each corpus file's size, time, hash and articles
+        segments/segment-NNNNNN/  index arrays and articles of one batch, never changed
 
-A build writes a new generation beside the current one, then renames a new CURRENT over
+A build, an update or a merge writes a new generation beside the current one, then renames a new CURRENT over
 the old (``os.replace``, atomic): a reader sees the old index or the new one, and a build
 killed at any step leaves a whole index current. Generations that are not current are
-removed by the build that replaced them, or by the next one if it was killed. A folder
+removed by the build that replaced them, or by the next one if it was killed. An update
+hard-links the current generation's segments into the new one (so removing the old
+generation removes only its names for them) and adds one segment. A folder
 that is none of these (nor new, nor empty, nor an index of the older one-folder format)
 is refused, never emptied: a build deletes only what coverage-bot wrote. What proves it
 wrote something is its exact words: the marker's text, and a generation's name as

@@ -1,10 +1,13 @@
 """A persisted index folder: the BM25 arrays plus the articles, read from disk on demand.
 
-``coverage-bot index`` writes it; the bot, ``ask`` and ``chat`` load it without reading
-or tokenising the corpus again. Articles are JSON lines found by offset; a passage
-number maps to its article and position through two memory-mapped arrays, and a third
-holds the articles' dates (a story summary picks the newest articles by them without
-reading the rest); only the headlines are held in memory (for listing and autocomplete).
+``coverage-bot index`` writes it (one segment); :mod:`bot.updates` adds segments; the
+bot, ``ask`` and ``chat`` load it without reading or tokenising the corpus again. Each
+segment keeps its articles as JSON lines found by offset; a passage number maps to its
+article and position through two memory-mapped arrays, and a third holds the articles'
+dates (a story summary picks the newest articles by them without reading the rest);
+only the headlines are held in memory (for listing and autocomplete). Articles and
+passages an update removed are skipped, so the live ones are numbered densely, as the
+index numbers them.
 """
 
 from __future__ import annotations

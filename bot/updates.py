@@ -210,34 +210,9 @@ def _apply(
     """Read the affected files and publish the new generation."""
     live_ids = stored.ids()
     slot_of = dict(zip(live_ids, stored.articles.slots.tolist(), strict=True))
-    files_of: dict[str, list[str]] = {}
-    for path, entry in old_table.items():
-        for article_id in entry.get("articles", []):
-            files_of.setdefault(article_id, []).append(path)
-    by_key: dict[str, list[str]] = {}
-    for article_id, headline in zip(live_ids, stored.headlines(), strict=True):
-        by_key.setdefault(headline_key(headline), []).append(article_id)
-
-    # The files to read: the changed ones, and those sharing an article or a headline.
-    affected = set(changed) | set(removed)
-    warnings: list[LoadWarning] = []
-    parsed_by_file: dict[str, list[ParsedArticle]] = {}
-    pending = set(affected)
-    while pending:
-        for path in pending:
-            for article_id in old_table.get(path, {}).get("articles", []):
-                affected.update(files_of.get(article_id, []))
-        to_read = sorted(p for p in affected if p in table and p not in parsed_by_file)
-        for path in to_read:
-            table[path]["sha256"] = _sha256(root / path)  # before reading it, as its stat
-            parsed_by_file[path] = parse_files(root, [root / path], warnings)
-        pending = set()
-        for path in to_read:
-            for article in parsed_by_file[path]:
-                for article_id in by_key.get(headline_key(article.headline), []):
-                    pending.update(f for f in files_of.get(article_id, []) if f not in affected)
-        affected |= pending
-
+    affected, parsed_by_file, warnings = _read_affected(
+        root, stored, table, old_table, set(changed) | set(removed)
+    )
     old_ids = {a for p in affected for a in old_table.get(p, {}).get("articles", [])}
     old_ids &= slot_of.keys()
     parsed = [a for path in sorted(parsed_by_file) for a in parsed_by_file[path]]
@@ -296,6 +271,44 @@ def _apply(
         segments=len(names),
         warnings=tuple(warnings),
     )
+
+
+def _read_affected(
+    root: Path,
+    stored: StoredCorpus,
+    table: dict[str, dict[str, Any]],
+    old_table: dict[str, dict[str, Any]],
+    changed: set[str],
+) -> tuple[set[str], dict[str, list[ParsedArticle]], list[LoadWarning]]:
+    """The files whose articles are replaced (the changed ones, and those that share an
+    article or a headline with them, since articles merge across files), the articles
+    of those still there as parsed, and what could not be read."""
+    files_of: dict[str, list[str]] = {}
+    for path, entry in old_table.items():
+        for article_id in entry.get("articles", []):
+            files_of.setdefault(article_id, []).append(path)
+    by_key: dict[str, list[str]] = {}
+    for article_id, headline in zip(stored.ids(), stored.headlines(), strict=True):
+        by_key.setdefault(headline_key(headline), []).append(article_id)
+    affected = set(changed)
+    warnings: list[LoadWarning] = []
+    parsed_by_file: dict[str, list[ParsedArticle]] = {}
+    pending = set(affected)
+    while pending:
+        for path in pending:
+            for article_id in old_table.get(path, {}).get("articles", []):
+                affected.update(files_of.get(article_id, []))
+        to_read = sorted(p for p in affected if p in table and p not in parsed_by_file)
+        for path in to_read:
+            table[path]["sha256"] = _sha256(root / path)  # before reading it, as its stat
+            parsed_by_file[path] = parse_files(root, [root / path], warnings)
+        pending = set()
+        for path in to_read:
+            for article in parsed_by_file[path]:
+                for article_id in by_key.get(headline_key(article.headline), []):
+                    pending.update(f for f in files_of.get(article_id, []) if f not in affected)
+        affected |= pending
+    return affected, parsed_by_file, warnings
 
 
 def _passages_of(stored: StoredCorpus, article_slots: Iterable[int]) -> list[int]:
