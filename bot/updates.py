@@ -450,24 +450,39 @@ def _merged_segment(index: BM25Index) -> Segment:
 
 
 def _write_live_articles(stored: StoredCorpus, folder: Path) -> None:
-    """The live articles' lines copied as they are, in order, with their columns."""
+    """The live articles' lines copied as they are, in order, with their columns
+    (a segment with nothing removed is copied whole)."""
     folder.mkdir(parents=True)
-    offsets = [0]
-    dates, headlines, passage_article, passage_position = [], [], [], []
+    articles = stored.articles
+    number_of_slot = np.cumsum(articles.live, dtype=np.int64) - 1
+    sizes, dates, headlines, passage_article, passage_position = [], [], [], [], []
     with (folder / ARTICLES).open("wb") as lines:
-        for number, slot in enumerate(stored.articles.slots.tolist()):
-            part, local = stored.articles.locate(slot)
-            offsets.append(offsets[-1] + lines.write(part.line(local)))
-            dates.append(int(part.dates[local]))
-            headlines.append(part.headlines[local])
-            start, end = part.passages_of(local)
-            passage_article.append(np.full(end - start, number))
-            passage_position.append(np.asarray(part.passage_position[start:end]))
+        for part, base in zip(articles.parts, articles.bases.tolist(), strict=False):
+            count = len(part.offsets) - 1
+            live = articles.live[base : base + count]
+            offsets = np.asarray(part.offsets, dtype=np.int64)
+            if live.all():
+                with (part.generation / part.where / ARTICLES).open("rb") as whole:
+                    shutil.copyfileobj(whole, lines)
+            else:
+                for local in np.flatnonzero(live).tolist():
+                    lines.write(part.line(local))
+            sizes.append(np.diff(offsets)[live])
+            dates.append(np.asarray(part.dates)[live])
+            headlines += [
+                pair for pair, kept in zip(part.headlines, live.tolist(), strict=True) if kept
+            ]
+            of_passage = np.asarray(part.passage_article, dtype=np.int64)
+            kept = live[of_passage]
+            passage_article.append(number_of_slot[base + of_passage[kept]])
+            passage_position.append(np.asarray(part.passage_position)[kept])
+    offsets = np.zeros(len(headlines) + 1, dtype=np.int64)
+    np.cumsum(np.concatenate(sizes), out=offsets[1:])
     columns = {
         "article_offsets": offsets,
-        "passage_article": np.concatenate(passage_article or [[]]),
-        "passage_position": np.concatenate(passage_position or [[]]),
-        "article_dates": dates,
+        "passage_article": np.concatenate(passage_article),
+        "passage_position": np.concatenate(passage_position),
+        "article_dates": np.concatenate(dates),
     }
     for name, dtype in STORE_ARRAYS.items():
         np.save(folder / f"{name}.npy", np.asarray(columns[name], dtype=dtype))
