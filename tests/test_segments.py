@@ -17,6 +17,7 @@ from rank_bm25 import BM25Okapi
 from bot import updates
 from bot.analysis import analyze
 from bot.answer import passage_terms
+from bot.cli import main
 from bot.corpus import loader
 from bot.index import BM25Index, IndexLoadError
 from bot.index_folder import current_generation
@@ -312,3 +313,17 @@ def test_an_update_killed_at_any_step_leaves_a_whole_index_answering(
     assert len(knowledge.corpus.articles) == 24 and knowledge.outdated is None
     assert len([p for p in index.iterdir() if p.name.startswith("generation-")]) == 1
     assert not (index / "CURRENT.new").exists()
+
+
+def test_a_bad_file_added_to_the_corpus_is_warned_about_and_the_rest_is_added(
+    corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    index = tmp_path / "index"
+    build_index(corpus, index)
+    (corpus / "broken.jsonl").write_text("{broken\n")
+    write_file(corpus, "file-6.jsonl", seed=6)
+    assert main(["articles", "--index", str(index), "--json"]) == 0
+    out, err = capsys.readouterr()
+    assert len(json.loads(out)) == 21
+    assert err.startswith(f"warning: skipped {corpus / 'broken.jsonl'}:1: not valid JSON")
+    assert err.count("\n") == 1
