@@ -120,16 +120,18 @@ def _sha256(path: Path) -> str:
 
 
 def update_index(
-    folder: Path, corpus: Path | None = None, progress: Progress = no_progress
+    folder: Path, corpus_path: Path | None = None, progress: Progress = no_progress
 ) -> UpdateReport:
-    """Bring the index folder ``folder`` up to date with its corpus (or ``corpus``),
-    reading only the files that changed; IndexLoadError when the folder cannot be used
-    (the old generation keeps answering), NothingLeftError when no text would be left."""
+    """Bring the index folder ``folder`` up to date with its corpus (the one it records,
+    or ``corpus_path``), reading only the files that changed; IndexLoadError when the
+    folder cannot be used or another build holds it (the old generation keeps
+    answering), NothingLeftError when no text would be left. ``progress`` is told of the
+    new passages as they are tokenised."""
     with locked(folder) as folder:
         generation = current_generation(folder)
         index, stored = _read_index(generation)
         manifest = read_manifest(generation)
-        corpus = corpus or Path(manifest["corpus_path"])
+        corpus = corpus_path or Path(manifest["corpus_path"])
         old_table = _read_table(generation)
         fingerprint = corpus_fingerprint(corpus)
         root, _ = _corpus_files(corpus)
