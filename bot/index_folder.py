@@ -12,17 +12,18 @@ new index put in place by replacing one small file.
         files.json          each corpus file's size, time, hash and articles
         segments/segment-NNNNNN/  index arrays and articles of one batch, never changed
 
-A build, an update or a merge writes a new generation beside the current one, then renames a new CURRENT over
-the old (``os.replace``, atomic): a reader sees the old index or the new one, and a build
-killed at any step leaves a whole index current. Generations that are not current are
-removed by the build that replaced them, or by the next one if it was killed. An update
-hard-links the current generation's segments into the new one (so removing the old
-generation removes only its names for them) and adds one segment. A folder
-that is none of these (nor new, nor empty, nor an index of the older one-folder format)
-is refused, never emptied: a build deletes only what coverage-bot wrote. What proves it
-wrote something is its exact words: the marker's text, and a generation's name as
-``tempfile`` makes it with a GENERATION file inside (or, from builds before that file,
-a manifest) - a user's ``generation-mine/`` or a marker of their own is left alone.
+A build, an update or a merge writes a new generation beside the current one, then
+renames a new CURRENT over the old (``os.replace``, atomic): a reader sees the old index
+or the new one, and a build killed at any step leaves a whole index current.
+Generations that are not current are removed by the build that replaced them, or by the
+next one if it was killed. An update hard-links the current generation's segments into
+the new one (so removing the old generation removes only its names for them) and adds
+one segment. A folder that is none of these (nor new, nor empty, nor an index of the
+older one-folder format) is refused, never emptied: a build deletes only what
+coverage-bot wrote. What proves it wrote something is its exact words: the marker's
+text, and a generation's name as ``tempfile`` makes it with a GENERATION file inside
+(or, from builds before that file, a manifest) - a user's ``generation-mine/`` or a
+marker of their own is left alone.
 """
 
 from __future__ import annotations
