@@ -110,8 +110,9 @@ def measure_loaded(corpus: Path, index: Path, queries: Path) -> dict[str, float]
     load_seconds = time.perf_counter() - started
     rss = _rss_mib()
     started = time.perf_counter()
-    for file in current_generation(index).iterdir():
-        file_crc32(file)
+    for file in current_generation(index).rglob("*"):
+        if file.is_file():
+            file_crc32(file)
     crc_seconds = time.perf_counter() - started
     bm25 = knowledge.answerer.index
     terms = [analyze(q) for q in queries.read_text(encoding="utf-8").splitlines()]

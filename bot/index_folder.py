@@ -5,17 +5,25 @@ new index put in place by replacing one small file.
       COVERAGE-BOT-INDEX    this folder is an index coverage-bot wrote (and is not coverage)
       lock                  held (flock) by the one build writing here
       CURRENT               the name of the generation in use
-      generation-XXXXXXXX/  one whole index: manifest, arrays, articles, and GENERATION
+      generation-XXXXXXXX/  one whole index, and GENERATION:
+        manifest.json       format, analyzer, segments, counts, checksums of every file
+        deleted_*.npy       passages and articles later updates removed
+        df_histogram.npy    how many terms have each document frequency
+        files.json          each corpus file's size, time, hash and articles
+        segments/segment-NNNNNN/  index arrays and articles of one batch, never changed
 
-A build writes a new generation beside the current one, then renames a new CURRENT over
-the old (``os.replace``, atomic): a reader sees the old index or the new one, and a build
-killed at any step leaves a whole index current. Generations that are not current are
-removed by the build that replaced them, or by the next one if it was killed. A folder
-that is none of these (nor new, nor empty, nor an index of the older one-folder format)
-is refused, never emptied: a build deletes only what coverage-bot wrote. What proves it
-wrote something is its exact words: the marker's text, and a generation's name as
-``tempfile`` makes it with a GENERATION file inside (or, from builds before that file,
-a manifest) - a user's ``generation-mine/`` or a marker of their own is left alone.
+A build, an update or a merge writes a new generation beside the current one, then
+renames a new CURRENT over the old (``os.replace``, atomic): a reader sees the old index
+or the new one, and a build killed at any step leaves a whole index current.
+Generations that are not current are removed by the build that replaced them, or by the
+next one if it was killed. An update hard-links the current generation's segments into
+the new one (so removing the old generation removes only its names for them) and adds
+one segment. A folder that is none of these (nor new, nor empty, nor an index of the
+older one-folder format) is refused, never emptied: a build deletes only what
+coverage-bot wrote. What proves it wrote something is its exact words: the marker's
+text, and a generation's name as ``tempfile`` makes it with a GENERATION file inside
+(or, from builds before that file, a manifest) - a user's ``generation-mine/`` or a
+marker of their own is left alone.
 """
 
 from __future__ import annotations
@@ -50,10 +58,12 @@ _GENERATION_TEXT = "One index written by `coverage-bot index`; the next build re
 
 # -- what one generation holds: the one table of its files, read by the index, the store
 # and the integrity checks alike ---------------------------------------------------------
-FORMAT_VERSION = 5  # 4: generations, CURRENT, checksums; 5: passages indexed without headline
+FORMAT_VERSION = 6  # 4: generations, CURRENT, checksums; 5: no headline; 6: segments
 MANIFEST = "manifest.json"
 ARTICLES = "articles.jsonl"
 HEADLINES = "headlines.json"
+FILES_TABLE = "files.json"
+SEGMENTS = "segments"
 PREFIX_BYTES = 24
 """How many first bytes of each term the vocabulary's binary search compares."""
 BM25_ARRAYS = {
@@ -62,26 +72,49 @@ BM25_ARRAYS = {
     "vocabulary_prefixes": np.dtype(f"S{PREFIX_BYTES}"),
     "indptr": np.dtype("<i8"),
     "postings_docs": np.dtype("<i4"),
-    "postings_weights": np.dtype("<f8"),
+    "postings_tf": np.dtype("<i4"),
+    "passage_lengths": np.dtype("<i4"),
 }
-"""The index's arrays (:mod:`bot.index`) and the dtype each is written with."""
+"""One segment's index arrays (:mod:`bot.index`) and the dtype each is written with."""
 STORE_ARRAYS = {
     "article_offsets": np.dtype("<i8"),
     "passage_article": np.dtype("<i4"),
     "passage_position": np.dtype("<i4"),
     "article_dates": np.dtype("<i4"),
 }
-"""The articles' arrays (:mod:`bot.store`) and the dtype each is written with."""
+"""One segment's article arrays (:mod:`bot.store`) and the dtype each is written with."""
+STATE_ARRAYS = {
+    "deleted_passages": np.dtype("<i8"),
+    "deleted_articles": np.dtype("<i8"),
+    "df_histogram": np.dtype("<i8"),
+}
+"""What one generation adds to its segments: the passages and articles a later update
+removed (numbered across the segments in order), and how many terms have each document
+frequency (pairs, flat), from which the idf floor is computed once."""
 ARRAY_DTYPES = {f"{name}.npy": dtype for name, dtype in (BM25_ARRAYS | STORE_ARRAYS).items()}
-FILES = (*ARRAY_DTYPES, ARTICLES, HEADLINES)
-"""Every file of a generation but its manifest: the ones the manifest has checksums of."""
+"""A segment's arrays by file name."""
+STATE_DTYPES = {f"{name}.npy": dtype for name, dtype in STATE_ARRAYS.items()}
+SEGMENT_FILES = (*ARRAY_DTYPES, ARTICLES, HEADLINES)
+"""Every file of one segment (in ``segments/NAME/`` of a generation)."""
+FILES = (*STATE_DTYPES, FILES_TABLE)
+"""The generation's own files beside its manifest and segments."""
+
+
+def segment_files(manifest: dict[str, object]) -> list[str]:
+    """Every file of a generation but its manifest, as paths inside it: the files the
+    manifest has checksums of."""
+    names = [segment["name"] for segment in manifest.get("segments", ())]  # type: ignore[attr-defined]
+    return [*FILES, *(f"{SEGMENTS}/{name}/{file}" for name in names for file in SEGMENT_FILES)]
+
 
 _MARKER_TEXT = (
     "This folder is an index written by `coverage-bot index`. Rebuilding it replaces its\n"
     "generation-* folders; keep nothing else here.\n"
 )
 # What the older format (before generations, up to format 3) kept in the folder itself.
-_LEGACY_FILES = frozenset({MANIFEST, "terms.jsonl", *FILES})
+_LEGACY_FILES = frozenset(
+    {MANIFEST, "terms.jsonl", "postings_weights.npy", ARTICLES, HEADLINES, *ARRAY_DTYPES}
+)
 _READ_ATTEMPTS = 3
 
 T = TypeVar("T")
@@ -130,17 +163,21 @@ def damaged(folder: Path, file: str, why: str) -> IndexLoadError:
     return IndexLoadError(f"the index at {index} is damaged: {where}: {why}")
 
 
-def check_regular(generation: Path, names: tuple[str, ...] = (MANIFEST, *FILES)) -> None:
+def check_regular(generation: Path, names: tuple[str, ...] | list[str] = (MANIFEST,)) -> None:
     """IndexLoadError naming the first of a generation's files that is a link, a device,
-    a pipe or a folder: an index never holds one, and reading one (a link to /dev/zero)
-    would never end."""
+    a pipe or a folder, or lies in a folder that is a link: an index never holds one, and
+    reading one (a link to /dev/zero) would never end."""
     for name in names:
-        try:
-            mode = os.lstat(generation / name).st_mode
-        except FileNotFoundError:
-            continue  # missing files are for the checks that read them to name
-        if not stat.S_ISREG(mode):
-            raise damaged(generation, name, "it is not a regular file (a link or a device)")
+        parts = name.split("/")
+        for depth in range(1, len(parts) + 1):
+            try:
+                mode = os.lstat(generation.joinpath(*parts[:depth])).st_mode
+            except FileNotFoundError:
+                break  # missing files are for the checks that read them to name
+            wanted = stat.S_ISREG if depth == len(parts) else stat.S_ISDIR
+            if not wanted(mode):
+                why = "it is not a regular file (a link or a device)"
+                raise damaged(generation, "/".join(parts[:depth]), why)
 
 
 def recorded_corpus(generation: Path) -> Path | None:
@@ -407,7 +444,7 @@ def building(folder: Path) -> Iterator[Path]:
 def _make_current(folder: Path, generation: Path) -> None:
     """Name ``generation`` in CURRENT, its files on disk first: a new CURRENT is written,
     flushed and renamed over the old, so CURRENT always names a whole index."""
-    for path in (*generation.iterdir(), generation):
+    for path in (*generation.rglob("*"), generation):
         _fsync(path)
     new = folder / _NEW_CURRENT
     with new.open("w", encoding="utf-8") as file:

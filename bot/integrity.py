@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,19 +27,24 @@ from bot.analysis import ANALYZER_NAME
 from bot.index_folder import (
     ARRAY_DTYPES,
     ARTICLES,
-    FILES,
+    FILES_TABLE,
     FORMAT_VERSION,
     HEADLINES,
     MANIFEST,
+    SEGMENTS,
+    STATE_DTYPES,
     IndexLoadError,
     check_regular,
     damaged,
     located,
+    segment_files,
 )
 
 _CHUNK_BYTES = 1 << 24
 
 _ORDERED = {
+    "deleted_passages.npy",
+    "deleted_articles.npy",
     "vocabulary_offsets.npy",
     "vocabulary_prefixes.npy",
     "indptr.npy",
@@ -48,7 +54,10 @@ _WITH_RANGE = {
     "vocabulary_offsets.npy",
     "indptr.npy",
     "postings_docs.npy",
-    "postings_weights.npy",
+    "postings_tf.npy",
+    "passage_lengths.npy",
+    "deleted_passages.npy",
+    "deleted_articles.npy",
     "article_offsets.npy",
     "passage_article.npy",
     "passage_position.npy",
@@ -70,7 +79,7 @@ class Damage(ValueError):
 def read_manifest(folder: Path) -> dict[str, Any]:
     """The manifest in ``folder`` (one generation), checked against these rules, once
     every file of the generation is known to be a regular file."""
-    check_regular(folder)
+    check_regular(folder, (MANIFEST,))
     try:
         manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     except FileNotFoundError as error:
@@ -87,6 +96,8 @@ def read_manifest(folder: Path) -> dict[str, Any]:
             f"{ANALYZER_NAME}"
         )
     check_fields(folder, manifest, {"parameters": dict, "documents": int, "postings": int})
+    _check_segments(folder, manifest)
+    check_regular(folder, segment_files(manifest))
     parameters = manifest["parameters"]
     if set(parameters) != {"k1", "b", "epsilon"} or not all(
         _is_number(value) for value in parameters.values()
@@ -95,6 +106,25 @@ def read_manifest(folder: Path) -> dict[str, Any]:
     if parameters["k1"] < 0 or not 0 <= parameters["b"] <= 1 or parameters["epsilon"] < 0:
         raise damaged(folder, MANIFEST, f"parameters {parameters} are out of BM25's range")
     return manifest
+
+
+_SEGMENT_NAME = re.compile(r"segment-[0-9]{6}")
+
+
+def _check_segments(folder: Path, manifest: dict[str, Any]) -> None:
+    """The manifest's list of segments: names coverage-bot gives, each once, with counts."""
+    segments = manifest.get("segments")
+    fields = ("documents", "postings", "articles")
+    if not isinstance(segments, list) or not all(
+        isinstance(s, dict)
+        and isinstance(s.get("name"), str)
+        and _SEGMENT_NAME.fullmatch(s["name"])
+        and all(type(s.get(f)) is int and s[f] >= 0 for f in fields)
+        for s in segments
+    ):
+        raise damaged(folder, MANIFEST, "segments are not a list of named segments with counts")
+    if len({s["name"] for s in segments}) != len(segments):
+        raise damaged(folder, MANIFEST, "a segment is listed twice")
 
 
 _KINDS = {int: "a whole number from 0", str: "a string", dict: "a JSON object"}
@@ -115,12 +145,17 @@ def _is_number(value: object) -> bool:
     return type(value) in (int, float) and math.isfinite(value)  # type: ignore[arg-type]
 
 
-def write_checksums(folder: Path) -> None:
+def write_checksums(folder: Path, known: dict[str, int] | None = None) -> None:
     """Record the CRC-32 of every file of the index in ``folder`` (a staging folder) in
-    its manifest."""
+    its manifest; ``known`` ones (of segments linked from the last generation, checked
+    when it was read) are taken as they are."""
     manifest_path = folder / MANIFEST
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    manifest["checksums"] = {name: file_crc32(folder / name) for name in FILES}
+    known = known or {}
+    manifest["checksums"] = {
+        name: known[name] if name in known else file_crc32(folder / name)
+        for name in segment_files(manifest)
+    }
     manifest_path.write_text(json.dumps(manifest, indent=2), encoding="utf-8")
 
 
@@ -169,7 +204,8 @@ class _Column:
 
 def _scan_array(folder: Path, name: str, recorded: int) -> _Column:
     """Check one .npy file's checksum and header, and summarise its values."""
-    expected = ARRAY_DTYPES[name]
+    base = name.rsplit("/", 1)[-1]
+    expected = (ARRAY_DTYPES | STATE_DTYPES)[base]
     column = _Column()
     with (folder / name).open("rb") as stream:
         if os.fstat(stream.fileno()).st_size == 0:
@@ -194,7 +230,7 @@ def _scan_array(folder: Path, name: str, recorded: int) -> _Column:
             whole = len(data) - len(data) % expected.itemsize
             carry = bytes(data[whole:])
             values = np.frombuffer(data[:whole], dtype=expected)
-            column.add(values, name in _ORDERED, name in _WITH_RANGE)
+            column.add(values, base in _ORDERED, base in _WITH_RANGE)
 
         crc = _scan(stream, each, crc)
     if carry or column.length != shape[0]:
@@ -220,21 +256,44 @@ def _verify(folder: Path, manifest: dict[str, Any]) -> None:
     checksums = manifest.get("checksums")
     if not isinstance(checksums, dict):
         raise Damage(MANIFEST, "it records no checksums")
-    for name in FILES:
+    for name in segment_files(manifest):
         if not isinstance(checksums.get(name), int) or isinstance(checksums[name], bool):
             raise Damage(MANIFEST, f"it records no checksum for {name}")
-    for name in (ARTICLES, HEADLINES):
-        if file_crc32(folder / name) != checksums[name]:
-            raise Damage(name, "its checksum does not match the one recorded at build")
-    columns = {name: _scan_array(folder, name, checksums[name]) for name in ARRAY_DTYPES}
-    _check_bounds(columns, manifest, (folder / ARTICLES).stat().st_size)
+    if file_crc32(folder / FILES_TABLE) != checksums[FILES_TABLE]:
+        raise Damage(FILES_TABLE, "its checksum does not match the one recorded at build")
+    state = {name: _scan_array(folder, name, checksums[name]) for name in STATE_DTYPES}
+    slots = articles = 0
+    for segment in manifest["segments"]:
+        where = f"{SEGMENTS}/{segment['name']}"
+        for name in (ARTICLES, HEADLINES):
+            if file_crc32(folder / where / name) != checksums[f"{where}/{name}"]:
+                raise Damage(f"{where}/{name}", "its checksum does not match the one recorded")
+        columns = {
+            name: _scan_array(folder, f"{where}/{name}", checksums[f"{where}/{name}"])
+            for name in ARRAY_DTYPES
+        }
+        try:
+            _check_bounds(columns, segment, (folder / where / ARTICLES).stat().st_size)
+        except Damage as error:
+            raise Damage(f"{where}/{error.file}", error.why) from error
+        slots, articles = slots + segment["documents"], articles + segment["articles"]
+    deleted = state["deleted_passages.npy"]
+    _within(deleted, "deleted_passages.npy", deleted.length, 0, slots - 1)
+    if not deleted.ordered or slots - deleted.length != manifest["documents"]:
+        raise Damage("deleted_passages.npy", "the deletions do not match the passages")
+    removed = state["deleted_articles.npy"]
+    _within(removed, "deleted_articles.npy", removed.length, 0, articles - 1)
+    if not removed.ordered or articles - removed.length != manifest.get("articles"):
+        raise Damage("deleted_articles.npy", "the deletions do not match the articles")
+    if state["df_histogram.npy"].length % 2:
+        raise Damage("df_histogram.npy", "it is not pairs of numbers")
 
 
 def _check_bounds(
-    columns: dict[str, _Column], manifest: dict[str, Any], articles_bytes: int
+    columns: dict[str, _Column], segment: dict[str, Any], articles_bytes: int
 ) -> None:
     """The facts the search and the article lookups rely on, each a cheap comparison."""
-    documents, postings, articles = (manifest[k] for k in ("documents", "postings", "articles"))
+    documents, postings, articles = (segment[k] for k in ("documents", "postings", "articles"))
     indptr, offsets = columns["indptr.npy"], columns["vocabulary_offsets.npy"]
     terms = indptr.length - 1
     _runs(indptr, "indptr.npy", postings, "the number of postings")
@@ -246,27 +305,14 @@ def _check_bounds(
     if not columns["vocabulary_prefixes.npy"].ordered:
         raise Damage("vocabulary_prefixes.npy", "the vocabulary is not sorted")
     _within(columns["postings_docs.npy"], "postings_docs.npy", postings, 0, documents - 1)
-    _weights(columns["postings_weights.npy"], postings, documents, manifest["parameters"])
+    _within(columns["postings_tf.npy"], "postings_tf.npy", postings, 1, None)
+    _within(columns["passage_lengths.npy"], "passage_lengths.npy", documents, 0, None)
     _within(columns["passage_article.npy"], "passage_article.npy", documents, 0, articles - 1)
     _within(columns["passage_position.npy"], "passage_position.npy", documents, 0, None)
     if columns["article_offsets.npy"].length != articles + 1:
         raise Damage("article_offsets.npy", f"does not hold {articles:,} articles")
     if columns["article_dates.npy"].length != articles:
         raise Damage("article_dates.npy", f"does not hold {articles:,} articles")
-
-
-def _weights(weights: _Column, postings: int, documents: int, parameters: dict[str, float]) -> None:
-    """One finite weight a posting, none beyond what BM25 can give."""
-    name = "postings_weights.npy"
-    if weights.length != postings:
-        raise Damage(name, f"has {weights.length:,} weights for {postings:,} postings")
-    if not weights.length:
-        return
-    if not (math.isfinite(weights.low) and math.isfinite(weights.high)):
-        raise Damage(name, "a weight is not a finite number")
-    bound = _largest_weight(documents, parameters)
-    if not -bound <= weights.low <= weights.high <= bound:
-        raise Damage(name, f"a weight is beyond ±{bound:.3f}, which BM25 cannot give")
 
 
 def _runs(column: _Column, name: str, end: int, what: str) -> None:
@@ -281,11 +327,3 @@ def _within(column: _Column, name: str, length: int, low: int, high: int | None)
     if column.length and (column.low < low or (high is not None and column.high > high)):
         top = "" if high is None else f" to {high:,}"
         raise Damage(name, f"a value is outside {low:,}{top}")
-
-
-def _largest_weight(documents: int, p: dict[str, float]) -> float:
-    """A bound on |idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * |d| / avgdl))|: with
-    k1 >= 0 and b in [0, 1] the fraction is below k1 + 1, and |idf| is below
-    ln(2 * documents + 1), or epsilon times that when floored; a margin for rounding."""
-    idf = max(1.0, p["epsilon"]) * math.log(2 * documents + 1)
-    return (p["k1"] + 1) * idf * (1 + 1e-9) + 1e-9

@@ -3,7 +3,8 @@
 Front ends hold one :class:`Knowledge` and replace it whole on reload, so a question
 is always answered from one consistent corpus and index. Without an index folder the
 corpus is read and indexed in memory (fine for thousands of passages); with one, the
-persisted index is memory-mapped and passages are read from disk on demand.
+persisted index is memory-mapped and passages are read from disk on demand, after the
+index has been brought up to date with its corpus (only the files that changed are read).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from bot.store import (
     refuse_corpus_as_out,
     write_index,
 )
+from bot.updates import UpdateReport, file_table, update_index, with_articles
 from bot.vector_store import VectorFile
 
 
@@ -53,6 +55,8 @@ class Knowledge:
     built_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     outdated: str | None = None
     """Why the index answering is older than its corpus, and how to rebuild it."""
+    update: UpdateReport | None = None
+    """What bringing the index up to date with its corpus did at load, if it was behind."""
 
     @property
     def from_index(self) -> bool:
@@ -84,15 +88,24 @@ def load_knowledge(
 ) -> Knowledge:
     """From the index folder when there is one (IndexLoadError if it can't be used; the
     folder knows its own corpus), else from ``corpus``, indexed in memory. An index older
-    than its corpus still answers, with :attr:`Knowledge.outdated` saying so.
+    than its corpus is brought up to date first, reading only the files that changed;
+    if that fails (another build holds it, its corpus has no text left) the old index
+    still answers, with :attr:`Knowledge.outdated` saying so.
 
     When the folder cannot say which corpus it was built from, its rebuild hint names
     ``corpus`` only if ``corpus_given`` (someone chose it, rather than the default)."""
     if index is None:
         return build_knowledge(corpus, ranking)
+    report = None
+    if outdated(index) is not None:
+        try:
+            report = update_index(index)
+        except KNOWLEDGE_ERRORS:
+            report = None  # the old generation answers, and says it is behind
     bm25, stored = load_index(index, corpus if corpus_given else None)
     answerer = ranking.answerer(stored, bm25, _vector_file(index, ranking))
-    return Knowledge(index, stored, answerer, outdated=outdated(index))
+    warnings = report.warnings if report else ()
+    return Knowledge(index, stored, answerer, warnings, outdated=outdated(index), update=report)
 
 
 def build_index(
@@ -106,9 +119,11 @@ def build_index(
     refuse_corpus_as_out(out, corpus)
     with locked(out):
         fingerprint = corpus_fingerprint(corpus) if corpus.exists() else ""  # before reading
+        files = file_table(corpus, hashed=True) if corpus.exists() else {}
         loaded = load_corpus(corpus)
         _require_text(loaded, corpus)
-        write_index(loaded.corpus, out, corpus, fingerprint, progress, workers)
+        files = with_articles(files, loaded.sources)
+        write_index(loaded.corpus, out, corpus, fingerprint, progress, workers, files)
     return loaded.warnings
 
 

@@ -1,10 +1,13 @@
 """A persisted index folder: the BM25 arrays plus the articles, read from disk on demand.
 
-``coverage-bot index`` writes it; the bot, ``ask`` and ``chat`` load it without reading
-or tokenising the corpus again. Articles are JSON lines found by offset; a passage
-number maps to its article and position through two memory-mapped arrays, and a third
-holds the articles' dates (a story summary picks the newest articles by them without
-reading the rest); only the headlines are held in memory (for listing and autocomplete).
+``coverage-bot index`` writes it (one segment); :mod:`bot.updates` adds segments; the
+bot, ``ask`` and ``chat`` load it without reading or tokenising the corpus again. Each
+segment keeps its articles as JSON lines found by offset; a passage number maps to its
+article and position through two memory-mapped arrays, and a third holds the articles'
+dates (a story summary picks the newest articles by them without reading the rest);
+only the headlines are held in memory (for listing and autocomplete). Articles and
+passages an update removed are skipped, so the live ones are numbered densely, as the
+index numbers them.
 """
 
 from __future__ import annotations
@@ -31,11 +34,13 @@ from bot.answer import passage_terms
 from bot.corpus import Article, Corpus, CorpusView, Passage, PassageKind, PassageRef
 from bot.corpus.loader import coverage_files
 from bot.corpus.records import date_ordinal, matching_articles, newest_first
-from bot.index import BM25Index, number_terms
+from bot.index import BM25Index, number_terms, segment_name
 from bot.index_folder import (
     ARTICLES,
+    FILES_TABLE,
     HEADLINES,
     MANIFEST,
+    SEGMENTS,
     STORE_ARRAYS,
     IndexFolderError,
     IndexLoadError,
@@ -166,40 +171,78 @@ def write_index(
     fingerprint: str,
     progress: Progress = no_progress,
     workers: int = 1,
+    files: dict[str, dict[str, Any]] | None = None,
 ) -> None:
-    """Build the index of ``corpus`` (read from ``source``, whose fingerprint was taken
-    before reading it) and write it, with its articles, to ``out`` whole."""
+    """Build the index of ``corpus`` (read from ``source``, whose fingerprint and files'
+    table were taken before reading it) and write it, with its articles, to ``out``
+    whole, as one segment."""
     index = index_corpus(corpus, workers, progress)
     with building(out) as staging:
-        offsets = [0]
-        with (staging / ARTICLES).open("wb") as lines:
-            for article in corpus.articles:
-                offsets.append(offsets[-1] + lines.write(_article_line(article)))
-        columns = {
-            "article_offsets": offsets,
-            "passage_article": _passage_column(corpus, "article"),
-            "passage_position": _passage_column(corpus, "position"),
-            "article_dates": [date_ordinal(a.date) for a in corpus.articles],
-        }
-        for name, dtype in STORE_ARRAYS.items():
-            np.save(staging / f"{name}.npy", np.asarray(columns[name], dtype=dtype))
-        headlines = [[a.id, a.headline] for a in corpus.articles]
-        (staging / HEADLINES).write_text(json.dumps(headlines, ensure_ascii=False), "utf-8")
-        span = corpus.date_range
-        index.write(
+        name = segment_name(0)
+        write_segment_articles(staging / SEGMENTS / name, corpus.articles)
+        finish_generation(
             staging,
-            corpus_path=str(source.resolve()),
-            corpus_fingerprint=fingerprint,
-            articles=len(corpus.articles),
-            dates=[d.isoformat() for d in span] if span else None,
+            index,
+            [name],
+            [len(corpus.articles)],
+            deleted_articles=np.zeros(0, np.int64),
+            files=files or {},
+            facts={
+                "corpus_path": str(source.resolve()),
+                "corpus_fingerprint": fingerprint,
+                "dates": _iso_dates(corpus.date_range),
+            },
         )
-        write_checksums(staging)
 
 
-def _passage_column(corpus: Corpus, which: str) -> np.ndarray:
-    number = {a.id: n for n, a in enumerate(corpus.articles)}
-    values = (number[r.article.id] if which == "article" else r.position for r in corpus.passages)
-    return np.fromiter(values, dtype=STORE_ARRAYS[f"passage_{which}"], count=len(corpus.passages))
+def finish_generation(
+    staging: Path,
+    index: BM25Index,
+    names: list[str],
+    articles: list[int],
+    deleted_articles: np.ndarray,
+    files: dict[str, dict[str, Any]],
+    facts: dict[str, Any],
+    linked: dict[str, int] | None = None,
+) -> None:
+    """Write what a generation holds beside its segments' article files: the index's
+    segments (those not ``linked`` from the last generation, whose checksums are given),
+    deletions, histogram, files' table and manifest with checksums."""
+    index.write(staging, names, skip={n.split("/")[1] for n in linked or {}}, **facts)
+    np.save(staging / "deleted_articles.npy", np.asarray(deleted_articles, dtype="<i8"))
+    (staging / FILES_TABLE).write_text(json.dumps(files, ensure_ascii=False), "utf-8")
+    manifest = json.loads((staging / MANIFEST).read_text("utf-8"))
+    for segment, count in zip(manifest["segments"], articles, strict=True):
+        segment["articles"] = count
+    manifest["articles"] = sum(articles) - len(deleted_articles)
+    manifest["next_segment"] = max(int(n.rsplit("-", 1)[1]) for n in names) + 1
+    (staging / MANIFEST).write_text(json.dumps(manifest, indent=2), "utf-8")
+    write_checksums(staging, linked)
+
+
+def write_segment_articles(folder: Path, articles: Sequence[Article]) -> None:
+    """One segment's articles: their JSON lines, offsets, dates and headlines, and for
+    each of its passages (in order) the article and position it has."""
+    folder.mkdir(parents=True, exist_ok=True)
+    offsets = [0]
+    with (folder / ARTICLES).open("wb") as lines:
+        for article in articles:
+            offsets.append(offsets[-1] + lines.write(_article_line(article)))
+    counts = [len(a.passages) for a in articles]
+    columns = {
+        "article_offsets": offsets,
+        "passage_article": np.repeat(np.arange(len(articles)), counts),
+        "passage_position": np.concatenate([np.arange(c) for c in counts] or [[]]),
+        "article_dates": [date_ordinal(a.date) for a in articles],
+    }
+    for name, dtype in STORE_ARRAYS.items():
+        np.save(folder / f"{name}.npy", np.asarray(columns[name], dtype=dtype))
+    headlines = [[a.id, a.headline] for a in articles]
+    (folder / HEADLINES).write_text(json.dumps(headlines, ensure_ascii=False), "utf-8")
+
+
+def _iso_dates(span: tuple[dt.date, dt.date] | None) -> list[str] | None:
+    return [d.isoformat() for d in span] if span else None
 
 
 def _article_line(article: Article) -> bytes:
@@ -240,26 +283,66 @@ class ArticleReadError(IndexLoadError):
     folder changed after it was loaded): that question fails, the next may not."""
 
 
-class StoredArticles(Sequence[Article]):
-    """The articles of an index folder, each read from disk when first asked for."""
+class SegmentArticles:
+    """One segment's articles on disk, each read when asked for, and its passage columns."""
 
-    def __init__(self, folder: Path) -> None:
-        self._folder = folder
-        self._offsets = np.load(folder / "article_offsets.npy", mmap_mode="r")
-        self._descriptor = os.open(folder / ARTICLES, os.O_RDONLY)
-        weakref.finalize(self, os.close, self._descriptor)  # only once it was opened
-        self._read = lru_cache(maxsize=_ARTICLE_CACHE)(self._read_article)
+    def __init__(self, generation: Path, name: str) -> None:
+        self.generation, self.where = generation, f"{SEGMENTS}/{name}"
+        folder = generation / SEGMENTS / name
+        self.offsets = np.load(folder / "article_offsets.npy", mmap_mode="r")
+        self.passage_article = np.load(folder / "passage_article.npy", mmap_mode="r")
+        self.passage_position = np.load(folder / "passage_position.npy", mmap_mode="r")
+        self.dates = np.load(folder / "article_dates.npy", mmap_mode="r")
+        self.headlines = _headlines(generation, self.where, len(self.offsets) - 1)
+        self.descriptor = os.open(folder / ARTICLES, os.O_RDONLY)
+        weakref.finalize(self, os.close, self.descriptor)  # only once it was opened
 
-    def _read_article(self, number: int) -> Article:
-        start, end = int(self._offsets[number]), int(self._offsets[number + 1])
+    def line(self, number: int) -> bytes:
+        start, end = int(self.offsets[number]), int(self.offsets[number + 1])
+        return os.pread(self.descriptor, end - start, start)
+
+    def read(self, number: int) -> Article:
         try:
-            return _article_from_line(os.pread(self._descriptor, end - start, start))
+            return _article_from_line(self.line(number))
         except (OSError, ValueError, KeyError, TypeError) as error:
             why = f"article {number} cannot be read ({type(error).__name__}: {error})"
-            raise ArticleReadError(str(damaged(self._folder, ARTICLES, why))) from error
+            where = f"{self.where}/{ARTICLES}"
+            raise ArticleReadError(str(damaged(self.generation, where, why))) from error
+
+    def passages_of(self, number: int) -> tuple[int, int]:
+        """The range of the segment's passages that article ``number`` has."""
+        column = self.passage_article
+        return int(np.searchsorted(column, number)), int(np.searchsorted(column, number, "right"))
+
+
+class StoredArticles(Sequence[Article]):
+    """The live articles of an index folder's segments, each read from disk when first
+    asked for. An article's slot is its number across all segments, removed ones too."""
+
+    def __init__(self, parts: list[SegmentArticles], deleted: np.ndarray) -> None:
+        self.parts = parts
+        counts = [len(p.offsets) - 1 for p in parts]
+        self.bases = np.concatenate([[0], np.cumsum(counts, dtype=np.int64)]).astype(np.int64)
+        live = np.ones(int(self.bases[-1]), dtype=bool)
+        live[deleted] = False
+        self.live = live
+        self.slots = np.flatnonzero(live)
+        self._read = lru_cache(maxsize=_ARTICLE_CACHE)(self._read_slot)
+
+    def locate(self, slot: int) -> tuple[SegmentArticles, int]:
+        """The segment holding article ``slot``, and its number there."""
+        at = int(np.searchsorted(self.bases, slot, side="right")) - 1
+        return self.parts[at], slot - int(self.bases[at])
+
+    def _read_slot(self, slot: int) -> Article:
+        part, number = self.locate(slot)
+        return part.read(number)
+
+    def by_slot(self, slot: int) -> Article:
+        return self._read(slot)
 
     def __len__(self) -> int:
-        return len(self._offsets) - 1
+        return len(self.slots)
 
     @overload
     def __getitem__(self, number: int) -> Article: ...
@@ -270,29 +353,36 @@ class StoredArticles(Sequence[Article]):
             return [self[i] for i in range(*number.indices(len(self)))]
         if not -len(self) <= number < len(self):
             raise IndexError(number)
-        return self._read(number % len(self))
+        return self._read(int(self.slots[number % len(self)]))
 
 
 class StoredPassages(Sequence[PassageRef]):
-    """Passage number -> PassageRef, through the article and position arrays."""
+    """Live passage number -> PassageRef, through each segment's article and position
+    columns; numbers skip the passages of removed articles, as the index does."""
 
-    def __init__(self, folder: Path, articles: StoredArticles) -> None:
-        self._folder = folder
-        self._article = np.load(folder / "passage_article.npy", mmap_mode="r")
-        self._position = np.load(folder / "passage_position.npy", mmap_mode="r")
+    def __init__(self, articles: StoredArticles, deleted: np.ndarray) -> None:
         self._articles = articles
+        counts = [len(p.passage_article) for p in articles.parts]
+        self.bases = np.concatenate([[0], np.cumsum(counts, dtype=np.int64)]).astype(np.int64)
+        live = np.ones(int(self.bases[-1]), dtype=bool)
+        live[deleted] = False
+        self.slots = np.flatnonzero(live)
 
     def __len__(self) -> int:
-        return len(self._article)
+        return len(self.slots)
 
     def __getitem__(self, number: int) -> PassageRef:  # type: ignore[override]
         if not 0 <= number < len(self):
             raise IndexError(number)
-        article = self._articles[int(self._article[number])]
-        position = int(self._position[number])
+        slot = int(self.slots[number])
+        at = int(np.searchsorted(self.bases, slot, side="right")) - 1
+        part, local = self._articles.parts[at], slot - int(self.bases[at])
+        article_slot = int(self._articles.bases[at]) + int(part.passage_article[local])
+        article = self._articles.by_slot(article_slot)
+        position = int(part.passage_position[local])
         if position >= len(article.passages):
             why = f"passage {number} is beyond the end of article {article.id}"
-            raise ArticleReadError(str(damaged(self._folder, ARTICLES, why)))
+            raise ArticleReadError(str(damaged(part.generation, f"{part.where}/{ARTICLES}", why)))
         return PassageRef(number, article, position)
 
     def __iter__(self) -> Iterator[PassageRef]:
@@ -303,41 +393,55 @@ class StoredCorpus:
     """A corpus read from an index folder; it answers what :class:`Corpus` answers."""
 
     def __init__(self, folder: Path, manifest: dict[str, Any]) -> None:
-        self.articles = StoredArticles(folder)
-        self.passages = StoredPassages(folder, self.articles)
-        self._headlines = _headlines(folder, len(self.articles))
-        self._dates = np.load(folder / "article_dates.npy", mmap_mode="r")
-        dates = manifest.get("dates")
+        self.folder = folder
+        parts = [SegmentArticles(folder, s["name"]) for s in manifest["segments"]]
+        deleted_articles = np.load(folder / "deleted_articles.npy", mmap_mode="r")
+        deleted_passages = np.load(folder / "deleted_passages.npy", mmap_mode="r")
+        self.articles = StoredArticles(parts, deleted_articles)
+        self.passages = StoredPassages(self.articles, deleted_passages)
+        slots = self.articles.slots
+        self._headlines = [pair for p in parts for pair in p.headlines]
+        self._headlines = [self._headlines[s] for s in slots.tolist()]
+        dates = np.concatenate([np.asarray(p.dates) for p in parts] or [np.zeros(0, np.int32)])
+        self.dates = dates[slots]
+        recorded = manifest.get("dates")
         self.date_range: tuple[dt.date, dt.date] | None = None
-        if dates is not None:
-            self.date_range = (dt.date.fromisoformat(dates[0]), dt.date.fromisoformat(dates[1]))
+        if recorded is not None:
+            first, last = (dt.date.fromisoformat(d) for d in recorded)
+            self.date_range = (first, last)
 
     def newest_articles(self, count: int) -> list[int]:
         """As :meth:`Corpus.newest_articles`, from the articles' dates on disk."""
-        return newest_first(self._dates, count)
+        return newest_first(self.dates, count)
 
     def headlines(self) -> list[str]:
         """As :meth:`Corpus.headlines`, from memory: no article is read."""
         return [headline for _, headline in self._headlines]
+
+    def ids(self) -> list[str]:
+        """Every live article's id, from memory."""
+        return [article_id for article_id, _ in self._headlines]
 
     def find_articles(self, words: str, limit: int | None = None) -> list[Article]:
         """As :meth:`Corpus.find_articles`, over the headlines held in memory."""
         return [self.articles[n] for n in matching_articles(self._headlines, words)[:limit]]
 
 
-def _headlines(folder: Path, articles: int) -> list[list[str]]:
-    """Each article's id and headline, held in memory for listing and autocomplete."""
+def _headlines(generation: Path, where: str, articles: int) -> list[list[str]]:
+    """Each of a segment's articles' id and headline, held in memory for listing and
+    autocomplete."""
+    name = f"{where}/{HEADLINES}"
     try:
-        headlines = json.loads((folder / HEADLINES).read_text("utf-8"))
+        headlines = json.loads((generation / name).read_text("utf-8"))
     except ValueError as error:
-        raise damaged(folder, HEADLINES, f"it is not readable JSON ({error})") from error
+        raise damaged(generation, name, f"it is not readable JSON ({error})") from error
     if not isinstance(headlines, list) or len(headlines) != articles:
-        raise damaged(folder, HEADLINES, "the headlines do not match the articles")
+        raise damaged(generation, name, "the headlines do not match the articles")
     if not all(
         isinstance(pair, list) and len(pair) == 2 and all(isinstance(t, str) for t in pair)
         for pair in headlines
     ):
-        raise damaged(folder, HEADLINES, "a headline is not an id and a headline")
+        raise damaged(generation, name, "a headline is not an id and a headline")
     return headlines
 
 
@@ -404,8 +508,9 @@ def _read_index(folder: Path) -> tuple[BM25Index, StoredCorpus]:
     try:
         corpus = StoredCorpus(folder, manifest)
     except OSError as error:  # verified a moment ago: the folder changed, or the disk failed
-        file = Path(error.filename).name if error.filename else "a file"
-        raise damaged(folder, file, error.strerror or str(error)) from error
+        file = Path(error.filename) if error.filename else Path("a file")
+        name = file.relative_to(folder).as_posix() if file.is_relative_to(folder) else file.name
+        raise damaged(folder, name, error.strerror or str(error)) from error
     return index, corpus  # verify_index made the passages as many as the index's documents
 
 

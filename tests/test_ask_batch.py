@@ -71,10 +71,16 @@ def test_batch_with_an_unreadable_article_answers_the_other_lines(
     monkeypatch.chdir(tmp_path)
     shutil.copytree(ROOT / "corpus", tmp_path / "corpus")
     build_index(tmp_path / "corpus", tmp_path / "index")
-    lines = (current_generation(tmp_path / "index") / "articles.jsonl").read_bytes().split(b"\n")
+    lines = (
+        (current_generation(tmp_path / "index") / "segments/segment-000000/articles.jsonl")
+        .read_bytes()
+        .split(b"\n")
+    )
     mimic = next(n for n, line in enumerate(lines) if b'"Top Iranian official' in line)
     lines[mimic] = b"[" + lines[mimic][1:]  # that article's line no longer parses; same length
-    (current_generation(tmp_path / "index") / "articles.jsonl").write_bytes(b"\n".join(lines))
+    (current_generation(tmp_path / "index") / "segments/segment-000000/articles.jsonl").write_bytes(
+        b"\n".join(lines)
+    )
     write_checksums(
         current_generation(tmp_path / "index")
     )  # so that only reading the article finds it

@@ -107,7 +107,15 @@ def test_a_folder_with_a_marker_coverage_bot_did_not_write_is_refused(
     assert (folder / "COVERAGE-BOT-INDEX").read_text() == "x"
 
 
-@pytest.mark.parametrize("name", ["manifest.json", "postings_docs.npy", "articles.jsonl"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "manifest.json",
+        "segments/segment-000000/postings_docs.npy",
+        "segments/segment-000000/articles.jsonl",
+        "files.json",
+    ],
+)
 def test_an_index_file_that_links_to_dev_zero_is_refused_in_one_line(
     tmp_path: Path, name: str
 ) -> None:

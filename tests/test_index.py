@@ -62,7 +62,9 @@ def test_a_truncated_array_is_refused(tmp_path: Path) -> None:
     folder = tmp_path / "written"
     folder.mkdir()
     BM25Index.build(DOCUMENTS).write(folder)
-    postings = folder / "postings_docs.npy"
+    postings = folder / "segments" / "segment-000000" / "postings_docs.npy"
     postings.write_bytes(postings.read_bytes()[:-4])
-    with pytest.raises(IndexLoadError, match=r"postings_docs\.npy: not a readable array"):
+    with pytest.raises(
+        IndexLoadError, match=r"segment-000000/postings_docs\.npy: not a readable array"
+    ):
         BM25Index.read(folder)

@@ -17,7 +17,7 @@ import pytest
 from bot.answer import Hit
 from bot.cli import main
 from bot.index import IndexLoadError
-from bot.index_folder import ARRAY_DTYPES, current_generation
+from bot.index_folder import ARRAY_DTYPES, STATE_DTYPES, current_generation
 from bot.integrity import write_checksums
 from bot.knowledge import build_index, load_knowledge
 from bot.store import load_index
@@ -26,6 +26,12 @@ from bot.terminal import hit_json
 BUNDLED_CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 MISSILES = "How many missiles did Iran launch?"
 MIMIC = "Which Iranian official mimicked a Trump tweet?"
+SEGMENT = "segments/segment-000000"
+
+
+def at(name: str) -> str:
+    """Where a file is in a generation: the segment's files in the segment's folder."""
+    return name if name in STATE_DTYPES or name == "manifest.json" else f"{SEGMENT}/{name}"
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +87,8 @@ def edit_manifest(index: Path, **fields: object) -> None:
 def rewrite_array(index: Path, name: str, change: Callable[[np.ndarray], np.ndarray]) -> None:
     """Change an array and record its checksum again, as a faulty build would have: only
     the bounds checks can catch it."""
-    np.save(current_generation(index) / name, change(np.load(current_generation(index) / name)))
+    path = current_generation(index) / at(name)
+    np.save(path, change(np.load(path)))
     write_checksums(current_generation(index))
 
 
@@ -95,24 +102,24 @@ def test_a_good_index_loads_and_answers(index: Path, capsys: pytest.CaptureFixtu
 def test_an_array_truncated_to_nothing_is_refused(
     index: Path, name: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    (current_generation(index) / name).write_bytes(b"")
-    assert_refused(index, name, "it is empty", capsys)
+    (current_generation(index) / at(name)).write_bytes(b"")
+    assert_refused(index, at(name), "it is empty", capsys)
 
 
-@pytest.mark.parametrize("name", ["postings_docs.npy", "postings_weights.npy", "indptr.npy"])
+@pytest.mark.parametrize("name", ["postings_docs.npy", "postings_tf.npy", "indptr.npy"])
 def test_a_flipped_byte_is_refused(
     index: Path, name: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    flip_last_byte(current_generation(index) / name)
-    assert_refused(index, name, "checksum does not match", capsys)
+    flip_last_byte(current_generation(index) / at(name))
+    assert_refused(index, at(name), "checksum does not match", capsys)
 
 
 def test_a_bad_articles_line_is_refused(index: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    text = (current_generation(index) / "articles.jsonl").read_text(encoding="utf-8")
-    (current_generation(index) / "articles.jsonl").write_text(
-        text.replace('"id"', '"ix"', 1), encoding="utf-8"
+    articles = current_generation(index) / SEGMENT / "articles.jsonl"
+    articles.write_text(
+        articles.read_text(encoding="utf-8").replace('"id"', '"ix"', 1), encoding="utf-8"
     )
-    assert_refused(index, "articles.jsonl", "checksum does not match", capsys)
+    assert_refused(index, f"{SEGMENT}/articles.jsonl", "checksum does not match", capsys)
 
 
 def test_a_manifest_that_is_a_list_is_refused(
@@ -142,7 +149,8 @@ def test_a_corpus_path_at_the_root_is_refused_without_walking_it(
         ({"corpus_path": "corpus"}, "corpus_path 'corpus' is not an absolute path"),
         ({"dates": [1, 2]}, "dates are not null or two ISO dates"),
         ({"checksums": None}, "checksums is null, not a JSON object"),
-        ({"checksums": {}}, "it records no checksum for vocabulary_blob.npy"),
+        ({"checksums": {}}, "it records no checksum for deleted_passages.npy"),
+        ({"segments": [{"name": "../../elsewhere"}]}, "segments are not a list of named"),
     ],
 )
 def test_a_manifest_field_of_the_wrong_type_is_refused(
@@ -163,9 +171,10 @@ def _set(at: int, value: float) -> Callable[[np.ndarray], np.ndarray]:
 @pytest.mark.parametrize(
     ("name", "change", "why"),
     [
-        ("postings_weights.npy", _set(3, math.nan), "a weight is not a finite number"),
-        ("postings_weights.npy", _set(0, math.inf), "a weight is not a finite number"),
-        ("postings_weights.npy", _set(-1, -1e300), "which BM25 cannot give"),
+        ("postings_tf.npy", _set(3, 0), "a value is outside 1"),
+        ("passage_lengths.npy", _set(0, -1), "a value is outside 0"),
+        ("deleted_passages.npy", lambda a: np.array([26]), "a value is outside 0 to 25"),
+        ("df_histogram.npy", lambda a: a[:-1], "it is not pairs of numbers"),
         ("postings_docs.npy", _set(5, 26), "a value is outside 0 to 25"),
         ("postings_docs.npy", _set(0, -1), "a value is outside 0 to 25"),
         ("postings_docs.npy", lambda a: a.astype(np.int64), "not a column of int32"),
@@ -191,24 +200,29 @@ def test_arrays_out_of_bounds_are_refused_even_with_matching_checksums(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     rewrite_array(index, name, change)
-    assert_refused(index, name, why, capsys)
+    assert_refused(index, at(name), why, capsys)
 
 
 def test_headlines_that_do_not_match_the_articles_are_refused(
     index: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    (current_generation(index) / "headlines.json").write_text('[["only-one", "Only one"]]')
+    (current_generation(index) / SEGMENT / "headlines.json").write_text(
+        '[["only-one", "Only one"]]'
+    )
     write_checksums(current_generation(index))
-    assert_refused(index, "headlines.json", "the headlines do not match the articles", capsys)
+    assert_refused(
+        index, f"{SEGMENT}/headlines.json", "the headlines do not match the articles", capsys
+    )
 
 
 def break_mimic_article(index: Path) -> None:
     """Damage the line of the article that answers MIMIC (same length) and record the
     checksums again: the damage is only found when the article is read."""
-    lines = (current_generation(index) / "articles.jsonl").read_bytes().split(b"\n")
+    articles = current_generation(index) / SEGMENT / "articles.jsonl"
+    lines = articles.read_bytes().split(b"\n")
     mimic = next(n for n, line in enumerate(lines) if b'"Top Iranian official' in line)
     lines[mimic] = b"[" + lines[mimic][1:]
-    (current_generation(index) / "articles.jsonl").write_bytes(b"\n".join(lines))
+    articles.write_bytes(b"\n".join(lines))
     write_checksums(current_generation(index))
 
 
@@ -220,7 +234,7 @@ def test_an_unreadable_article_fails_its_question_and_not_the_next(index: Path) 
     message = str(refusal.value)
     generation = current_generation(index).name
     assert message.startswith(
-        f"the index at {index} is damaged: {generation}/articles.jsonl: article 0 "
+        f"the index at {index} is damaged: {generation}/{SEGMENT}/articles.jsonl: article 0 "
     )
     assert "\n" not in message
     assert answerer.answer(MISSILES).best is not None
@@ -237,7 +251,7 @@ def test_ask_with_an_unreadable_article_says_so_in_one_line(
     assert (code, out) == (1, "")
     generation = current_generation(index).name
     assert err.startswith(
-        f"coverage-bot: the index at {index} is damaged: {generation}/articles.jsonl: "
+        f"coverage-bot: the index at {index} is damaged: {generation}/{SEGMENT}/articles.jsonl: "
     )
     assert err.count("\n") == 1 and "Traceback" not in err
     code = main(["ask", MIMIC, "--index", str(index), "--json"])
@@ -254,7 +268,7 @@ def test_chat_with_an_unreadable_article_goes_on_to_the_next_question(
     code = main(["chat", "--index", str(index)])
     out, err = capsys.readouterr()
     assert code == 0 and err == ""
-    assert "articles.jsonl: article 0 cannot be read" in out
+    assert "articles.jsonl: article 0 cannot be read" in " ".join(out.split())
     assert "more than a dozen ballistic missiles" in out
 
 

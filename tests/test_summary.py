@@ -27,7 +27,7 @@ from bot.summary import (
 )
 
 REFERENCES = Path(__file__).parent / "data" / "reference_summaries.json"
-ALL_IS_WELL_ID = "trump-says-all-is-well-after-iranian-strikes-on"
+ALL_IS_WELL_ID = "trump-says-all-is-well-after-iranian-bbd2fd"
 
 
 @pytest.mark.parametrize(

@@ -33,18 +33,18 @@ Articles
 ┡━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━╇━━━━━━━━━━┩
 │ Top Iranian official appears to mimic Trump tweet   │ Jan 8, 2020 │        2 │
 │ from Soleimani's killing                            │             │          │
-│ top-iranian-official-appears-to-mimic-trump         │             │          │
+│ top-iranian-official-appears-to-mimic-b51ab0        │             │          │
 ├─────────────────────────────────────────────────────┼─────────────┼──────────┤
 │ Trump says "all is well" after Iranian strikes on   │ Updated     │       20 │
 │ bases hosting U.S. troops                           │ Jan 8, 2020 │          │
-│ trump-says-all-is-well-after-iranian-strikes-on     │             │          │
+│ trump-says-all-is-well-after-iranian-bbd2fd         │             │          │
 ├─────────────────────────────────────────────────────┼─────────────┼──────────┤
 │ Signs of respite with Iran despite Trump's red line │ Jan 8, 2020 │        2 │
-│ signs-of-respite-with-iran-despite-trumps-red       │             │          │
+│ signs-of-respite-with-iran-despite-trumps-d6ac47    │             │          │
 ├─────────────────────────────────────────────────────┼─────────────┼──────────┤
 │ Trump responds to missile strikes: "Iran appears to │ Jan 8, 2020 │        2 │
 │ be standing down"                                   │             │          │
-│ trump-responds-to-missile-strikes-iran-appears      │             │          │
+│ trump-responds-to-missile-strikes-iran-db349c       │             │          │
 └─────────────────────────────────────────────────────┴─────────────┴──────────┘
 """
 
@@ -53,12 +53,12 @@ Articles
 
 Top Iranian official appears to mimic
 Trump tweet from Soleimani's killing
-top-iranian-official-appears-to-mimic-t…
+top-iranian-official-appears-to-mimic-b…
 Jan 8, 2020 · 2 passages
 
 Trump says "all is well" after Iranian
 strikes on bases hosting U.S. troops
-trump-says-all-is-well-after-iranian-st…
+trump-says-all-is-well-after-iranian-bb…
 Updated Jan 8, 2020 · 20 passages
 
 Signs of respite with Iran despite
@@ -159,7 +159,7 @@ def test_markup_in_a_headline_is_shown_as_written_by_the_articles_command(
     assert [line.rstrip() for line in captured.out.splitlines()][4:8] == [
         "│ Oil [/bold] jumps                                   │ Jan 8, 2020 │        1 │",
         "│ [link=https://evil.example]click[/link] :thumbs_up: │             │          │",
-        "│ oil-bold-jumps-link-https-evil-example-click        │             │          │",
+        "│ oil-bold-jumps-link-https-evil-example-ec9992       │             │          │",
         "└─────────────────────────────────────────────────────┴─────────────┴──────────┘",
     ]
 

@@ -8,14 +8,14 @@ import os
 import stat
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.corpus.decoding import decode
 from bot.corpus.html import parse_html
 from bot.corpus.jsonl import parse_jsonl_articles
 from bot.corpus.markdown import parse_markdown
-from bot.corpus.merge import merge_articles
+from bot.corpus.merge import merge_with_sources
 from bot.corpus.records import Corpus
 from bot.corpus.scraped_page import parse_scraped_page
 from bot.corpus.structure import CorpusFormatError, FormatNote, ParsedArticle
@@ -61,6 +61,8 @@ class LoadWarning:
 class LoadedCorpus:
     corpus: Corpus
     warnings: tuple[LoadWarning, ...]
+    sources: dict[str, list[str]] = field(default_factory=dict)
+    """The ids of the articles each file (relative to the corpus) contributed to."""
 
 
 def load_corpus(path: Path) -> LoadedCorpus:
@@ -73,20 +75,29 @@ def load_corpus(path: Path) -> LoadedCorpus:
     else:
         raise CorpusNotFoundError(f"no corpus at {path}: it is neither a folder nor a file")
 
-    parsed: list[ParsedArticle] = []
     with _no_cycle_collection():
-        for file in files:
-            source = file.relative_to(root).as_posix()
-            faults: list[LoadWarning] = []
-            for item in _read_file(file, source):
-                if isinstance(item, CorpusFormatError):
-                    faults.append(LoadWarning(file, str(item), item.line))
-                elif isinstance(item, FormatNote):
-                    faults.append(LoadWarning(file, item.message, item.line, skipped=False))
-                else:
-                    parsed.append(item)
-            warnings += sorted(faults, key=lambda fault: fault.line or 0)
-        return LoadedCorpus(Corpus(merge_articles(parsed)), tuple(warnings))
+        articles, sources = merge_with_sources(parse_files(root, files, warnings))
+        return LoadedCorpus(Corpus(articles), tuple(warnings), sources)
+
+
+def parse_files(
+    root: Path, files: Iterable[Path], warnings: list[LoadWarning]
+) -> list[ParsedArticle]:
+    """The articles of ``files`` (under ``root``) as parsed, before merging; what could
+    not be read is added to ``warnings``."""
+    parsed: list[ParsedArticle] = []
+    for file in files:
+        source = file.relative_to(root).as_posix()
+        faults: list[LoadWarning] = []
+        for item in _read_file(file, source):
+            if isinstance(item, CorpusFormatError):
+                faults.append(LoadWarning(file, str(item), item.line))
+            elif isinstance(item, FormatNote):
+                faults.append(LoadWarning(file, item.message, item.line, skipped=False))
+            else:
+                parsed.append(item)
+        warnings += sorted(faults, key=lambda fault: fault.line or 0)
+    return parsed
 
 
 @contextmanager

@@ -5,24 +5,37 @@ lede); both carry the same headline. They merge when their headline matches afte
 normalising case, quotes and spacing, and their dates and urls do not contradict
 each other. The merged article keeps the fullest text and fills its missing
 details (date, caption, url) from the other sightings.
+
+An article's id is a readable slug of its headline and a short hash of its url, or,
+without one, of its source file, headline and date: it does not depend on which other
+articles were loaded, or in what order, so it stays the same as coverage is added.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Set
 
 from bot.corpus.records import Article, Passage
 from bot.corpus.structure import ParsedArticle, collapse_whitespace
 
 _QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'"})
-_MAX_ID_LENGTH = 48
+_MAX_SLUG_LENGTH = 41  # with "-" and six hex digits, an id of at most 48 characters
 
 
 def merge_articles(parsed: Iterable[ParsedArticle]) -> tuple[Article, ...]:
     """Articles in order of first sighting, merged, with unique ids and no passage twice;
     an article left with no passage of its own is not listed."""
+    return merge_with_sources(parsed)[0]
+
+
+def merge_with_sources(
+    parsed: Iterable[ParsedArticle], taken: Set[str] = frozenset()
+) -> tuple[tuple[Article, ...], dict[str, list[str]]]:
+    """:func:`merge_articles`, with the ids of the articles each source file contributed
+    to; ids in ``taken`` (articles kept from before) are not given again."""
     groups: list[list[ParsedArticle]] = []
     by_headline: dict[str, list[list[ParsedArticle]]] = {}  # only same headlines are compared
     for article in parsed:
@@ -36,16 +49,19 @@ def merge_articles(parsed: Iterable[ParsedArticle]) -> tuple[Article, ...]:
             group.append(article)
 
     seen_texts: set[str] = set()
-    used_ids: set[str] = set()
+    used_ids: set[str] = set(taken)
     articles = []
+    sources: dict[str, list[str]] = {}
     for group in groups:
         merged = _merge_group(group)
         passages = tuple(p for p in merged.passages if _claim(seen_texts, p))
         if not passages:  # all its text is another article's: nothing of its own to list
             continue
-        article_id = _unique_id(merged.headline, used_ids)
+        article_id = _unique_id(merged, passages, used_ids)
         articles.append(Article(id=article_id, **{**vars(merged), "passages": passages}))
-    return tuple(articles)
+        for source in dict.fromkeys(a.source for a in group):
+            sources.setdefault(source, []).append(article_id)
+    return tuple(articles), sources
 
 
 def headline_key(headline: str) -> str:
@@ -92,16 +108,27 @@ def _plain_quotes(text: str) -> str:
     return text if text.isascii() else text.translate(_QUOTES)
 
 
-def _unique_id(headline: str, used: set[str]) -> str:
-    """A short readable slug of the headline, numbered when another article has it."""
-    ascii_text = unicodedata.normalize("NFKD", _plain_quotes(headline))
+def _unique_id(article: ParsedArticle, passages: tuple[Passage, ...], used: set[str]) -> str:
+    """A short readable slug of the headline and a hash of what names the article (its
+    url, else its file, headline and date); should two articles still share one, the
+    hash of the text tells them apart."""
+    ascii_text = unicodedata.normalize("NFKD", _plain_quotes(article.headline))
     ascii_text = ascii_text.encode("ascii", "ignore").decode()
     words = ascii_text.lower().replace("'", "")
     slug = re.sub(r"[^a-z0-9]+", "-", words).strip("-") or "article"
-    if len(slug) > _MAX_ID_LENGTH:
-        slug = slug[: _MAX_ID_LENGTH + 1].rsplit("-", 1)[0]
-    candidate, n = slug, 2
-    while candidate in used:
-        candidate, n = f"{slug}-{n}", n + 1
+    if len(slug) > _MAX_SLUG_LENGTH:
+        slug = slug[: _MAX_SLUG_LENGTH + 1].rsplit("-", 1)[0]
+    date = article.date.isoformat() if article.date else ""
+    name = article.url or f"{article.source}\0{headline_key(article.headline)}\0{date}"
+    candidate = f"{slug}-{_short_hash(name)}"
+    if candidate in used:
+        candidate = f"{candidate}-{_short_hash(chr(0).join(p.text for p in passages))}"
+    n = 2
+    while candidate in used:  # the same text under the same name: numbered, as a last resort
+        candidate, n = f"{candidate.rsplit('~', 1)[0]}~{n}", n + 1
     used.add(candidate)
     return candidate
+
+
+def _short_hash(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:6]

@@ -188,7 +188,7 @@ def test_same_headline_with_different_dates_stays_two_articles(tmp_path: Path) -
     ]
     write(tmp_path, "live.jsonl", "\n".join(json.dumps(line) for line in lines))
     first, second = load_corpus(tmp_path).corpus.articles
-    assert (first.id, second.id) == ("live-updates", "live-updates-2")
+    assert (first.id, second.id) == ("live-updates-a17639", "live-updates-3f5b4d")
 
 
 def test_hidden_files_are_not_read(tmp_path: Path) -> None:

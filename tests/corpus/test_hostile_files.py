@@ -300,7 +300,10 @@ def test_an_article_whose_text_is_all_elsewhere_is_not_listed_empty(tmp_path: Pa
     ]
     write(tmp_path, "live.jsonl", "\n".join(json.dumps(line) for line in lines))
     articles = load_corpus(tmp_path).corpus.articles
-    assert [(a.id, len(a.passages)) for a in articles] == [("live-updates", 1), ("other", 1)]
+    assert [(a.id, len(a.passages)) for a in articles] == [
+        ("live-updates-a17639", 1),
+        ("other-5fdd5b", 1),
+    ]
 
 
 # Urls

@@ -115,12 +115,13 @@ def test_bullets_that_stand_alone_have_no_lead_in(bundled: Corpus) -> None:
 def test_article_ids_are_short_unique_slugs(bundled: Corpus) -> None:
     ids = [a.id for a in bundled.articles]
     assert len(set(ids)) == len(ids)
-    assert by_headline(bundled, RESPITE).id == "signs-of-respite-with-iran-despite-trumps-red"
+    assert by_headline(bundled, RESPITE).id == "signs-of-respite-with-iran-despite-trumps-d6ac47"
 
 
 def test_articles_are_found_by_id_or_by_words_of_their_headline(bundled: Corpus) -> None:
     assert [
-        a.headline for a in bundled.find_articles("signs-of-respite-with-iran-despite-trumps-red")
+        a.headline
+        for a in bundled.find_articles("signs-of-respite-with-iran-despite-trumps-d6ac47")
     ] == [RESPITE]
     assert [a.headline for a in bundled.find_articles("trump respond")] == [STANDING_DOWN]
     assert len(bundled.find_articles("Trump")) == 4

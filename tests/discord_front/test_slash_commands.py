@@ -113,7 +113,7 @@ async def test_summary_of_the_story_cites_each_sentences_article(running: Harnes
 async def test_summary_of_an_article_chosen_by_autocomplete_value(running: Harness) -> None:
     fake = running.fake
     interaction = await fake.slash(
-        "summary", {"article": "trump-responds-to-missile-strikes-iran-appears"}, author=READER
+        "summary", {"article": "trump-responds-to-missile-strikes-iran-db349c"}, author=READER
     )
     [embed] = (await followup(fake, interaction)).json["embeds"]
     assert embed["title"] == 'Trump responds to missile strikes: "Iran appears to be standing down"'
@@ -168,7 +168,7 @@ async def test_article_autocomplete_matches_headline_words(running: Harness) -> 
             "choices": [
                 {
                     "name": "Signs of respite with Iran despite Trump's red line",
-                    "value": "signs-of-respite-with-iran-despite-trumps-red",
+                    "value": "signs-of-respite-with-iran-despite-trumps-d6ac47",
                 }
             ]
         },
