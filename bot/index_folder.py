@@ -131,6 +131,10 @@ class IndexLoadError(ValueError):
     rules, busy, or a folder a build must not touch."""
 
 
+class IndexFormatError(IndexLoadError):
+    """An index written by another format or analyzer: it can be rebuilt, not updated."""
+
+
 class IndexFolderError(IndexLoadError):
     """A folder a build refuses to write to, because it holds what coverage-bot did not write."""
 

@@ -33,7 +33,7 @@ from bot.index_folder import (
     MANIFEST,
     SEGMENTS,
     STATE_DTYPES,
-    IndexLoadError,
+    IndexFormatError,
     check_regular,
     damaged,
     located,
@@ -90,7 +90,7 @@ def read_manifest(folder: Path) -> dict[str, Any]:
         raise damaged(folder, MANIFEST, "it is not a JSON object")
     built = (manifest.get("format"), manifest.get("analyzer"))
     if built != (FORMAT_VERSION, ANALYZER_NAME):
-        raise IndexLoadError(
+        raise IndexFormatError(
             f"the index at {located(folder, MANIFEST)[0]} was built by format {built[0]} with "
             f"analyzer {built[1]}, but this version reads format {FORMAT_VERSION} with "
             f"{ANALYZER_NAME}"

@@ -9,13 +9,14 @@ index has been brought up to date with its corpus (only the files that changed a
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.answer import BM25_ONLY, Answerer, Ranking
 from bot.corpus import CorpusNotFoundError, CorpusView, LoadedCorpus, LoadWarning, load_corpus
-from bot.index_folder import VECTORS_FILE, IndexLoadError, locked
+from bot.index_folder import VECTORS_FILE, IndexFormatError, IndexLoadError, locked
 from bot.store import (
     Progress,
     StoredCorpus,
@@ -127,13 +128,24 @@ def build_index(
     return loaded.warnings
 
 
+def refresh_index(index: Path, corpus: Path) -> tuple[LoadWarning, ...]:
+    """Make the index folder answer from ``corpus`` as it is now: an index of ours is
+    updated in place, reading only the files that changed since (see
+    :func:`bot.updates.update_index`); a new or empty folder, or one in an older format,
+    is built whole. The load warnings come back; failures are KNOWLEDGE_ERRORS."""
+    if indexed_corpus(index) is not None:
+        with contextlib.suppress(IndexFormatError):  # another format: rebuilt whole below
+            return update_index(index, corpus).warnings
+    return build_index(corpus, index)
+
+
 def rebuild_knowledge(corpus: Path, index: Path | None, ranking: Ranking = BM25_ONLY) -> Knowledge:
-    """Re-read the corpus (re-writing the index folder from the corpus it was built from,
-    when there is one) and load it."""
+    """Re-read the corpus (bringing the index folder up to date with the corpus it was
+    built from, when there is one) and load it."""
     if index is None:
         return build_knowledge(corpus, ranking)
-    warnings = build_index(indexed_corpus(index) or corpus, index)
-    bm25, stored = load_index(index, corpus)  # just built: no need to ask if it is outdated
+    warnings = refresh_index(index, indexed_corpus(index) or corpus)
+    bm25, stored = load_index(index, corpus)  # just updated: no need to ask if it is outdated
     return Knowledge(
         index, stored, ranking.answerer(stored, bm25, _vector_file(index, ranking)), warnings
     )

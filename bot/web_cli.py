@@ -21,8 +21,7 @@ from bot.corpus.writer import CorpusNotWritable, CorpusWriter, Written
 from bot.feed_state import FeedStateError, FeedStore
 from bot.feeds import AddedArticle, FeedListError, Poller, follow_feed, unfollow_feed
 from bot.fetching import ContentKind, Fetcher, FetchError, NotModified
-from bot.knowledge import KNOWLEDGE_ERRORS
-from bot.refresh import refresh_index
+from bot.knowledge import KNOWLEDGE_ERRORS, refresh_index
 from bot.store import indexed_corpus
 from bot.terminal import plain
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import index_folder, store
+from bot import index_folder, store, updates
 from bot import knowledge as knowledge_module
 from bot.answer import Answerer
 from bot.cli import main
@@ -292,6 +292,7 @@ def test_a_rebuild_does_not_fingerprint_the_corpus_twice(
 
     monkeypatch.setattr(store, "corpus_fingerprint", counted)
     monkeypatch.setattr(knowledge_module, "corpus_fingerprint", counted)
+    monkeypatch.setattr(updates, "corpus_fingerprint", counted)  # a rebuild updates in place
     rebuilt = rebuild_knowledge(corpus, index)
     assert (rebuilt.outdated, len(rebuilt.corpus.articles)) == (None, 1)
     assert fingerprints == [corpus]  # the one taken before reading it

@@ -25,6 +25,8 @@ from bot.corpus import load_corpus
 from bot.corpus.html import NotAnArticle, extract_article
 from bot.corpus.writer import CorpusWriter
 from bot.fetching import ContentKind, Fetcher, FetchLimits, FetchTimeout
+from bot.index_folder import current_generation
+from bot.integrity import read_manifest
 
 DEPOT = "Calder Falls council approves new bus depot"
 DEPOT_FILE = "2025-03-22-calder-falls-council-approves-new-bus-depot.md"
@@ -264,3 +266,26 @@ def test_markdown_it_would_read_is_escaped_so_passages_survive_the_round_trip(
     assert loaded.warnings == ()
     assert loaded.corpus.articles[0].passages == article.passages
     assert written.passages == len(article.passages) == 5
+
+
+def test_add_to_an_existing_index_updates_it_in_place_rather_than_rebuilding(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    news = tmp_path / "news"
+    news.mkdir()
+    (news / "ferry.md").write_text(
+        "---\nheadline: Ferry resumes\ndate: 2025-03-20\n---\n"
+        + "\n\n".join(filler_paragraphs("the ferry timetable", 3))
+    )
+    assert run(capsys, "index", "news", "--out", "idx")[0] == 0
+    first = current_generation(tmp_path / "idx")
+    [old_segment] = read_manifest(first)["segments"]
+    saved = tmp_path / "saved.html"
+    saved.write_text(article_page(DEPOT, DEPOT_PARAGRAPHS), encoding="utf-8")
+    code, out, err = run(capsys, "add", "--index", "idx", str(saved))
+    assert (code, err) == (0, "")
+    assert out.splitlines()[-1] == "index updated: idx"
+    segments = read_manifest(current_generation(tmp_path / "idx"))["segments"]
+    assert len(segments) == 2 and segments[0]["name"] == old_segment["name"]
+    code, out, _ = run(capsys, "ask", "--index", "idx", "How many buses will the depot hold?")
+    assert code == 0 and "120 buses" in out
