@@ -42,8 +42,11 @@ def paragraph(rng: np.random.Generator) -> str:
     return " ".join(WORDS[i] for i in picks).capitalize() + "."
 
 
-def write_file(corpus: Path, name: str, seed: int, articles: int = 3, url: bool = False) -> None:
-    """A JSON Lines file of ``articles`` articles of four to six paragraphs."""
+def write_file(
+    corpus: Path, name: str, seed: int, articles: int = 3, url: bool = False, source: str = ""
+) -> None:
+    """A JSON Lines file of ``articles`` articles of four to six paragraphs (from the
+    publication ``source``, when given)."""
     rng = np.random.default_rng(seed)
     lines = []
     for n in range(articles):
@@ -54,6 +57,8 @@ def write_file(corpus: Path, name: str, seed: int, articles: int = 3, url: bool 
         }
         if url:
             record["url"] = f"https://news.example/{seed}/{n}"
+        if source:
+            record["source"] = source
         lines.append(json.dumps(record))
     (corpus / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
 
@@ -132,6 +137,26 @@ def test_adds_edits_and_deletes_keep_rank_bm25_scores_and_a_rebuilds_ranking(
     (corpus / "file-0.jsonl").unlink()
     deleted = update_index(index)
     assert (deleted.files_read, deleted.removed, deleted.segments) == ((), 3, 3)
+    assert_rank_bm25_parity(*load_index(index))
+    assert_same_as_a_rebuild(index, corpus, tmp_path)
+
+
+def test_files_that_name_their_publication_are_edited_and_deleted_alike(
+    tmp_path: Path,
+) -> None:
+    """A file's articles are found by the file they came from, not by their ``source``
+    (the publication, which every file of a newsroom shares)."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for n in range(4):
+        write_file(corpus, f"file-{n}.jsonl", seed=n, url=n == 1, source="Valley Courier")
+    index = tmp_path / "index"
+    build_index(corpus, index)
+    write_file(corpus, "file-1.jsonl", seed=101, url=True, source="Valley Courier")
+    (corpus / "file-2.jsonl").unlink()
+    report = update_index(index)
+    assert (report.files_read, report.removed) == (("file-1.jsonl",), 6)
+    assert len(load_index(index)[1].articles) == 9
     assert_rank_bm25_parity(*load_index(index))
     assert_same_as_a_rebuild(index, corpus, tmp_path)
 

@@ -3,6 +3,7 @@ when they are not articles, and written into the corpus as Markdown the bot answ
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Iterator
@@ -289,3 +290,32 @@ def test_add_to_an_existing_index_updates_it_in_place_rather_than_rebuilding(
     assert len(segments) == 2 and segments[0]["name"] == old_segment["name"]
     code, out, _ = run(capsys, "ask", "--index", "idx", "How many buses will the depot hold?")
     assert code == 0 and "120 buses" in out
+
+
+def test_an_updated_page_replaces_its_old_passages_in_the_index(
+    site: Site, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = site.serve("/a/frost", article_page("Frost hits the orchards", frost("minus four")))
+    assert run(capsys, "add", "--corpus", "news", url)[0] == 0
+    assert run(capsys, "index", "news", "--out", "idx")[0] == 0
+    site.serve("/a/frost", article_page("Frost hits the orchards", frost("minus seven")))
+    code, out, _ = run(capsys, "add", "--index", "idx", url)
+    assert code == 0 and out.startswith("updated: Frost hits the orchards")
+    question = "What temperatures did the orchards see?"
+    code, out, _ = run(capsys, "ask", "--index", "idx", "--json", "--top", "5", question)
+    passages = [result["passage"] for result in json.loads(out)["results"]]
+    assert any("minus seven" in p for p in passages)
+    assert not any("minus four" in p for p in passages)
+    code, out, _ = run(capsys, "articles", "--index", "idx", "--json")
+    assert [a["headline"] for a in json.loads(out)] == ["Frost hits the orchards"]
+
+
+def frost(low: str) -> list[str]:
+    return [
+        f"Temperatures fell to {low} degrees overnight in the valley's orchards, the coldest "
+        "night this late in spring since records began, the county weather office said.",
+        "Growers lit fires between the rows and ran wind machines until dawn to keep the "
+        "blossoms of apple and cherry trees from freezing solid before the sun came up.",
+        "The county agricultural agent said it would take a week to know how much of the "
+        "crop was lost, since damaged blossoms only turn brown after several days.",
+    ]

@@ -8,7 +8,7 @@ import os
 import stat
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from bot.corpus.decoding import decode
@@ -95,7 +95,7 @@ def parse_files(
             elif isinstance(item, FormatNote):
                 faults.append(LoadWarning(file, item.message, item.line, skipped=False))
             else:
-                parsed.append(item)
+                parsed.append(replace(item, file=source))
         warnings += sorted(faults, key=lambda fault: fault.line or 0)
     return parsed
 

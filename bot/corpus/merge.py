@@ -34,8 +34,8 @@ def merge_articles(parsed: Iterable[ParsedArticle]) -> tuple[Article, ...]:
 def merge_with_sources(
     parsed: Iterable[ParsedArticle], taken: Set[str] = frozenset()
 ) -> tuple[tuple[Article, ...], dict[str, list[str]]]:
-    """:func:`merge_articles`, with the ids of the articles each source file contributed
-    to; ids in ``taken`` (articles kept from before) are not given again."""
+    """:func:`merge_articles`, with the ids of the articles each corpus file (its
+    ``file``) contributed to; ids in ``taken`` (articles kept from before) are not given again."""
     groups: list[list[ParsedArticle]] = []
     by_headline: dict[str, list[list[ParsedArticle]]] = {}  # only same headlines are compared
     for article in parsed:
@@ -58,9 +58,10 @@ def merge_with_sources(
         if not passages:  # all its text is another article's: nothing of its own to list
             continue
         article_id = _unique_id(merged, passages, used_ids)
-        articles.append(Article(id=article_id, **{**vars(merged), "passages": passages}))
-        for source in dict.fromkeys(a.source for a in group):
-            sources.setdefault(source, []).append(article_id)
+        fields = {k: v for k, v in vars(merged).items() if k != "file"}  # not the reader's
+        articles.append(Article(id=article_id, **{**fields, "passages": passages}))
+        for file in dict.fromkeys(a.file for a in group):
+            sources.setdefault(file, []).append(article_id)
     return tuple(articles), sources
 
 
@@ -90,6 +91,7 @@ def _merge_group(group: list[ParsedArticle]) -> ParsedArticle:
         caption=next((a.caption for a in by_preference if a.caption), None),
         source=fullest.source,
         url=next((a.url for a in by_preference if a.url), None),
+        file=fullest.file,
     )
 
 
@@ -119,7 +121,8 @@ def _unique_id(article: ParsedArticle, passages: tuple[Passage, ...], used: set[
     if len(slug) > _MAX_SLUG_LENGTH:
         slug = slug[: _MAX_SLUG_LENGTH + 1].rsplit("-", 1)[0]
     date = article.date.isoformat() if article.date else ""
-    name = article.url or f"{article.source}\0{headline_key(article.headline)}\0{date}"
+    where = article.file or article.source  # a corpus file; a name given by other callers
+    name = article.url or f"{where}\0{headline_key(article.headline)}\0{date}"
     candidate = f"{slug}-{_short_hash(name)}"
     if candidate in used:
         candidate = f"{candidate}-{_short_hash(chr(0).join(p.text for p in passages))}"

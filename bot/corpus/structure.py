@@ -49,6 +49,9 @@ class ParsedArticle:
     caption: str | None = None
     source: str = ""
     url: str | None = None
+    file: str = ""
+    """The corpus file it was read from (relative to the corpus): ``source`` is the
+    publication when the file names one, so updates find a file's articles by this."""
 
 
 class CorpusFormatError(ValueError):
