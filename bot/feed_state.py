@@ -4,20 +4,31 @@ The feeds added with ``coverage-bot feeds add``, and for each feed: the validato
 its last response (ETag, Last-Modified) for a conditional request, when it was last
 polled and with what result, how many polls in a row failed and when to try again, and
 the item links already seen. Written to a temporary file and renamed into place, so a
-poll killed half-way leaves the last whole state.
+poll killed half-way leaves the last whole state; every change reads the file again
+under a lock (``feeds.json.lock``), so a feed added by ``coverage-bot feeds add`` while
+the bot or ``follow`` polls is kept, not overwritten by the poller's older copy.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import json
 import os
 import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
+from typing import Any, TypeVar
+
+from bot.file_modes import readable_mode
 
 FEEDS_FILE = "feeds.json"
 _FORMAT = 1
+_TIMES = ("last_poll", "next_attempt")
+_TEXTS = ("etag", "last_modified", "last_result", *_TIMES)
+T = TypeVar("T")
 
 
 class FeedStateError(ValueError):
@@ -63,16 +74,34 @@ class FeedStore:
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
             raise FeedStateError(f"cannot read {self.path}: {_why(error)}") from error
         try:
-            known = {f.name for f in fields(FeedState)}
-            states = {
-                str(url): FeedState(**{k: v for k, v in state.items() if k in known})
-                for url, state in data.get("feeds", {}).items()
-            }
-            return FeedBook([str(url) for url in data.get("added", [])], states)
-        except (AttributeError, TypeError) as error:
+            return _book(data)
+        except (AttributeError, TypeError, ValueError) as error:
             raise FeedStateError(
-                f"{self.path} is not a feeds file coverage-bot wrote; move it aside"
+                f"{self.path} is not a feeds file coverage-bot wrote ({_why(error)}); "
+                "move it aside and the feeds start afresh"
             ) from error
+
+    def update(self, change: Callable[[FeedBook], T]) -> T:
+        """Apply ``change`` to the book as it is on disk now, and save it, with no other
+        process changing it in between; what ``change`` returns."""
+        with self._locked():
+            book = self.load()
+            result = change(book)
+            self.save(book)
+            return result
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            descriptor = os.open(self.path.with_name(FEEDS_FILE + ".lock"), os.O_RDWR | os.O_CREAT)
+        except OSError as error:
+            raise FeedStateError(f"cannot lock {self.path}: {_why(error)}") from error
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX)  # a change takes milliseconds
+            yield
+        finally:
+            os.close(descriptor)
 
     def save(self, book: FeedBook) -> None:
         data = {
@@ -84,6 +113,7 @@ class FeedStore:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=".feeds-", suffix=".tmp")
             try:
+                os.fchmod(fd, readable_mode())  # mkstemp's 0600 would hide it from the bot's user
                 with os.fdopen(fd, "w", encoding="utf-8") as file:
                     json.dump(data, file, indent=1, ensure_ascii=False)
                 os.replace(temporary, self.path)
@@ -92,6 +122,29 @@ class FeedStore:
                 raise
         except OSError as error:
             raise FeedStateError(f"cannot write {self.path}: {_why(error)}") from error
+
+
+def _book(data: Any) -> FeedBook:
+    """The book in a parsed feeds file; TypeError or ValueError saying what is wrong."""
+    added = data.get("added", [])
+    if not isinstance(added, list) or not all(isinstance(url, str) for url in added):
+        raise TypeError("'added' is not a list of addresses")
+    states = {}
+    known = {f.name for f in fields(FeedState)}
+    for url, saved in data.get("feeds", {}).items():
+        state = FeedState(**{k: v for k, v in saved.items() if k in known})
+        for name in _TEXTS:
+            if getattr(state, name) is not None and not isinstance(getattr(state, name), str):
+                raise TypeError(f"{url}: {name} is not text")
+        for name in _TIMES:
+            if getattr(state, name) is not None:
+                dt.datetime.fromisoformat(getattr(state, name))  # ValueError names the value
+        if not isinstance(state.failures, int) or state.failures < 0:
+            raise TypeError(f"{url}: failures is not a count")
+        if not isinstance(state.seen, list) or not all(isinstance(s, str) for s in state.seen):
+            raise TypeError(f"{url}: seen is not a list of links")
+        states[str(url)] = state
+    return FeedBook(list(added), states)
 
 
 def _why(error: Exception) -> str:

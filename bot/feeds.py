@@ -15,8 +15,10 @@ import asyncio
 import calendar
 import datetime as dt
 import io
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import feedparser
@@ -160,8 +162,14 @@ class Poller:
                     if not state.due(now):
                         continue
                     results.append(await self._poll(fetcher, url, state, now))
-                    self.store.save(book)
+                    self.store.update(partial(self._keep, url, state))
             return PollReport(tuple(results))
+
+    def _keep(self, url: str, state: FeedState, book: FeedBook) -> None:
+        """Record one feed's state in the book as it is on disk now, unless the feed
+        stopped being followed while it was polled (``feeds remove``)."""
+        if url in self.configured or url in book.added:
+            book.states[url] = state
 
     async def _poll(
         self, fetcher: Fetcher, url: str, state: FeedState, now: dt.datetime
@@ -185,7 +193,7 @@ class Poller:
             return self._failed(url, state, now, "not an RSS or Atom feed")
         items, unlinked = _items(parsed.entries)
         if unlinked:
-            notes.append(f"{unlinked} items without a link skipped")
+            notes.append(f"{_items_count(unlinked)} without a link skipped")
         seen = set(state.seen)
         new = [item for item in items if item.link not in seen]
         if len(new) > self.max_new_items:
@@ -272,25 +280,29 @@ def follow_feed(store: FeedStore, configured: Sequence[str], url: str) -> bool:
     """Follow ``url`` from now on; False when it is followed already."""
     if not is_web_url(url):
         raise FeedListError(f"not an http(s) address: {url}")
-    book = store.load()
-    if url in configured or url in book.added:
-        return False
-    book.added.append(url)
-    store.save(book)
-    return True
+
+    def follow(book: FeedBook) -> bool:
+        if url in configured or url in book.added:
+            return False
+        book.added.append(url)
+        return True
+
+    return store.update(follow)
 
 
 def unfollow_feed(store: FeedStore, configured: Sequence[str], url: str) -> None:
     """Stop following ``url`` and forget its state; only a feed added by command can be."""
-    book = store.load()
-    if url in book.added:
-        book.added.remove(url)
-        book.states.pop(url, None)
-        store.save(book)
-    elif url in configured:
-        raise FeedListError(f"{url} is in COVERAGE_BOT_FEEDS; remove it there")
-    else:
-        raise FeedListError(f"not following {url}")
+
+    def unfollow(book: FeedBook) -> None:
+        if url in book.added:
+            book.added.remove(url)
+            book.states.pop(url, None)
+        elif url in configured:
+            raise FeedListError(f"{url} is in COVERAGE_BOT_FEEDS; remove it there")
+        else:
+            raise FeedListError(f"not following {url}")
+
+    store.update(unfollow)
 
 
 def added_article(written: Written, feed: str) -> AddedArticle:
@@ -338,13 +350,22 @@ def _items(entries: Sequence[feedparser.FeedParserDict]) -> tuple[list[_Item], i
         if not link:
             unlinked += 1
             continue
-        stamp = entry.get("published_parsed") or entry.get("updated_parsed")
-        date = dt.date(*stamp[:3]) if stamp else None
-        published = calendar.timegm(stamp) if stamp else 0
+        date, published = _when(entry.get("published_parsed") or entry.get("updated_parsed"))
         items.append(_Item(link, entry.get("title") or None, date, published))
     ordered = sorted(items, key=lambda item: (item.date is None, -item.published))
     unique = {item.link: item for item in reversed(ordered)}  # the first of each link wins
     return [item for item in ordered if unique[item.link] is item], unlinked
+
+
+def _when(stamp: time.struct_time | None) -> tuple[dt.date | None, int]:
+    """An item's date and its time in seconds; none and 0 for a date no calendar has
+    (a CMS's ``0000-00-00``), as for an item without one."""
+    if not stamp:
+        return None, 0
+    try:
+        return dt.date(*stamp[:3]), calendar.timegm(stamp)
+    except (ValueError, OverflowError, TypeError):
+        return None, 0
 
 
 def _transient(error: FetchError) -> bool:
@@ -365,9 +386,14 @@ def _result_line(new: int, articles: Sequence[AddedArticle], fetched: int, retry
         "not added": fetched - len(articles),
         "passed over": new - fetched,
     }
-    items = "1 new item" if new == 1 else f"{new} new items"
-    line = f"{items}: " + ", ".join(f"{n} {what}" for what, n in counts.items() if n)
+    line = f"{_items_count(new, 'new ')}: " + ", ".join(
+        f"{n} {what}" for what, n in counts.items() if n
+    )
     return f"{line} (tried again next poll)" if retry else line
+
+
+def _items_count(count: int, kind: str = "") -> str:
+    return f"1 {kind}item" if count == 1 else f"{count} {kind}items"
 
 
 def _times(count: int) -> str:

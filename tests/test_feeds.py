@@ -14,7 +14,7 @@ import pytest
 from web_site import Site, article_page, closed_port, filler_paragraphs, rss, running_site
 
 from bot.cli import main
-from bot.feeds import Poller
+from bot.feeds import Poller, follow_feed
 
 NOON = dt.datetime(2025, 3, 22, 12, tzinfo=dt.UTC)
 
@@ -145,7 +145,7 @@ async def test_items_without_links_are_skipped_and_without_dates_are_fine(
         "/feed/mixed", rss([{"title": "No link here"}, undated]), "application/rss+xml"
     )
     (feed,) = (await poller(tmp_path, url).poll_due(NOON)).feeds
-    assert feed.notes == ("1 items without a link skipped",)
+    assert feed.notes == ("1 item without a link skipped",)
     assert [(a.headline, a.date) for a in feed.articles] == [
         ("Buses return to the streets", dt.date(2025, 3, 18))  # the page's date
     ]
@@ -244,3 +244,64 @@ def test_feed_settings_and_options_are_checked(
     )
     assert main(["feeds", "add", "javascript:alert(1)"]) == 2
     assert capsys.readouterr().err == "coverage-bot: not an http(s) address: javascript:alert(1)\n"
+
+
+async def test_an_item_dated_zero_is_taken_as_undated_and_the_poll_goes_on(
+    site: Site, tmp_path: Path
+) -> None:
+    zero = story(site, "/s/zero", "Council approves the budget", 19)
+    zero["pubDate"] = "Mon, 00 Jan 0000 00:00:00 GMT"
+    atom_zero = (
+        '<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
+        f"<title>Zero</title><entry><title>{zero['title']}</title>"
+        f'<link href="{zero["link"]}"/><updated>0000-00-00T00:00:00Z</updated></entry></feed>'
+    )
+    url = site.serve("/feed/zero", atom_zero, "application/atom+xml")
+    (feed,) = (await poller(tmp_path, url).poll_due(NOON)).feeds
+    assert feed.ok and [a.headline for a in feed.articles] == ["Council approves the budget"]
+
+
+@pytest.mark.parametrize(
+    ("saved", "why"),
+    [
+        ({"added": "http://127.0.0.1/feed"}, "'added' is not a list of addresses"),
+        ({"feeds": {"http://a/f": {"next_attempt": "tomorrow"}}}, "tomorrow"),
+        ({"feeds": {"http://a/f": {"last_poll": 5}}}, "http://a/f: last_poll is not text"),
+        ({"feeds": {"http://a/f": {"failures": -1}}}, "http://a/f: failures is not a count"),
+    ],
+)
+def test_a_hand_edited_feeds_file_is_one_line_and_left_as_it_is(
+    tmp_path: Path, saved: dict[str, object], why: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    state = tmp_path / ".coverage-bot"
+    state.mkdir()
+    (state / "feeds.json").write_text(json.dumps(saved), encoding="utf-8")
+    assert main(["feeds", "list"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and why in err and "move it aside" in err
+    assert json.loads((state / "feeds.json").read_text(encoding="utf-8")) == saved
+
+
+async def test_a_feed_added_while_a_poll_runs_is_kept(site: Site, tmp_path: Path) -> None:
+    first = site.serve("/feed/first", rss([]), "application/rss+xml")
+    following = poller(tmp_path, first)
+    added_meanwhile = site.url("/feed/second")
+    real_poll = following._poll
+
+    async def poll_then_someone_adds(*args: object) -> object:
+        follow_feed(following.store, (), added_meanwhile)  # `coverage-bot feeds add` elsewhere
+        return await real_poll(*args)  # type: ignore[arg-type]
+
+    following._poll = poll_then_someone_adds  # type: ignore[method-assign]
+    await following.poll_due(NOON)
+    book = following.store.load()
+    assert book.added == [added_meanwhile]
+    assert book.states[first].last_result == "no new items"
+
+
+def test_the_feeds_file_is_readable_by_the_bots_user(tmp_path: Path) -> None:
+    store = poller(tmp_path).store
+    follow_feed(store, (), "http://127.0.0.1/feed")
+    mask = os.umask(0)
+    os.umask(mask)
+    assert store.path.stat().st_mode & 0o777 == 0o666 & ~mask  # 0644 under the usual 022

@@ -173,7 +173,7 @@ def test_the_same_article_again_updates_its_one_file(
     assert "electric chargers" in (tmp_path / "news" / DEPOT_FILE).read_text(encoding="utf-8")
 
 
-def test_same_headline_and_date_at_another_url_is_the_same_article(
+def test_same_headline_date_and_text_at_another_url_is_the_same_article(
     site: Site, tmp_path: Path
 ) -> None:
     first = extract_article(article_page(DEPOT, DEPOT_PARAGRAPHS), "https://a.example/depot")
@@ -182,6 +182,23 @@ def test_same_headline_and_date_at_another_url_is_the_same_article(
     assert writer.write(first).updated is False
     assert CorpusWriter(tmp_path / "news").write(again).updated is True
     assert len(list((tmp_path / "news").iterdir())) == 1
+
+
+def test_another_text_under_the_same_headline_and_date_is_another_article(
+    tmp_path: Path,
+) -> None:
+    """A recurring headline ("Letters to the editor") at a new url is a new article."""
+    letters = "Letters to the editor"
+    first = extract_article(
+        article_page(letters, filler_paragraphs("the bus depot")), "https://a.example/l/1"
+    )
+    second = extract_article(
+        article_page(letters, filler_paragraphs("the library hours")), "https://a.example/l/2"
+    )
+    writer = CorpusWriter(tmp_path / "news")
+    assert writer.write(first).updated is False
+    assert writer.write(second).updated is False
+    assert len(list((tmp_path / "news").glob("*.md"))) == 2
 
 
 def test_a_users_file_is_never_overwritten(
@@ -319,3 +336,18 @@ def frost(low: str) -> list[str]:
         "The county agricultural agent said it would take a week to know how much of the "
         "crop was lost, since damaged blossoms only turn brown after several days.",
     ]
+
+
+def test_an_article_another_writer_added_meanwhile_is_updated_not_copied(
+    tmp_path: Path,
+) -> None:
+    """The bot's long-lived writer, and `coverage-bot add` writing the same page first."""
+    article = extract_article(article_page(DEPOT, DEPOT_PARAGRAPHS), "https://a.example/depot")
+    bots = CorpusWriter(tmp_path / "news")
+    bots.write(extract_article(article_page("Other", filler_paragraphs("x")), "https://o.ex/1"))
+    assert CorpusWriter(tmp_path / "news").write(article).updated is False  # `add`
+    written = bots.write(article)
+    assert written.updated is True and written.path.name == DEPOT_FILE
+    mask = os.umask(0)
+    os.umask(mask)
+    assert written.path.stat().st_mode & 0o777 == 0o666 & ~mask  # readable like any new file

@@ -11,6 +11,7 @@ a name taken by anyone else's file makes the new file take another.
 
 from __future__ import annotations
 
+import glob
 import os
 import re
 import tempfile
@@ -25,6 +26,7 @@ from bot.corpus.html import WebArticle
 from bot.corpus.loader import coverage_files
 from bot.corpus.markdown import front_matter, parse_markdown
 from bot.corpus.structure import Block, BlockKind, CorpusFormatError, ParsedArticle
+from bot.file_modes import readable_mode
 
 MARKER_KEY = "written_by"
 MARKER = "coverage-bot"
@@ -85,7 +87,7 @@ class CorpusWriter:
     def __init__(self, folder: Path) -> None:
         self.folder = writable_corpus(folder)
         self._by_url: dict[str, Path] | None = None
-        self._by_headline: dict[tuple[str, str], Path] = {}
+        self._by_headline: dict[tuple[str, str], tuple[Path, str | None]] = {}
 
     def write(self, article: WebArticle) -> Written:
         """Write ``article``: over its own earlier file, or into a new one."""
@@ -98,14 +100,34 @@ class CorpusWriter:
         return Written(path, article, len(parsed.passages), updated=path == earlier)
 
     def _earlier(self, article: WebArticle) -> Path | None:
+        """The file this article was written to before, if any. The folder is read the
+        first time; after that, files another writer (``coverage-bot add`` while the bot
+        follows feeds) may have written under this article's name are read again."""
         if self._by_url is None:
             self._by_url = {}
             for file in coverage_files(self.folder):
                 if file.suffix.lower() in _MARKDOWN_SUFFIXES:
                     self._learn(file)
+        found = self._known(article)
+        if found is None:
+            for file in sorted(self.folder.glob(f"{glob.escape(_stem(article))}*.md")):
+                self._learn(file)
+            found = self._known(article)
+        return found
+
+    def _known(self, article: WebArticle) -> Path | None:
+        """By its url; else by headline and date, where an earlier file at another url
+        must also hold mostly the same text: a syndicated copy is the same article, the
+        next "Letters to the editor" is not."""
+        assert self._by_url is not None
         if article.url and (found := self._by_url.get(_url_key(article.url))):
             return found
-        return self._by_headline.get(_headline_key(article.headline, article.iso_date))
+        path, url = self._by_headline.get(
+            _headline_key(article.headline, article.iso_date), (None, None)
+        )
+        if path is None or not (article.url and url) or _url_key(url) == _url_key(article.url):
+            return path
+        return path if _mostly_the_same_text(path, article) else None
 
     def _learn(self, file: Path) -> None:
         """Remember a file this writer wrote before (any other is left alone)."""
@@ -113,25 +135,32 @@ class CorpusWriter:
         if meta is None:
             return
         url, headline, date = (meta.get(key) for key in ("url", "headline", "date"))
-        if isinstance(url, str) and url and self._by_url is not None:
+        url = url if isinstance(url, str) and url else None
+        if url and self._by_url is not None:
             self._by_url.setdefault(_url_key(url), file)
         if isinstance(headline, str):
-            self._by_headline.setdefault(_headline_key(headline, str(date or "")), file)
+            self._by_headline.setdefault(_headline_key(headline, str(date or "")), (file, url))
 
     def _remember(self, article: WebArticle, path: Path) -> None:
         if article.url and self._by_url is not None:
             self._by_url[_url_key(article.url)] = path
-        self._by_headline[_headline_key(article.headline, article.iso_date)] = path
+        key = _headline_key(article.headline, article.iso_date)
+        self._by_headline[key] = (path, article.url)
 
     def _new_name(self, article: WebArticle) -> Path:
         """``DATE-slug-of-the-headline.md``, with ``-2``, ``-3``... when it is taken."""
-        stem = f"{article.iso_date or 'undated'}-{slug(article.headline)}"
+        stem = _stem(article)
         path = self.folder / f"{stem}.md"
         number = 2
         while path.exists() or path.is_symlink():
             path = self.folder / f"{stem}-{number}.md"
             number += 1
         return path
+
+
+def _stem(article: WebArticle) -> str:
+    """The article's file name without ``.md`` (nor the ``-2`` of a name taken)."""
+    return f"{article.iso_date or 'undated'}-{slug(article.headline)}"
 
 
 def slug(headline: str) -> str:
@@ -191,6 +220,20 @@ def _read_back(text: str, name: str) -> ParsedArticle:
     return next(item for item in items if isinstance(item, ParsedArticle))
 
 
+SAME_TEXT_SHARE = 0.5
+"""The share of paragraphs two pages must have in common to be one article at two urls."""
+
+
+def _mostly_the_same_text(path: Path, article: WebArticle) -> bool:
+    try:
+        earlier = _read_back(path.read_text(encoding="utf-8"), path.name)
+    except (OSError, UnicodeDecodeError, CorpusNotWritable):
+        return False
+    old = {" ".join(p.text.split()) for p in earlier.passages}
+    new = {" ".join(block.text.split()) for block in article.blocks}
+    return len(old & new) >= SAME_TEXT_SHARE * max(len(old), len(new), 1)
+
+
 def _our_front_matter(file: Path) -> dict[str, object] | None:
     """The front matter of a file coverage-bot wrote, or None for anyone else's."""
     try:
@@ -215,6 +258,7 @@ def _replace(path: Path, text: str) -> None:
     (the loader passes over hidden files), renamed into place."""
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".coverage-bot-", suffix=".tmp")
     try:
+        os.fchmod(fd, readable_mode())  # as open() would: mkstemp's 0600 hides it from the bot
         with os.fdopen(fd, "w", encoding="utf-8") as file:
             file.write(text)
             file.flush()

@@ -15,6 +15,7 @@ from bot.discord_bot.sync import sync_commands
 from bot.feed_state import FeedStateError
 from bot.feeds import FeedStatus, Poller
 from bot.knowledge import KNOWLEDGE_ERRORS, Knowledge, rebuild_knowledge
+from bot.store import indexed_corpus
 
 log = logging.getLogger(__name__)
 
@@ -52,17 +53,17 @@ def intents_for(settings: Settings) -> discord.Intents:
 
 
 def feed_poller(settings: Settings) -> Poller | None:
-    """The poller that writes feeds' new articles into the corpus, or None when there is
-    nowhere to write them (the bundled coverage, a single file, no folder): said in a log
-    line when feeds are configured."""
-    if not settings.corpus.is_dir():
+    """The poller that writes feeds' new articles into the corpus the bot answers from
+    (an index folder's own corpus, when there is one), or None when there is nowhere to
+    write them (the bundled coverage, a single file, no folder): said in a log line when
+    feeds are configured."""
+    corpus = (indexed_corpus(settings.index) if settings.index else None) or settings.corpus
+    if not corpus.is_dir():
         if settings.feeds:
-            log.warning("feeds are not followed: the corpus %s is not a folder", settings.corpus)
+            log.warning("feeds are not followed: the corpus %s is not a folder", corpus)
         return None
     try:
-        return Poller(
-            settings.feeds, settings.state_dir, settings.corpus, interval=settings.feed_interval
-        )
+        return Poller(settings.feeds, settings.state_dir, corpus, interval=settings.feed_interval)
     except CorpusNotWritable as error:
         if settings.feeds:
             log.warning("feeds are not followed: %s", error)

@@ -3,6 +3,7 @@ the announce channel without pings, and /about shows each feed's last poll."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import shutil
 from collections.abc import Iterator
@@ -16,7 +17,7 @@ from web_site import Site, article_page, rss, running_site
 
 from bot.discord_bot.formatting import EMBED_FIELD_VALUE_LIMIT, feed_lines
 from bot.feeds import FeedStatus
-from bot.knowledge import load_knowledge
+from bot.knowledge import build_index, load_knowledge
 
 BOT_USER = user(900_000_000_000_000_001, "coverage-bot", bot=True)
 READER = user(42, "reader")
@@ -132,3 +133,28 @@ def test_many_feeds_in_about_fit_a_field_and_say_how_many_more() -> None:
     shown = value.count("https://example.com/")
     assert 0 < shown < 40 and value.endswith(f"… and {40 - shown} more")
     assert feed_lines(feeds[:1], EMBED_FIELD_VALUE_LIMIT).endswith(":R>, no new items")
+
+
+async def test_with_an_index_the_feeds_write_into_the_corpus_it_was_built_from(
+    fake: FakeDiscord, tmp_path: Path, site: Site
+) -> None:
+    corpus = tmp_path / "news"
+    shutil.copytree(Path(__file__).resolve().parents[2] / "corpus", corpus)
+    build_index(corpus, tmp_path / "idx")
+    ferry = site.serve("/b/ferry", article_page(FERRY, FERRY_TEXT, date="2025-03-23"))
+    item = {"title": FERRY, "link": ferry, "pubDate": "Sun, 23 Mar 2025 09:00:00 GMT"}
+    feed = site.serve("/index-feed.xml", rss([item]), "application/rss+xml")
+    settings = bot_settings(tmp_path, index=tmp_path / "idx", feeds=(feed,), feed_interval=60)
+    bot = await start_bot(fake, settings, load_knowledge(settings.corpus, tmp_path / "idx"))
+    try:
+        assert bot.poller is not None and bot.poller.writer.folder == corpus
+        for _ in range(100):  # the first poll runs when the bot is ready; at most 10 s
+            if FERRY in [a.headline for a in bot.knowledge.corpus.articles]:
+                break
+            await asyncio.sleep(0.1)
+        assert FERRY in [a.headline for a in bot.knowledge.corpus.articles]
+        assert [p.name for p in corpus.glob("2025-03-23-*.md")] == [
+            "2025-03-23-ferry-service-to-mill-island-resumes-after-repairs.md"
+        ]
+    finally:
+        await stop_bot(bot)

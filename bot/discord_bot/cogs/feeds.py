@@ -44,7 +44,10 @@ class Feeds(commands.Cog):
 
     @tasks.loop(seconds=TICK_SECONDS)
     async def follow(self) -> None:
-        await self.poll()
+        try:
+            await self.poll()
+        except Exception:  # an exception would end the loop: no feed polled until a restart
+            log.exception("polling the feeds failed; the next tick tries again")
 
     @follow.before_loop
     async def _ready(self) -> None:
