@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     discord_guild_id: int | None = Field(None, validation_alias="DISCORD_GUILD_ID")
     ask_channels: Annotated[frozenset[int], NoDecode] = frozenset()
     answer_dms: bool = True
+    admin_users: Annotated[frozenset[int], NoDecode] = Field(
+        frozenset(), description="user ids who may /reload, besides the application's owner"
+    )
     cooldown_rate: int = Field(3, ge=1, description="questions a member may ask per period")
     cooldown_seconds: float = Field(30.0, gt=0, description="the cooldown period")
     view_timeout: float = Field(600.0, gt=0, description="seconds answer buttons stay live")
@@ -141,7 +144,7 @@ class Settings(BaseSettings):
                 raise ValueError(f"not an http(s) address: {url}")
         return tuple(dict.fromkeys(value))
 
-    @field_validator("ask_channels", mode="before")
+    @field_validator("ask_channels", "admin_users", mode="before")
     @classmethod
     def _split_channel_ids(cls, value: object) -> object:
         """``123, 456`` as written in .env, as well as a list."""
@@ -166,6 +169,7 @@ _ALLOWED: dict[str, tuple[str, str]] = {
     "discord_guild_id": ("a server id (a whole number)",) * 2,
     "ask_channels": ("channel ids (whole numbers) separated by commas or spaces",) * 2,
     "answer_dms": ("true or false",) * 2,
+    "admin_users": ("user ids (whole numbers) separated by commas or spaces",) * 2,
     "cooldown_rate": ("a whole number, 1 or more", "1 or more"),
     "cooldown_seconds": ("a number of seconds above 0", "above 0"),
     "view_timeout": ("a number of seconds above 0", "above 0"),

@@ -10,6 +10,8 @@ import discord
 from discord.ext import commands
 
 from bot.config import Settings
+from bot.discord_bot.feedback import VoteButton
+from bot.discord_bot.server_state import ServerState
 from bot.discord_bot.sync import sync_commands
 from bot.knowledge import KNOWLEDGE_ERRORS, Knowledge, rebuild_knowledge
 
@@ -19,6 +21,7 @@ EXTENSIONS = (
     "bot.discord_bot.cogs.ask",
     "bot.discord_bot.cogs.coverage",
     "bot.discord_bot.cogs.admin",
+    "bot.discord_bot.cogs.settings",
     "bot.discord_bot.cogs.errors",
 )
 
@@ -77,11 +80,18 @@ class CoverageBot(commands.Bot):
         self.force_sync = force_sync
         self._reload_lock = asyncio.Lock()
         self._refreshing: asyncio.Task[None] | None = None
+        self.state = ServerState(settings)
 
     async def setup_hook(self) -> None:
+        await self.state.open()
+        self.add_dynamic_items(VoteButton)  # votes on any answer, sent before a restart too
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         await sync_commands(self, force=self.force_sync)
+
+    async def close(self) -> None:
+        await super().close()
+        await self.state.close()
 
     async def reload(self) -> Knowledge:
         """Re-read the corpus (and rebuild the index folder, if one is set) off the event
