@@ -22,6 +22,7 @@ EXTENSIONS = (
     "bot.discord_bot.cogs.coverage",
     "bot.discord_bot.cogs.admin",
     "bot.discord_bot.cogs.settings",
+    "bot.discord_bot.cogs.report",
     "bot.discord_bot.cogs.errors",
 )
 
