@@ -32,7 +32,7 @@ GUILD_ID = 900_000_000_000_000_003
 CHANNEL_ID = 900_000_000_000_000_004
 ASK_CHANNEL_ID = 900_000_000_000_000_005
 DM_CHANNEL_ID = 900_000_000_000_000_006
-# A second server, on shard 1 of 2 as GUILD_ID is on shard 0 ((id >> 22) % 2).
+# A second server, on shard 0 of 2 as GUILD_ID is on shard 1 ((id >> 22) % 2).
 GUILD_B_ID = 900_000_000_004_194_307
 CHANNEL_B_ID = 900_000_000_000_000_008
 OWNER_ID = 1

@@ -144,3 +144,19 @@ class CoverageBot(commands.Bot):
         log.info("connected as %s (id=%s) guilds=%d", self.user, self.user.id, len(self.guilds))
         if self.application_id is not None:
             log.info("invite URL: %s", invite_url(self.application_id))
+
+
+class ShardedCoverageBot(CoverageBot, commands.AutoShardedBot):
+    """The same bot over several gateway connections, for thousands of servers; processes
+    running other shards share the index folder and the database URL."""
+
+
+def make_bot(settings: Settings, knowledge: Knowledge, **options: Any) -> CoverageBot:
+    """The bot, sharded when COVERAGE_BOT_SHARD_COUNT is set (this process runs
+    COVERAGE_BOT_SHARD_IDS, or every shard)."""
+    if settings.shard_count is None:
+        return CoverageBot(settings, knowledge, **options)
+    shard_ids = list(settings.shard_ids) if settings.shard_ids is not None else None
+    return ShardedCoverageBot(
+        settings, knowledge, shard_count=settings.shard_count, shard_ids=shard_ids, **options
+    )
