@@ -171,3 +171,21 @@ async def test_questions_older_than_the_retention_period_are_deleted(
         assert kept == [("recent?",)]
     finally:
         await stop_bot(bot)
+
+
+async def test_votes_still_count_after_the_answers_other_buttons_time_out(
+    fake: FakeDiscord, tmp_path: Path, knowledge: Knowledge
+) -> None:
+    # discord.py forgets a dynamic item's pattern when a view holding one stops; the
+    # bot registers it again, or no vote anywhere would be answered after a timeout.
+    bot = await start_bot(fake, bot_settings(tmp_path, view_timeout=0.2), knowledge)
+    try:
+        await fake.message_create(
+            mention("What did the FAA do?"), author=READER, mentions=[BOT_USER]
+        )
+        await bot_replies(fake, CHANNEL_ID)
+        await fake.wait_for_request(lambda r: r.method == "PATCH")  # the view timed out
+        message = fake.messages[max(fake.messages)]
+        assert await vote(fake, message, "Helpful", VOTER) == THANKS
+    finally:
+        await stop_bot(bot)

@@ -28,6 +28,8 @@ from bot.state.question_log import AskedQuestion
 log = logging.getLogger(__name__)
 
 Cooldowns = commands.CooldownMapping[int]
+THREAD_NAME_LIMIT = 100
+"""Discord's longest thread name."""
 
 
 class Trigger(enum.Enum):
@@ -44,10 +46,6 @@ def slow_down(retry_after: float) -> str:
         f"You're asking faster than I can keep up with; "
         f"please try again in {max(1, round(retry_after))} s."
     )
-
-
-THREAD_NAME_LIMIT = 100
-"""Discord's longest thread name."""
 
 
 class Ask(commands.Cog):
@@ -124,8 +122,12 @@ class Ask(commands.Cog):
         self.bot.state.log_question(
             AskedQuestion.of(answer, guild_id, message.channel.id), message.author.id, message.id
         )
-        if answer.best is None and not addressed:
-            return
+        if answer.best is not None or addressed:
+            await self._send(message, answer, config)
+
+    async def _send(self, message: discord.Message, answer: Answer, config: GuildConfig) -> None:
+        """The answer (or the decline) as a reply, or in a new thread when the server
+        answers in threads."""
         thread = await self._thread(message, answer) if config.threads else None
         if answer.best is None:
             if thread is not None:

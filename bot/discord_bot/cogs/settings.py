@@ -56,7 +56,7 @@ def settings_text(config: GuildConfig, own: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-class Settings(commands.Cog):
+class ServerSettings(commands.Cog):
     settings = app_commands.Group(
         name="settings",
         description="How the bot behaves in this server",
@@ -165,4 +165,4 @@ class Settings(commands.Cog):
 
 
 async def setup(bot: CoverageBot) -> None:
-    await bot.add_cog(Settings(bot))
+    await bot.add_cog(ServerSettings(bot))
