@@ -17,7 +17,14 @@ from typing import Annotated, Literal, get_args
 from urllib.parse import urlsplit
 
 from dotenv.parser import parse_stream
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -70,6 +77,9 @@ class Settings(BaseSettings):
     discord_guild_id: int | None = Field(None, validation_alias="DISCORD_GUILD_ID")
     ask_channels: Annotated[frozenset[int], NoDecode] = frozenset()
     answer_dms: bool = True
+    admin_users: Annotated[frozenset[int], NoDecode] = Field(
+        frozenset(), description="user ids who may /reload, besides the application's owner"
+    )
     cooldown_rate: int = Field(3, ge=1, description="questions a member may ask per period")
     cooldown_seconds: float = Field(30.0, gt=0, description="the cooldown period")
     view_timeout: float = Field(600.0, gt=0, description="seconds answer buttons stay live")
@@ -86,6 +96,12 @@ class Settings(BaseSettings):
         900.0, ge=MIN_FEED_INTERVAL, le=MAX_FEED_INTERVAL, description="seconds between polls"
     )
     message_content: bool = Field(True, description="ask for the privileged intent")
+    shard_count: int | None = Field(
+        None, ge=1, description="run as AutoShardedBot over this many shards in all"
+    )
+    shard_ids: Annotated[tuple[int, ...] | None, NoDecode] = Field(
+        None, description="the shards this process runs (default: all of them)"
+    )
     log_level: LogLevel = "INFO"
     semantic: bool = Field(True, description="re-rank BM25's candidates by meaning")
     model: Path | None = Field(None, description="a folder with model.onnx and tokenizer.json")
@@ -142,7 +158,28 @@ class Settings(BaseSettings):
                 raise ValueError(f"not an http(s) address: {url}")
         return tuple(dict.fromkeys(value))
 
-    @field_validator("ask_channels", mode="before")
+    @field_validator("shard_ids", mode="before")
+    @classmethod
+    def _split_shard_ids(cls, value: object) -> object:
+        """``0, 1`` as written in .env, as well as a list."""
+        if isinstance(value, str):
+            return [part for part in value.replace(",", " ").split() if part]
+        return value
+
+    @field_validator("shard_ids")
+    @classmethod
+    def _shards_of_the_count(
+        cls, value: tuple[int, ...] | None, info: ValidationInfo
+    ) -> tuple[int, ...] | None:
+        """Each id names one of COVERAGE_BOT_SHARD_COUNT's shards, which must be set."""
+        count = info.data.get("shard_count")
+        if value is not None and (
+            count is None or not value or any(not 0 <= i < count for i in value)
+        ):
+            raise ValueError("shard ids out of range")
+        return tuple(dict.fromkeys(value)) if value is not None else None
+
+    @field_validator("ask_channels", "admin_users", mode="before")
     @classmethod
     def _split_channel_ids(cls, value: object) -> object:
         """``123, 456`` as written in .env, as well as a list."""
@@ -168,11 +205,18 @@ _ALLOWED: dict[str, tuple[str, str]] = {
     "ask_channels": ("channel ids (whole numbers) separated by commas or spaces",) * 2,
     "announce_channel": ("a channel id (a whole number)",) * 2,
     "answer_dms": ("true or false",) * 2,
+    "admin_users": ("user ids (whole numbers) separated by commas or spaces",) * 2,
     "cooldown_rate": ("a whole number, 1 or more", "1 or more"),
     "cooldown_seconds": ("a number of seconds above 0", "above 0"),
     "view_timeout": ("a number of seconds above 0", "above 0"),
     "retention_days": ("a whole number of days, 1 or more", "1 or more"),
     "message_content": ("true or false",) * 2,
+    "shard_count": ("a whole number of shards, 1 or more", "1 or more"),
+    "shard_ids": (
+        "shard ids from 0 to COVERAGE_BOT_SHARD_COUNT - 1 (which must be set), separated by "
+        "commas or spaces",
+    )
+    * 2,
     "log_level": ("DEBUG, INFO, WARNING or ERROR",) * 2,
     "semantic": ("true or false",) * 2,
     "feeds": ("http(s) feed addresses separated by commas or spaces",) * 2,

@@ -7,10 +7,12 @@ show it.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import io
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -84,7 +86,7 @@ async def build_report(
         conditions.append(questions.c.guild_id == guild_id)
     where = and_(True, *conditions)
 
-    async def read(connection: AsyncConnection) -> QuestionReport:
+    async def read(connection: AsyncConnection) -> tuple[list[Any], list[Any]]:
         rows = (
             await connection.execute(
                 select(
@@ -110,9 +112,11 @@ async def build_report(
                 .limit(LISTED)
             )
         ).all()
-        return _report(since, rows, voted)
+        return rows, voted
 
-    return await database.run(read)
+    rows, voted = await database.run(read)
+    # Grouping thousands of declined questions by their words is CPU work: off the loop.
+    return await asyncio.to_thread(_report, since, rows, voted)
 
 
 def _report(since: dt.date | None, rows: list, voted: list) -> QuestionReport:

@@ -99,6 +99,10 @@ def _embed_errors(embed: dict[str, Any]) -> Errors:
         value: Any = embed
         for key in path:
             value = value.get(key) if isinstance(value, dict) else None
+        # An image may name a file uploaded with the message ("attachment://chart.png").
+        uploaded = path[-1] != "url" or path[0] in {"image", "thumbnail"}
+        if uploaded and str(value).startswith("attachment://"):
+            continue
         if value is not None and (found := url_errors(value)):
             _put(errors, list(path), {"_errors": found})
     fields = embed.get("fields") or []

@@ -32,6 +32,10 @@ GUILD_ID = 900_000_000_000_000_003
 CHANNEL_ID = 900_000_000_000_000_004
 ASK_CHANNEL_ID = 900_000_000_000_000_005
 DM_CHANNEL_ID = 900_000_000_000_000_006
+# A second server, on shard 0 of 2 as GUILD_ID is on shard 1 ((id >> 22) % 2).
+GUILD_B_ID = 900_000_000_004_194_307
+CHANNEL_B_ID = 900_000_000_000_000_008
+OWNER_ID = 1
 EVERYONE_PERMISSIONS = 0x0000_0000_0004_0C40  # view, send, read history, use slash commands
 MANAGE_GUILD = 0x20
 
@@ -56,11 +60,15 @@ def user(user_id: int, name: str, *, bot: bool = False) -> dict[str, Any]:
 BOT_USER = user(BOT_ID, "coverage-bot", bot=True)
 
 
+def guild_of(channel_id: int) -> int:
+    return GUILD_B_ID if channel_id == CHANNEL_B_ID else GUILD_ID
+
+
 def text_channel(channel_id: int, name: str) -> dict[str, Any]:
     return {
         "id": str(channel_id),
         "type": 0,
-        "guild_id": str(GUILD_ID),
+        "guild_id": str(guild_of(channel_id)),
         "name": name,
         "position": 0,
         "permission_overwrites": [],
@@ -82,16 +90,22 @@ def member(author: dict[str, Any], permissions: int = EVERYONE_PERMISSIONS) -> d
     }
 
 
-def guild() -> dict[str, Any]:
+def guild(guild_id: int = GUILD_ID) -> dict[str, Any]:
+    """A server: the newsroom (#general, #ask) or, as GUILD_B_ID, another (#b-general)."""
+    channels = (
+        [text_channel(CHANNEL_ID, "general"), text_channel(ASK_CHANNEL_ID, "ask")]
+        if guild_id == GUILD_ID
+        else [text_channel(CHANNEL_B_ID, "b-general")]
+    )
     return {
-        "id": str(GUILD_ID),
-        "name": "Newsroom",
+        "id": str(guild_id),
+        "name": "Newsroom" if guild_id == GUILD_ID else "Other server",
         "owner_id": "1",
         "unavailable": False,
         "member_count": 2,
         "roles": [
             {
-                "id": str(GUILD_ID),
+                "id": str(guild_id),
                 "name": "@everyone",
                 "permissions": str(EVERYONE_PERMISSIONS),
                 "position": 0,
@@ -102,7 +116,7 @@ def guild() -> dict[str, Any]:
                 "flags": 0,
             }
         ],
-        "channels": [text_channel(CHANNEL_ID, "general"), text_channel(ASK_CHANNEL_ID, "ask")],
+        "channels": channels,
         "members": [member(BOT_USER)],
         "emojis": [],
         "stickers": [],
@@ -117,6 +131,20 @@ def guild() -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class Channel:
+    """A channel given as a slash command's option."""
+
+    id: int
+
+
+def _option(name: str, value: Any) -> dict[str, Any]:
+    if isinstance(value, Channel):
+        return {"name": name, "type": 7, "value": str(value.id)}
+    kind = 5 if isinstance(value, bool) else 4 if isinstance(value, int) else 10
+    return {"name": name, "type": 3 if isinstance(value, str) else kind, "value": value}
+
+
 @dataclass
 class Request:
     """One HTTP request the bot made."""
@@ -125,6 +153,8 @@ class Request:
     path: str
     query: dict[str, str]
     body: Any
+    files: list[tuple[str, str, bytes]] = field(default_factory=list)
+    """Attachments of a multipart request: (filename, content type, bytes)."""
 
     @property
     def json(self) -> dict[str, Any]:
@@ -145,7 +175,13 @@ class FakeDiscord:
     commands: list[dict[str, Any]] = field(default_factory=list)
     originals: dict[str, int] = field(default_factory=dict)  # interaction token -> message id
     rejected: list[tuple[Request, dict[str, Any]]] = field(default_factory=list)
+    guild_ids: list[int] = field(default_factory=lambda: [GUILD_ID])
+    """The servers the bot is in; with shards, each goes to the shard Discord's rule names."""
+    identified: list[list[int] | None] = field(default_factory=list)
+    """The ``shard`` of each IDENTIFY, in order (None: not sharded)."""
     _socket: web.WebSocketResponse | None = None
+    _sockets: dict[int, web.WebSocketResponse] = field(default_factory=dict)
+    _shard_count: int = 1
     _sequence: int = 0
     _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
     _runner: web.AppRunner | None = None
@@ -164,8 +200,8 @@ class FakeDiscord:
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 
     async def stop(self) -> None:
-        if self._socket is not None:
-            await self._socket.close()
+        for socket in {*self._sockets.values(), self._socket} - {None}:
+            await socket.close()  # type: ignore[union-attr]
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -203,12 +239,24 @@ class FakeDiscord:
 
     # -- events tests inject ----------------------------------------------------------------
 
-    async def dispatch(self, event: str, data: dict[str, Any]) -> None:
-        assert self._socket is not None, "the bot is not connected"
+    async def dispatch(
+        self,
+        event: str,
+        data: dict[str, Any],
+        socket: web.WebSocketResponse | None = None,
+    ) -> None:
+        """Send an event on ``socket``, else on the shard that serves the event's server."""
+        if socket is None:
+            guild_id = data.get("guild_id") or (data.get("id") if event == "GUILD_CREATE" else None)
+            socket = self._sockets.get(self.shard_of(int(guild_id))) if guild_id else None
+        socket = socket or self._socket
+        assert socket is not None, "the bot is not connected"
         self._sequence += 1
-        await self._socket.send_str(
-            json.dumps({"op": 0, "t": event, "s": self._sequence, "d": data})
-        )
+        await socket.send_str(json.dumps({"op": 0, "t": event, "s": self._sequence, "d": data}))
+
+    def shard_of(self, guild_id: int) -> int:
+        """Discord's rule: a server's events go to shard (id >> 22) % shard count."""
+        return (guild_id >> 22) % self._shard_count
 
     async def send_op(self, op: int, data: Any = None) -> None:
         assert self._socket is not None, "the bot is not connected"
@@ -243,7 +291,7 @@ class FakeDiscord:
             "components": [],
         }
         if channel_id != DM_CHANNEL_ID:
-            message["guild_id"] = str(GUILD_ID)
+            message["guild_id"] = str(guild_of(channel_id))
             message["member"] = {k: v for k, v in member(author).items() if k != "user"}
         if reply_to is not None:
             message["message_reference"] = {
@@ -264,24 +312,27 @@ class FakeDiscord:
         author: dict[str, Any],
         permissions: int = EVERYONE_PERMISSIONS,
         message: dict[str, Any] | None = None,
+        channel_id: int = CHANNEL_ID,
     ) -> dict[str, Any]:
-        """An interaction by ``author`` in #general: 2 command, 3 component, 4 autocomplete."""
+        """An interaction by ``author`` in #general (or ``channel_id``, in its server):
+        2 command, 3 component, 4 autocomplete."""
+        guild_id = guild_of(channel_id)
         interaction = {
             "id": str(snowflake()),
             "application_id": str(APPLICATION_ID),
             "type": kind,
             "token": f"token-{snowflake()}",
             "version": 1,
-            "guild_id": str(GUILD_ID),
-            "channel_id": str(CHANNEL_ID),
-            "channel": text_channel(CHANNEL_ID, "general"),
+            "guild_id": str(guild_id),
+            "channel_id": str(channel_id),
+            "channel": text_channel(channel_id, "channel"),
             "member": member(author, permissions),
             "app_permissions": str(EVERYONE_PERMISSIONS),
             "locale": "en-US",
             "guild_locale": "en-US",
             "entitlements": [],
             "attachment_size_limit": 10 * 1024 * 1024,
-            "authorizing_integration_owners": {"0": str(GUILD_ID)},
+            "authorizing_integration_owners": {"0": str(guild_id)},
             "context": 0,
             "data": data,
         }
@@ -291,26 +342,50 @@ class FakeDiscord:
         return interaction
 
     async def slash(
-        self, name: str, options: dict[str, Any], *, author: dict[str, Any], **kwargs: Any
+        self,
+        name: str,
+        options: dict[str, Any],
+        *,
+        author: dict[str, Any],
+        subcommand: str | None = None,
+        **kwargs: Any,
     ) -> dict[str, Any]:
-        data = {
+        """A slash command; option types follow the values (a ``Channel`` is a channel)."""
+        typed = [_option(k, v) for k, v in options.items()]
+        data: dict[str, Any] = {
             "id": str(snowflake()),
             "name": name,
             "type": 1,
-            "guild_id": str(GUILD_ID),
-            "options": [{"name": k, "type": 3, "value": v} for k, v in options.items()],
+            "guild_id": str(guild_of(kwargs.get("channel_id", CHANNEL_ID))),
+            "options": [{"name": subcommand, "type": 1, "options": typed}] if subcommand else typed,
         }
+        channels = [v for v in options.values() if isinstance(v, Channel)]
+        if channels:
+            data["resolved"] = {
+                "channels": {
+                    str(c.id): {**text_channel(c.id, "channel"), "permissions": "0"}
+                    for c in channels
+                }
+            }
         return await self.interaction_create(2, data, author=author, **kwargs)
 
     # -- REST ------------------------------------------------------------------------------
 
     async def _rest(self, request: web.Request) -> web.Response:
         body: Any = None
-        if request.can_read_body:
+        files: list[tuple[str, str, bytes]] = []
+        if request.content_type == "multipart/form-data":
+            async for part in await request.multipart():
+                data = await part.read()  # type: ignore[union-attr]
+                if part.name == "payload_json":
+                    body = json.loads(data)
+                else:
+                    files.append((part.filename or "", part.headers.get("Content-Type", ""), data))
+        elif request.can_read_body:
             raw = await request.read()
             body = json.loads(raw) if raw and request.content_type == "application/json" else raw
         path = "/" + request.match_info["path"]
-        recorded = Request(request.method, path, dict(request.query), body)
+        recorded = Request(request.method, path, dict(request.query), body, files)
         self.requests.append(recorded)
         if path.startswith(("/users/", "/oauth2/", "/applications/")) and (
             request.headers.get("Authorization") != f"Bot {TOKEN}"
@@ -364,7 +439,7 @@ class FakeDiscord:
                 "bot_require_code_grant": False,
                 "verify_key": "0" * 64,
                 "flags": 0,
-                "owner": user(1, "owner"),
+                "owner": user(OWNER_ID, "owner"),
             }
         if r.method == "PUT" and parts[0] == "applications" and parts[-1] == "commands":
             self.commands = [{**c, "id": str(snowflake())} for c in r.body]
@@ -373,6 +448,8 @@ class FakeDiscord:
             ]
         if parts[0] == "channels" and parts[-1] == "typing":
             return None
+        if r.method == "POST" and parts[0] == "channels" and parts[-1] == "threads":
+            return self._thread(int(parts[1]), int(parts[3]), r.json)
         if r.method == "POST" and parts[0] == "channels" and parts[-1] == "messages":
             return self._store_message(int(parts[1]), r.json)
         if r.method == "PATCH" and parts[0] == "channels":
@@ -408,6 +485,27 @@ class FakeDiscord:
         }
         self.messages[int(message["id"])] = message
         return message
+
+    def _thread(self, channel_id: int, message_id: int, body: dict[str, Any]) -> dict[str, Any]:
+        """A public thread started from a message; its id is the message's, as Discord's is."""
+        return {
+            "id": str(message_id),
+            "type": 11,
+            "guild_id": str(guild_of(channel_id)),
+            "parent_id": str(channel_id),
+            "owner_id": str(BOT_ID),
+            "name": body["name"],
+            "message_count": 0,
+            "member_count": 1,
+            "rate_limit_per_user": 0,
+            "flags": 0,
+            "thread_metadata": {
+                "archived": False,
+                "auto_archive_duration": body.get("auto_archive_duration") or 1440,
+                "archive_timestamp": "2020-01-08T12:00:01+00:00",
+                "locked": False,
+            },
+        }
 
     def _edit_message(self, message_id: int, body: dict[str, Any]) -> dict[str, Any]:
         message = self.messages.get(message_id) or self._store_message(CHANNEL_ID, {})
@@ -458,17 +556,25 @@ class FakeDiscord:
         elif op == 2 and self.refuse_identify_with is not None:
             await socket.close(code=self.refuse_identify_with)
         elif op == 2:  # identify
-            await self.dispatch(
-                "READY",
-                {
-                    "v": 10,
-                    "user": BOT_USER,
-                    "guilds": [{"id": str(GUILD_ID), "unavailable": True}],
-                    "session_id": "fake-session",
-                    "resume_gateway_url": self.gateway_url,
-                    "application": {"id": str(APPLICATION_ID), "flags": 0},
-                },
-            )
-            await self.dispatch("GUILD_CREATE", guild())
-        elif op == 6:  # resume
-            await self.dispatch("RESUMED", {})
+            shard = payload["d"].get("shard")
+            self.identified.append(shard)
+            shard_id, self._shard_count = shard or (0, 1)
+            self._sockets[shard_id] = socket
+            mine = [g for g in self.guild_ids if self.shard_of(g) == shard_id]
+            ready = {
+                "v": 10,
+                "user": BOT_USER,
+                "guilds": [{"id": str(g), "unavailable": True} for g in mine],
+                "session_id": f"fake-session-{shard_id}",
+                "resume_gateway_url": self.gateway_url,
+                "application": {"id": str(APPLICATION_ID), "flags": 0},
+            }
+            if shard is not None:
+                ready["shard"] = shard
+            await self.dispatch("READY", ready, socket)
+            for guild_id in mine:
+                await self.dispatch("GUILD_CREATE", guild(guild_id), socket)
+        elif op == 6:  # resume: the session names the shard
+            shard_id = int(str(payload["d"]["session_id"]).rsplit("-", 1)[1])
+            self._sockets[shard_id] = socket
+            await self.dispatch("RESUMED", {}, socket)

@@ -11,6 +11,8 @@ from discord.ext import commands
 
 from bot.config import Settings
 from bot.corpus.writer import CorpusNotWritable
+from bot.discord_bot.feedback import VoteButton
+from bot.discord_bot.server_state import ServerState
 from bot.discord_bot.sync import sync_commands
 from bot.feed_state import FeedStateError
 from bot.feeds import FeedStatus, Poller
@@ -24,6 +26,8 @@ EXTENSIONS = (
     "bot.discord_bot.cogs.coverage",
     "bot.discord_bot.cogs.admin",
     "bot.discord_bot.cogs.feeds",
+    "bot.discord_bot.cogs.settings",
+    "bot.discord_bot.cogs.report",
     "bot.discord_bot.cogs.errors",
 )
 
@@ -100,13 +104,19 @@ class CoverageBot(commands.Bot):
         self.force_sync = force_sync
         self._reload_lock = asyncio.Lock()
         self._refreshing: asyncio.Task[None] | None = None
+        self.state = ServerState(settings)
         self.poller = feed_poller(settings)
 
-    def announce_channels(self) -> list[discord.abc.Messageable]:
-        """The channels new articles are announced in."""
-        channel_id = self.settings.announce_channel
-        channel = self.get_channel(channel_id) if channel_id is not None else None
-        return [channel] if isinstance(channel, discord.abc.Messageable) else []
+    async def announce_channels(self) -> list[discord.abc.Messageable]:
+        """The channels new articles are announced in: each server's own (``/settings
+        announce``), else COVERAGE_BOT_ANNOUNCE_CHANNEL in the server that has it."""
+        channels: list[discord.abc.Messageable] = []
+        for guild in self.guilds:
+            channel_id = (await self.state.config(guild.id)).announce_channel
+            channel = guild.get_channel(channel_id) if channel_id is not None else None
+            if isinstance(channel, discord.abc.Messageable):
+                channels.append(channel)
+        return channels
 
     def feed_statuses(self) -> list[FeedStatus]:
         """The followed feeds' last polls, for /about (none when they cannot be read)."""
@@ -119,9 +129,15 @@ class CoverageBot(commands.Bot):
             return []
 
     async def setup_hook(self) -> None:
+        await self.state.open()
+        self.add_dynamic_items(VoteButton)  # votes on any answer, sent before a restart too
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         await sync_commands(self, force=self.force_sync)
+
+    async def close(self) -> None:
+        await super().close()
+        await self.state.close()
 
     async def reload(self) -> Knowledge:
         """Re-read the corpus (and rebuild the index folder, if one is set) off the event
@@ -173,3 +189,19 @@ class CoverageBot(commands.Bot):
         log.info("connected as %s (id=%s) guilds=%d", self.user, self.user.id, len(self.guilds))
         if self.application_id is not None:
             log.info("invite URL: %s", invite_url(self.application_id))
+
+
+class ShardedCoverageBot(CoverageBot, commands.AutoShardedBot):
+    """The same bot over several gateway connections, for thousands of servers; processes
+    running other shards share the index folder and the database URL."""
+
+
+def make_bot(settings: Settings, knowledge: Knowledge, **options: Any) -> CoverageBot:
+    """The bot, sharded when COVERAGE_BOT_SHARD_COUNT is set (this process runs
+    COVERAGE_BOT_SHARD_IDS, or every shard)."""
+    if settings.shard_count is None:
+        return CoverageBot(settings, knowledge, **options)
+    shard_ids = list(settings.shard_ids) if settings.shard_ids is not None else None
+    return ShardedCoverageBot(
+        settings, knowledge, shard_count=settings.shard_count, shard_ids=shard_ids, **options
+    )

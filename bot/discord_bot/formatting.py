@@ -17,6 +17,7 @@ from bot.corpus import Article, CorpusView, Passage, PassageKind, written_date
 from bot.corpus.structure import is_web_url
 from bot.feeds import AddedArticle, FeedStatus
 from bot.knowledge import Knowledge
+from bot.report import QuestionReport
 from bot.summary import Summary
 
 # Discord's limits (discord.com/developers/docs/resources/message#embed-object-embed-limits,
@@ -256,6 +257,51 @@ def summary_embed(summary: Summary) -> discord.Embed:
 def choice_name(article: Article) -> str:
     """An article's headline as an autocomplete choice name."""
     return shorten(article.headline, CHOICE_NAME_LIMIT)
+
+
+REPORT_CHART = "questions-per-day.png"
+EMBED_FIELD_VALUE_LIMIT = 1024
+_REPORT_LINE_LIMIT = 300
+
+
+def report_embed(report: QuestionReport, chart: bool) -> discord.Embed:
+    """A server's report: counts, then its gaps, not-helpful answers and top articles,
+    each a field of lines that fits Discord's limit; the chart as the embed's image."""
+    since = f" since {written_date(report.since)}" if report.since else ""
+    embed = discord.Embed(
+        title=f"What readers asked{since}",
+        description=(
+            f"{report.asked} questions: {report.answered} answered "
+            f"({report.answered_share:.0%}), {report.asked - report.answered} declined."
+        ),
+        colour=COLOUR,
+    )
+    lists = {
+        "Gaps in the coverage (declined, by their words)": [
+            f"{g.count} × {' '.join(g.terms)}: {g.example}" for g in report.gaps
+        ],
+        "Answers voted not helpful": [
+            f"{a.not_helpful} not helpful, {a.helpful} helpful: {a.headline}: {a.passage}"
+            for a in report.not_helpful
+        ],
+        "Articles most answered from": [f"{a.answers} × {a.headline}" for a in report.articles],
+    }
+    for name, lines in lists.items():
+        if lines:
+            embed.add_field(name=name, value=_lines_within(lines), inline=False)
+    if chart:
+        embed.set_image(url=f"attachment://{REPORT_CHART}")
+    return embed
+
+
+def _lines_within(lines: list[str]) -> str:
+    """As many whole lines (each escaped and shortened) as fit in a field's value."""
+    kept: list[str] = []
+    for line in (fit(line, _REPORT_LINE_LIMIT) for line in lines):
+        if len("\n".join([*kept, line])) > EMBED_FIELD_VALUE_LIMIT:
+            break
+        kept.append(line)
+    return "\n".join(kept)
 
 
 def _article_embed(article: Article, description: str) -> discord.Embed:

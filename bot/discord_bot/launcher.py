@@ -15,7 +15,7 @@ import aiohttp
 import discord
 
 from bot.config import Settings
-from bot.discord_bot.client import CoverageBot
+from bot.discord_bot.client import CoverageBot, make_bot
 from bot.knowledge import Knowledge
 from bot.version import version
 
@@ -73,7 +73,7 @@ async def serve(settings: Settings, knowledge: Knowledge) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    async with CoverageBot(settings, knowledge) as bot:
+    async with make_bot(settings, knowledge) as bot:
         bot.refresh_if_outdated()
         running = asyncio.create_task(_start(bot, token))
         stopping = asyncio.create_task(stop.wait())
@@ -89,7 +89,7 @@ async def sync_only(settings: Settings, knowledge: Knowledge) -> None:
     """Log in, sync the slash commands whether or not they changed, and leave."""
     token = token_of(settings)
     _log_startup(knowledge)
-    async with CoverageBot(settings, knowledge, force_sync=True) as bot:
+    async with make_bot(settings, knowledge, force_sync=True) as bot:
         await _start(bot, token, connect=False)
 
 

@@ -12,6 +12,7 @@ import logging
 import discord
 
 from bot.answer import Answer
+from bot.discord_bot.feedback import VoteButton, vote_buttons
 from bot.discord_bot.formatting import answer_embed, article_pages
 
 log = logging.getLogger(__name__)
@@ -49,12 +50,31 @@ class AnswerView(OwnedView):
     """Under an answer: "Next result" cycles through the ranking, "Whole article" shows
     the current result's article to whoever asked, privately."""
 
-    def __init__(self, answer: Answer, owner_id: int, timeout: float) -> None:
+    def __init__(
+        self,
+        answer: Answer,
+        owner_id: int,
+        timeout: float,
+        *,
+        votes_for: tuple[discord.Client, int] | None = None,
+    ) -> None:
+        """``votes_for``: the client and the question's Discord id, for vote buttons."""
         super().__init__(owner_id, timeout)
         self.answer = answer
         self.position = 0
+        self.client = votes_for[0] if votes_for else None
         if len(answer.results) < 2:
             self.remove_item(self.next_result)
+        if votes_for is not None:
+            for button in vote_buttons(votes_for[1]):
+                self.add_item(button)
+
+    async def on_timeout(self) -> None:
+        # A view that stops takes its dynamic items' patterns out of discord.py's store
+        # (ViewStore.remove_view), which would leave every answer's votes unanswered.
+        if self.client is not None:
+            self.client.add_dynamic_items(VoteButton)
+        await super().on_timeout()
 
     @discord.ui.button(label="Next result", style=discord.ButtonStyle.secondary)
     async def next_result(

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.config import MAX_TOP, Settings
 from bot.state.database import StateDatabase
 from bot.state.schema import guild_settings
 
@@ -38,6 +40,34 @@ class GuildConfig:
 FIELDS = tuple(f.name for f in fields(GuildConfig))
 
 
+def defaults_from(settings: Settings) -> GuildConfig:
+    """What a server that set nothing gets: the operator's environment settings."""
+    return GuildConfig(
+        ask_channels=settings.ask_channels,
+        threads=False,
+        cooldown_rate=settings.cooldown_rate,
+        cooldown_seconds=settings.cooldown_seconds,
+        results=settings.top,
+        announce_channel=settings.announce_channel,
+        feedback=True,
+    )
+
+
+def range_error(name: str, value: Any) -> str | None:
+    """Why a server may not set ``name`` to ``value``: the ranges of the environment's
+    settings (COVERAGE_BOT_TOP, _COOLDOWN_RATE, _COOLDOWN_SECONDS), said plainly. None
+    (back to the default) is always allowed."""
+    if value is None:
+        return None
+    if name == "results" and not 1 <= value <= MAX_TOP:
+        return f"The number of results must be from 1 to {MAX_TOP}, not {value:g}."
+    if name == "cooldown_rate" and value < 1:
+        return f"The cooldown must allow 1 question or more, not {value:g}."
+    if name == "cooldown_seconds" and not (value > 0 and math.isfinite(value)):
+        return f"The cooldown period must be a number of seconds above 0, not {value:g}."
+    return None
+
+
 class GuildConfigs:
     """Reads and changes servers' settings in the state database."""
 
@@ -47,14 +77,19 @@ class GuildConfigs:
 
     async def get(self, guild_id: int) -> GuildConfig:
         """The server's settings: its own values over the defaults."""
+        return replace(self.defaults, **await self.own(guild_id))
 
-        async def read(connection: AsyncConnection) -> GuildConfig:
+    async def own(self, guild_id: int) -> dict[str, Any]:
+        """Only the values the server set itself, by name."""
+
+        async def read(connection: AsyncConnection) -> dict[str, Any]:
             row = (
                 await connection.execute(
                     select(guild_settings).where(guild_settings.c.guild_id == guild_id)
                 )
             ).first()
-            return self._merged(row._mapping if row is not None else {})
+            values = row._mapping if row is not None else {}
+            return {n: _loaded(n, values[n]) for n in FIELDS if values.get(n) is not None}
 
         return await self.database.run(read)
 

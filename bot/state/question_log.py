@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.answer import Answer
 from bot.state.database import StateDatabase
 from bot.state.schema import meta, questions, votes
 
@@ -34,6 +35,26 @@ class AskedQuestion:
     score: float | None = None
     evidence: float | None = None
 
+    @classmethod
+    def of(
+        cls, answer: Answer, guild_id: int | None = None, channel_id: int | None = None
+    ) -> AskedQuestion:
+        """The log's record of an answer (or a decline) given in a server's channel."""
+        best = answer.best
+        if best is None:
+            return cls(answer.question, False, guild_id, channel_id, evidence=answer.evidence)
+        return cls(
+            answer.question,
+            True,
+            guild_id,
+            channel_id,
+            article_id=best.ref.article.id,
+            headline=best.ref.article.headline,
+            passage=best.ref.passage.body,
+            score=best.score,
+            evidence=answer.evidence,
+        )
+
 
 class QuestionLog:
     def __init__(self, database: StateDatabase) -> None:
@@ -41,15 +62,23 @@ class QuestionLog:
         self._salt: bytes | None = None
 
     async def record(
-        self, asked: AskedQuestion, member_id: int | None = None, at: dt.datetime | None = None
+        self,
+        asked: AskedQuestion,
+        member_id: int | None = None,
+        at: dt.datetime | None = None,
+        discord_id: int | None = None,
     ) -> int:
-        """Log a question; its id, which an answer's vote buttons carry."""
+        """Log a question; its id in the log. ``discord_id`` (the question's message or
+        interaction) is another name for it, known before the row is written."""
         member = await self.member_key(member_id) if member_id is not None else None
 
         async def insert(connection: AsyncConnection) -> int:
             result = await connection.execute(
                 questions.insert().values(
-                    asked_at=at or dt.datetime.now(dt.UTC), member=member, **vars(asked)
+                    asked_at=at or dt.datetime.now(dt.UTC),
+                    member=member,
+                    discord_id=discord_id,
+                    **vars(asked),
                 )
             )
             return int(result.inserted_primary_key[0])
@@ -81,6 +110,16 @@ class QuestionLog:
             return True
 
         return await self.database.run(upsert)
+
+    async def question_id(self, discord_id: int) -> int | None:
+        """The log's id of the question Discord knows as ``discord_id``; None when it was
+        never logged or has been deleted."""
+
+        async def find(connection: AsyncConnection) -> int | None:
+            query = select(questions.c.id).where(questions.c.discord_id == discord_id)
+            return (await connection.execute(query)).scalar()
+
+        return await self.database.run(find)
 
     async def forget_before(self, cutoff: dt.datetime) -> int:
         """Delete questions (and their votes) asked before ``cutoff``; how many."""

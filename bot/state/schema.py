@@ -23,6 +23,8 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    inspect,
+    text,
 )
 from sqlalchemy.engine import Connection
 
@@ -66,9 +68,13 @@ questions = Table(
     Column("passage", Text),
     Column("score", Float),
     Column("evidence", Float),
+    Column("discord_id", BigInteger),  # the question's message or interaction (migration 2)
     Index("questions_by_guild_time", "guild_id", "asked_at"),
     Index("questions_by_time", "asked_at"),
+    Index("questions_by_discord_id", "discord_id", unique=True),
 )
+"""``discord_id`` is known before the row is written, so an answer's vote buttons can name
+the question while it is logged in the background."""
 
 votes = Table(
     "votes",
@@ -91,7 +97,17 @@ def _version_1(connection: Connection) -> None:
     connection.execute(meta.insert().values(key="salt", value=secrets.token_hex(32)))
 
 
-MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_version_1,)
+def _version_2(connection: Connection) -> None:
+    """The question's Discord id. Version 1 creates tables from today's definitions, so
+    a database made new already has the column and index; one made earlier gains them."""
+    if "discord_id" not in {c["name"] for c in inspect(connection).get_columns("questions")}:
+        connection.execute(text("ALTER TABLE questions ADD COLUMN discord_id BIGINT"))
+    for index in questions.indexes:
+        if index.name == "questions_by_discord_id":
+            index.create(connection, checkfirst=True)
+
+
+MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_version_1, _version_2)
 """Migration n (counting from 1) takes a database from version n - 1 to n. A new version
 appends one; none is ever edited once released."""
 

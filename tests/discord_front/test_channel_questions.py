@@ -44,7 +44,7 @@ async def test_mention_gets_an_embed_reply_to_the_question(running: Harness) -> 
     assert body["allowed_mentions"] == NO_PINGS
     assert body["message_reference"]["message_id"] == int(question["id"])
     buttons = [c["label"] for row in body["components"] for c in row["components"]]
-    assert buttons == ["Next result", "Whole article"]
+    assert buttons == ["Next result", "Whole article", "Helpful", "Not helpful"]
 
 
 async def test_bot_shows_typing_while_it_works(running: Harness) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fake_discord import ASK_CHANNEL_ID, CHANNEL_ID, FakeDiscord, user
+from fake_discord import ASK_CHANNEL_ID, CHANNEL_ID, GUILD_ID, FakeDiscord, user
 from harness import bot_replies, bot_settings, callback, mention, start_bot, stop_bot
 from web_site import Site, article_page, rss, running_site
 
@@ -156,5 +156,28 @@ async def test_with_an_index_the_feeds_write_into_the_corpus_it_was_built_from(
         assert [p.name for p in corpus.glob("2025-03-23-*.md")] == [
             "2025-03-23-ferry-service-to-mill-island-resumes-after-repairs.md"
         ]
+    finally:
+        await stop_bot(bot)
+
+
+async def test_a_server_chooses_its_announce_channel_with_settings(
+    fake: FakeDiscord, tmp_path: Path, site: Site
+) -> None:
+    corpus = tmp_path / "news"
+    shutil.copytree(Path(__file__).resolve().parents[2] / "corpus", corpus)
+    feed = site.serve("/quiet.xml", rss([]), "application/rss+xml")
+    settings = bot_settings(tmp_path, corpus=corpus, feeds=(feed,), feed_interval=60)
+    bot = await start_bot(fake, settings, load_knowledge(corpus, None))
+    try:
+        assert await bot.announce_channels() == []  # nowhere by default
+        assert bot.state.configs is not None
+        await bot.state.configs.change(GUILD_ID, announce_channel=ASK_CHANNEL_ID)
+        ferry = site.serve("/c/ferry", article_page(FERRY, FERRY_TEXT, date="2025-03-23"))
+        item = {"title": FERRY, "link": ferry, "pubDate": "Sun, 23 Mar 2025 09:00:00 GMT"}
+        site.serve("/quiet.xml", rss([item]), "application/rss+xml")
+        cog: Any = bot.get_cog("Feeds")
+        await cog.poll(dt.datetime.now(dt.UTC) + dt.timedelta(seconds=61))
+        [announced] = await bot_replies(fake, ASK_CHANNEL_ID)
+        assert announced.json["embeds"][0]["title"] == FERRY
     finally:
         await stop_bot(bot)

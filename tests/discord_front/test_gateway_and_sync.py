@@ -60,7 +60,9 @@ async def test_global_commands_sync_once_and_again_only_when_they_change(
     bot = await start_bot(fake, bot_settings(tmp_path), knowledge)
     await stop_bot(bot)
     assert command_syncs(fake, GLOBAL_COMMANDS) == [GLOBAL_COMMANDS]
-    assert {c["name"] for c in fake.commands} == {"ask", "articles", "summary", "about", "reload"}
+    assert {c["name"] for c in fake.commands} == {
+        "ask", "articles", "summary", "about", "reload", "settings", "report"
+    }  # fmt: skip
     reload = next(c for c in fake.commands if c["name"] == "reload")
     assert int(reload["default_member_permissions"]) == 0x20  # Manage Server
 

@@ -30,7 +30,8 @@ async def test_a_second_reload_while_one_runs_does_not_start_another(
         return knowledge
 
     monkeypatch.setattr(client, "rebuild_knowledge", held_rebuild)
-    bot = await start_bot(fake, bot_settings(tmp_path), knowledge)
+    settings = bot_settings(tmp_path, admin_users=frozenset({44, 45}))
+    bot = await start_bot(fake, settings, knowledge)
     try:
         sent = [
             await fake.slash("reload", {}, author=admin, permissions=MANAGE_GUILD)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from discord_rules import message_errors
-from fake_discord import BOT_USER, CHANNEL_ID, MANAGE_GUILD, FakeDiscord, user
+from fake_discord import BOT_USER, CHANNEL_ID, MANAGE_GUILD, OWNER_ID, FakeDiscord, user
 from harness import (
     Harness,
     bot_replies,
@@ -25,6 +25,7 @@ from bot.discord_bot import client
 from bot.knowledge import Knowledge, build_knowledge
 
 READER = user(42, "reader")
+OWNER = user(OWNER_ID, "owner")  # /reload is for the people who run the bot
 LONG_HEADLINE = ("Missiles strike bases " * 200)[:2500]
 
 
@@ -66,7 +67,7 @@ async def test_a_reload_the_disk_refuses_is_one_line(
     monkeypatch.setattr(client, "rebuild_knowledge", refused)
     bot = await start_bot(fake, bot_settings(tmp_path), knowledge)
     try:
-        interaction = await fake.slash("reload", {}, author=READER, permissions=MANAGE_GUILD)
+        interaction = await fake.slash("reload", {}, author=OWNER, permissions=MANAGE_GUILD)
         failed = (await followup(fake, interaction)).json
         assert failed["content"].startswith("Reload failed, so I'm still answering from")
         assert failed["content"].endswith(": [Errno 13] Permission denied: '/srv/news/iran.md'")

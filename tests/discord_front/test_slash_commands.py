@@ -10,6 +10,7 @@ from fake_discord import (
     BOT_USER,
     CHANNEL_ID,
     MANAGE_GUILD,
+    OWNER_ID,
     FakeDiscord,
     user,
 )
@@ -31,6 +32,7 @@ from bot.knowledge import Knowledge, build_index, load_knowledge
 from bot.store import StoredCorpus
 
 READER = user(42, "reader")
+OWNER = user(OWNER_ID, "owner")  # the application's owner, as Discord's application info says
 OTHER = user(43, "someone-else")
 EPHEMERAL = 64
 CHANNEL_MESSAGE, DEFERRED, UPDATE_MESSAGE, AUTOCOMPLETE_RESULT = 4, 5, 7, 8
@@ -52,7 +54,7 @@ async def test_ask_defers_then_follows_up_with_the_answer(running: Harness) -> N
     assert embed["author"]["name"] == "What did the FAA do?"
     assert answer["allowed_mentions"] == {"parse": []}
     # Only one passage mentions the FAA, so there is no next result to page to.
-    assert set(button_ids(answer["components"])) == {"Whole article"}
+    assert set(button_ids(answer["components"])) == {"Whole article", "Helpful", "Not helpful"}
 
 
 async def test_ask_with_no_words_is_told_privately(running: Harness) -> None:
@@ -186,12 +188,14 @@ async def test_about_reports_what_is_loaded(running: Harness) -> None:
     assert fields["Ranking"] == "BM25"  # the harness's knowledge has no semantic stage
 
 
-async def test_reload_needs_manage_server(running: Harness) -> None:
-    interaction = await running.fake.slash("reload", {}, author=READER)
+async def test_reload_is_refused_to_a_server_admin_who_does_not_run_the_bot(
+    running: Harness,
+) -> None:
+    interaction = await running.fake.slash("reload", {}, author=READER, permissions=MANAGE_GUILD)
     response = await callback(running.fake, interaction)
     assert response["data"]["flags"] == EPHEMERAL
     assert response["data"]["content"] == (
-        "You need the Manage Server permission to use this command."
+        "Only the people who run the bot can do that: it changes the coverage every server shares."
     )
 
 
@@ -205,7 +209,7 @@ async def test_reload_swaps_in_the_new_corpus(
         (corpus / "oil.md").write_text(
             "---\nheadline: Oil jumps\ndate: 2020-01-08\n---\nOil rose.\n"
         )
-        interaction = await fake.slash("reload", {}, author=READER, permissions=MANAGE_GUILD)
+        interaction = await fake.slash("reload", {}, author=OWNER, permissions=MANAGE_GUILD)
         deferred = await callback(fake, interaction)
         assert deferred == {"type": DEFERRED, "data": {"flags": EPHEMERAL}}
         done = (await followup(fake, interaction)).json
@@ -221,7 +225,7 @@ async def test_failed_reload_keeps_answering_from_the_old_corpus(
 ) -> None:
     bot = await start_bot(fake, bot_settings(tmp_path, corpus=tmp_path / "gone"), knowledge)
     try:
-        interaction = await fake.slash("reload", {}, author=READER, permissions=MANAGE_GUILD)
+        interaction = await fake.slash("reload", {}, author=OWNER, permissions=MANAGE_GUILD)
         failed = (await followup(fake, interaction)).json
         assert failed["content"].startswith("Reload failed, so I'm still answering from")
         assert "no corpus at" in failed["content"]
@@ -283,8 +287,10 @@ async def test_buttons_are_disabled_when_the_view_times_out(
         [edit] = await fake.wait_for_request(
             lambda r: r.method == "PATCH" and r.path.startswith(f"/channels/{CHANNEL_ID}/messages/")
         )
-        buttons = [c for row in edit.json["components"] for c in row["components"]]
-        assert buttons and all(b["disabled"] for b in buttons)
+        buttons = {c["label"]: c for row in edit.json["components"] for c in row["components"]}
+        assert buttons["Whole article"]["disabled"]
+        # The vote outlives the view: it is answered from the database, after a restart too.
+        assert not buttons["Helpful"]["disabled"] and not buttons["Not helpful"]["disabled"]
         assert question["id"] != edit.path.rsplit("/", 1)[1]
     finally:
         await stop_bot(bot)
@@ -324,7 +330,7 @@ async def test_reload_rebuilds_the_index_folder_while_the_old_one_answers(
         (corpus / "oil.md").write_text(
             "---\nheadline: Oil jumps\ndate: 2020-01-08\n---\nOil rose.\n"
         )
-        interaction = await fake.slash("reload", {}, author=READER, permissions=MANAGE_GUILD)
+        interaction = await fake.slash("reload", {}, author=OWNER, permissions=MANAGE_GUILD)
         done = (await followup(fake, interaction)).json
         assert done["content"] == "Reloaded: 5 articles, 27 passages."
         assert isinstance(bot.knowledge.corpus, StoredCorpus)

@@ -1,4 +1,6 @@
-"""Administration: ``/reload`` re-reads the corpus for members with Manage Server."""
+"""Administration: ``/reload`` re-reads the corpus every server shares, for the people who
+run the bot (see :mod:`bot.discord_bot.checks`). It is listed for members with Manage
+Server (a server can change that in its Integrations settings)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.discord_bot.checks import operators_only
 from bot.discord_bot.client import CoverageBot, ReloadRunning
 from bot.discord_bot.formatting import MESSAGE_CONTENT_LIMIT, fit
 from bot.knowledge import KNOWLEDGE_ERRORS
@@ -24,7 +27,7 @@ class Admin(commands.Cog):
     @app_commands.command(name="reload", description="Re-read the coverage from disk")
     @app_commands.guild_only()
     @app_commands.default_permissions(manage_guild=True)
-    @app_commands.checks.has_permissions(manage_guild=True)
+    @operators_only()
     async def reload(self, interaction: discord.Interaction) -> None:
         # Whether a reload is running is asked only after the defer: a check before it
         # would be stale by the time the rebuild starts (the bot decides, atomically).

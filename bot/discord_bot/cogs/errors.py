@@ -1,6 +1,8 @@
 """One place where slash-command errors become a private message in plain words.
 
-Order: a failed permission check says which permission is missing; any other check
+Order: a failed permission check says which permission is missing; a command for the
+people who run the bot says so; a channel from
+another server (or one the bot cannot see) is named as such; any other check
 failure says the command can't be used here; anything unexpected is logged in full
 and the member gets a short apology. The reply is a follow-up when the interaction
 was already answered (deferred), else the response.
@@ -14,10 +16,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.discord_bot.checks import NOT_OPERATOR, NotOperator
 from bot.discord_bot.client import CoverageBot
 
 log = logging.getLogger(__name__)
 
+NOT_HERE = "That channel is not in this server, or the bot cannot see it."
 UNEXPECTED = "Something went wrong while answering that; it has been logged. Please try again."
 
 
@@ -28,6 +32,13 @@ def describe(error: app_commands.AppCommandError) -> str | None:
             p.replace("_", " ").replace("guild", "server") for p in error.missing_permissions
         )
         return f"You need the {needed.title()} permission to use this command."
+    if (
+        isinstance(error, app_commands.TransformerError)
+        and error.type is discord.AppCommandOptionType.channel
+    ):
+        return NOT_HERE
+    if isinstance(error, NotOperator):
+        return NOT_OPERATOR
     if isinstance(error, app_commands.NoPrivateMessage):
         return "This command only works in a server."
     if isinstance(error, app_commands.CheckFailure):

@@ -89,7 +89,7 @@ class Feeds(commands.Cog):
     async def announce(self, article: AddedArticle) -> None:
         """One short embed in each announce channel; a channel the bot cannot post in is
         one log line."""
-        for channel in self.bot.announce_channels():
+        for channel in await self.bot.announce_channels():
             try:
                 await channel.send(embed=announcement_embed(article), allowed_mentions=NO_PINGS)
             except discord.HTTPException as error:

@@ -1,0 +1,168 @@
+"""``/settings``: a server's admins see and change how the bot behaves in their server.
+
+Every reply is private. Only the server the command is used in is read or changed, and
+a change applies to the next message (the Ask cog reads the settings for each one).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any, Literal
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.discord_bot.client import CoverageBot
+from bot.state.database import StateUnavailable
+from bot.state.guild_config import GuildConfig, range_error
+
+log = logging.getLogger(__name__)
+
+UNAVAILABLE = (
+    "The bot's settings database is unavailable just now, so every server gets the "
+    "default settings; try again later."
+)
+Setting = Literal["ask channels", "threads", "cooldown", "results", "announce channel", "feedback"]
+FIELDS_OF: dict[str, tuple[str, ...]] = {
+    "ask channels": ("ask_channels",),
+    "threads": ("threads",),
+    "cooldown": ("cooldown_rate", "cooldown_seconds"),
+    "results": ("results",),
+    "announce channel": ("announce_channel",),
+    "feedback": ("feedback",),
+}
+
+
+def settings_text(config: GuildConfig, own: dict[str, Any]) -> str:
+    """The server's settings, one a line, each marked as its own or the default."""
+
+    def where(setting: str) -> str:
+        return "set here" if any(f in own for f in FIELDS_OF[setting]) else "default"
+
+    channels = ", ".join(f"<#{c}>" for c in sorted(config.ask_channels)) or "none"
+    announce = f"<#{config.announce_channel}>" if config.announce_channel else "nowhere"
+    lines = [
+        f"Ask channels: {channels} ({where('ask channels')})",
+        f"Answer in threads: {'on' if config.threads else 'off'} ({where('threads')})",
+        f"Cooldown: {config.cooldown_rate} questions per {config.cooldown_seconds:g} s "
+        f"per member ({where('cooldown')})",
+        f"Results per answer: {config.results} ({where('results')})",
+        f"Announce new articles in: {announce} ({where('announce channel')})",
+        f"Helpful / Not helpful buttons: {'on' if config.feedback else 'off'} "
+        f"({where('feedback')})",
+    ]
+    return "\n".join(lines)
+
+
+class ServerSettings(commands.Cog):
+    settings = app_commands.Group(
+        name="settings",
+        description="How the bot behaves in this server",
+        guild_only=True,
+        default_permissions=discord.Permissions(manage_guild=True),
+    )
+
+    def __init__(self, bot: CoverageBot) -> None:
+        self.bot = bot
+
+    async def _change(
+        self,
+        interaction: discord.Interaction,
+        values: dict[str, Any] | Callable[[GuildConfig], dict[str, Any]] | None = None,
+    ) -> None:
+        """Check and store the server's new values (or those worked out from its current
+        settings), then show its settings."""
+        if isinstance(values, dict):
+            wrong = [e for name, value in values.items() if (e := range_error(name, value))]
+            if wrong:
+                await interaction.response.send_message(wrong[0], ephemeral=True)
+                return
+        configs = self.bot.state.configs
+        guild_id = interaction.guild_id
+        assert guild_id is not None  # the group is guild_only
+        try:
+            if configs is None:
+                raise StateUnavailable("the state database is not open")
+            if callable(values):
+                values = values(await configs.get(guild_id))
+            if values:
+                await configs.change(guild_id, **values)
+                log.info("settings changed guild=%s %s", guild_id, ",".join(sorted(values)))
+            config, own = await configs.get(guild_id), await configs.own(guild_id)
+        except StateUnavailable as error:
+            log.warning("/settings in guild=%s: %s", guild_id, error)
+            await interaction.response.send_message(UNAVAILABLE, ephemeral=True)
+            return
+        said = "Saved; it applies to the next question.\n" if values else ""
+        await interaction.response.send_message(
+            said + settings_text(config, own),
+            ephemeral=True,
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+
+    @settings.command(name="show", description="This server's settings")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def show(self, interaction: discord.Interaction) -> None:
+        await self._change(interaction)
+
+    @settings.command(name="ask-channel", description="Answer every question in a channel, or stop")
+    @app_commands.describe(action="add or remove", channel="the channel")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def ask_channel(
+        self,
+        interaction: discord.Interaction,
+        action: Literal["add", "remove"],
+        channel: discord.TextChannel,
+    ) -> None:
+        # discord.py resolves the channel in this server only (errors.py tells the rest).
+        def changed(config: GuildConfig) -> dict[str, Any]:
+            channels = set(config.ask_channels)
+            (channels.add if action == "add" else channels.discard)(channel.id)
+            return {"ask_channels": frozenset(channels)}
+
+        await self._change(interaction, changed)
+
+    @settings.command(name="threads", description="Answer questions in a new thread")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def threads(self, interaction: discord.Interaction, on: bool) -> None:
+        await self._change(interaction, {"threads": on})
+
+    @settings.command(
+        name="cooldown", description="How many questions a member may ask, per period"
+    )
+    @app_commands.describe(questions="questions per period (1 or more)", seconds="the period")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def cooldown(
+        self, interaction: discord.Interaction, questions: int, seconds: float
+    ) -> None:
+        await self._change(interaction, {"cooldown_rate": questions, "cooldown_seconds": seconds})
+
+    @settings.command(name="results", description="How many ranked passages an answer lists")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def results(self, interaction: discord.Interaction, count: int) -> None:
+        await self._change(interaction, {"results": count})
+
+    @settings.command(name="announce", description="Where new articles are announced")
+    @app_commands.describe(channel="the channel; leave it out to announce nowhere")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def announce(
+        self, interaction: discord.Interaction, channel: discord.TextChannel | None = None
+    ) -> None:
+        # The default is nowhere: no announce channel is a setting of its own.
+        await self._change(interaction, {"announce_channel": channel.id if channel else None})
+
+    @settings.command(name="feedback", description="Helpful / Not helpful buttons under answers")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def feedback(self, interaction: discord.Interaction, on: bool) -> None:
+        await self._change(interaction, {"feedback": on})
+
+    @settings.command(name="reset", description="Put one setting back to the bot's default")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def reset(self, interaction: discord.Interaction, setting: Setting) -> None:
+        await self._change(interaction, dict.fromkeys(FIELDS_OF[setting]))
+
+
+async def setup(bot: CoverageBot) -> None:
+    await bot.add_cog(ServerSettings(bot))

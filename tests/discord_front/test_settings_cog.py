@@ -1,0 +1,264 @@
+"""Each server's settings: the state database at start-up, ``/settings`` through the fake
+Discord, and the next message answered by the server's own settings."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fake_discord import (
+    ASK_CHANNEL_ID,
+    BOT_USER,
+    CHANNEL_B_ID,
+    CHANNEL_ID,
+    GUILD_B_ID,
+    MANAGE_GUILD,
+    Channel,
+    FakeDiscord,
+    user,
+)
+from harness import (
+    Harness,
+    bot_replies,
+    bot_settings,
+    callback,
+    mention,
+    start_bot,
+    stop_bot,
+)
+
+from bot.knowledge import Knowledge
+
+READER = user(42, "reader")
+
+
+def labels(body: dict) -> list[str]:
+    return [c["label"] for row in body.get("components", []) for c in row["components"]]
+
+
+async def test_without_its_database_the_bot_answers_by_the_environment_without_votes(
+    fake: FakeDiscord, tmp_path: Path, knowledge: Knowledge, caplog: pytest.LogCaptureFixture
+) -> None:
+    damaged = tmp_path / "state" / "coverage-bot.sqlite3"
+    damaged.parent.mkdir()
+    damaged.write_bytes(b"not a database at all, " * 100)
+    caplog.set_level(logging.INFO)
+    bot = await start_bot(fake, bot_settings(tmp_path), knowledge)
+    try:
+        await fake.message_create("What did the FAA do?", author=READER, channel_id=ASK_CHANNEL_ID)
+        [reply] = await bot_replies(fake, ASK_CHANNEL_ID)
+        assert labels(reply.json) == ["Whole article"]
+    finally:
+        await stop_bot(bot)
+    said = [m for m in caplog.messages if "state" in m and "database" in m]
+    assert said == [
+        f"running without the state database (defaults only): the state database {damaged} "
+        "is damaged (file is not a database); move it away and a new one is started"
+    ]
+    assert damaged.read_bytes() == b"not a database at all, " * 100  # never overwritten
+
+
+async def test_answers_carry_vote_buttons_by_default(
+    fake: FakeDiscord, tmp_path: Path, knowledge: Knowledge
+) -> None:
+    bot = await start_bot(fake, bot_settings(tmp_path), knowledge)
+    try:
+        await fake.message_create("What did the FAA do?", author=READER, channel_id=ASK_CHANNEL_ID)
+        [reply] = await bot_replies(fake, ASK_CHANNEL_ID)
+        assert labels(reply.json) == ["Whole article", "Helpful", "Not helpful"]
+        assert (tmp_path / "state" / "coverage-bot.sqlite3").is_file()
+    finally:
+        await stop_bot(bot)
+
+
+ADMIN = user(44, "admin")
+ADMIN_B = user(46, "admin-of-b")
+EPHEMERAL = 64
+DEFAULTS_SHOWN = (
+    f"Ask channels: <#{ASK_CHANNEL_ID}> (default)\n"
+    "Answer in threads: off (default)\n"
+    "Cooldown: 3 questions per 60 s per member (default)\n"
+    "Results per answer: 3 (default)\n"
+    "Announce new articles in: nowhere (default)\n"
+    "Helpful / Not helpful buttons: on (default)"
+)
+
+
+async def settings(
+    fake: FakeDiscord,
+    subcommand: str,
+    options: dict[str, Any] | None = None,
+    *,
+    by: dict[str, Any] = ADMIN,
+    permissions: int = MANAGE_GUILD,
+    channel_id: int = CHANNEL_ID,
+) -> dict[str, Any]:
+    """Run ``/settings subcommand`` and return the private reply's data."""
+    interaction = await fake.slash(
+        "settings",
+        options or {},
+        author=by,
+        subcommand=subcommand,
+        permissions=permissions,
+        channel_id=channel_id,
+    )
+    response = await callback(fake, interaction)
+    assert response["type"] == 4
+    assert response["data"]["flags"] == EPHEMERAL
+    return response["data"]
+
+
+async def test_settings_shows_the_servers_settings_each_marked_default(running: Harness) -> None:
+    assert (await settings(running.fake, "show"))["content"] == DEFAULTS_SHOWN
+
+
+async def test_settings_is_registered_for_server_managers_only(running: Harness) -> None:
+    [command] = [c for c in running.fake.commands if c["name"] == "settings"]
+    assert int(command["default_member_permissions"]) == MANAGE_GUILD
+    assert {o["name"] for o in command["options"]} == {
+        "show", "ask-channel", "threads", "cooldown", "results", "announce", "feedback", "reset"
+    }  # fmt: skip
+
+
+async def test_a_member_without_manage_server_is_refused(running: Harness) -> None:
+    data = await settings(running.fake, "results", {"count": 1}, by=READER, permissions=0)
+    assert data["content"] == "You need the Manage Server permission to use this command."
+    assert "Results per answer: 3 (default)" in (await settings(running.fake, "show"))["content"]
+
+
+async def test_an_added_ask_channel_answers_the_next_question_without_a_restart(
+    running: Harness,
+) -> None:
+    fake = running.fake
+    data = await settings(fake, "ask-channel", {"action": "add", "channel": Channel(CHANNEL_ID)})
+    assert data["content"].startswith("Saved; it applies to the next question.\n")
+    assert f"Ask channels: <#{CHANNEL_ID}>, <#{ASK_CHANNEL_ID}> (set here)" in data["content"]
+    assert data["allowed_mentions"] == {"parse": []}
+    await fake.message_create("What did the FAA do?", author=READER, channel_id=CHANNEL_ID)
+    [reply] = await bot_replies(fake, CHANNEL_ID)
+    assert "Federal Aviation Administration" in reply.json["embeds"][0]["description"]
+    await settings(fake, "ask-channel", {"action": "remove", "channel": Channel(ASK_CHANNEL_ID)})
+    await fake.message_create(
+        "What did the FAA do?", author=user(47, "b"), channel_id=ASK_CHANNEL_ID
+    )
+    await fake.message_create(mention("What did the FAA do?"), author=READER, mentions=[BOT_USER])
+    await bot_replies(fake, CHANNEL_ID, count=2)
+    assert not [r for r in fake.requests if r.path == f"/channels/{ASK_CHANNEL_ID}/messages"]
+
+
+async def test_results_and_feedback_apply_to_the_next_answer(running: Harness) -> None:
+    fake = running.fake
+    await settings(fake, "results", {"count": 1})
+    data = await settings(fake, "feedback", {"on": False})
+    assert "Results per answer: 1 (set here)" in data["content"]
+    assert "Helpful / Not helpful buttons: off (set here)" in data["content"]
+    await fake.message_create(
+        mention("How many missiles did Iran launch?"), author=READER, mentions=[BOT_USER]
+    )
+    [reply] = await bot_replies(fake, CHANNEL_ID)
+    assert not reply.json["embeds"][0]["footer"]["text"].startswith("Result")  # only one
+    assert labels(reply.json) == ["Whole article"]  # no next result, no votes
+
+
+async def test_a_servers_cooldown_applies_to_its_members(running: Harness) -> None:
+    fake = running.fake
+    await settings(fake, "cooldown", {"questions": 1, "seconds": 120.0})
+    for _ in range(2):
+        await fake.message_create(
+            mention("What did the FAA do?"), author=READER, mentions=[BOT_USER]
+        )
+    first, second = await bot_replies(fake, CHANNEL_ID, count=2)
+    assert first.json["embeds"]
+    assert second.json["content"].startswith("You're asking faster than I can keep up with")
+
+
+async def test_answers_go_to_a_thread_when_the_server_wants_threads(running: Harness) -> None:
+    fake = running.fake
+    await settings(fake, "threads", {"on": True})
+    question = await fake.message_create(
+        "What did the FAA do?", author=READER, channel_id=ASK_CHANNEL_ID
+    )
+    thread_path = f"/channels/{ASK_CHANNEL_ID}/messages/{question['id']}/threads"
+    [started] = await fake.wait_for_request(lambda r: r.path == thread_path)
+    assert started.json["name"] == "What did the FAA do?"
+    [answer] = await bot_replies(fake, int(question["id"]))  # the thread's id is the message's
+    assert "Federal Aviation Administration" in answer.json["embeds"][0]["description"]
+    assert not [r for r in fake.requests if r.path == f"/channels/{ASK_CHANNEL_ID}/messages"]
+
+
+@pytest.mark.parametrize(
+    ("subcommand", "options", "said"),
+    [
+        ("results", {"count": 25}, "The number of results must be from 1 to 20, not 25."),
+        ("results", {"count": 0}, "The number of results must be from 1 to 20, not 0."),
+        (
+            "cooldown",
+            {"questions": 0, "seconds": 30.0},
+            "The cooldown must allow 1 question or more, not 0.",
+        ),
+        (
+            "cooldown",
+            {"questions": 2, "seconds": -5.0},
+            "The cooldown period must be a number of seconds above 0, not -5.",
+        ),
+    ],
+)
+async def test_values_out_of_range_are_refused_in_one_line(
+    running: Harness, subcommand: str, options: dict[str, Any], said: str
+) -> None:
+    assert (await settings(running.fake, subcommand, options))["content"] == said
+    assert (await settings(running.fake, "show"))["content"] == DEFAULTS_SHOWN
+
+
+async def test_reset_puts_one_setting_back_to_the_default(running: Harness) -> None:
+    fake = running.fake
+    await settings(fake, "results", {"count": 5})
+    await settings(fake, "announce", {"channel": Channel(CHANNEL_ID)})
+    data = await settings(fake, "reset", {"setting": "results"})
+    assert "Results per answer: 3 (default)" in data["content"]
+    assert f"Announce new articles in: <#{CHANNEL_ID}> (set here)" in data["content"]
+    data = await settings(fake, "announce", {})
+    assert "Announce new articles in: nowhere (default)" in data["content"]
+
+
+async def test_one_servers_settings_are_not_anothers(
+    fake: FakeDiscord, tmp_path: Path, knowledge: Knowledge
+) -> None:
+    fake.guild_ids.append(GUILD_B_ID)
+    bot = await start_bot(fake, bot_settings(tmp_path), knowledge)
+    try:
+        data = await settings(fake, "results", {"count": 7}, by=ADMIN_B, channel_id=CHANNEL_B_ID)
+        assert "Results per answer: 7 (set here)" in data["content"]
+        assert (await settings(fake, "show"))["content"] == DEFAULTS_SHOWN
+        refused = await settings(
+            fake,
+            "ask-channel",
+            {"action": "add", "channel": Channel(CHANNEL_ID)},
+            by=ADMIN_B,
+            channel_id=CHANNEL_B_ID,
+        )
+        assert refused["content"] == "That channel is not in this server, or the bot cannot see it."
+        assert (await settings(fake, "show"))["content"] == DEFAULTS_SHOWN
+        assert bot.get_guild(GUILD_B_ID) is not None
+    finally:
+        await stop_bot(bot)
+
+
+async def test_a_database_failure_during_a_message_answers_with_the_defaults(
+    running: Harness, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake = running.fake
+    await settings(fake, "results", {"count": 1})
+    with sqlite3.connect(tmp_path / "state" / "coverage-bot.sqlite3") as damage:
+        damage.execute("DROP TABLE guild_settings")
+    caplog.set_level(logging.WARNING)
+    await fake.message_create(
+        mention("How many missiles did Iran launch?"), author=READER, mentions=[BOT_USER]
+    )
+    [reply] = await bot_replies(fake, CHANNEL_ID)
+    assert reply.json["embeds"][0]["footer"]["text"].startswith("Result 1 of 3 ·")  # defaults
+    [said] = [m for m in caplog.messages if m.startswith("answering with the default settings")]
+    assert said.endswith("cannot be used: no such table: guild_settings")
