@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.config import Settings
 from bot.discord_bot.server_state import ServerState
 from bot.knowledge import build_knowledge
-from bot.report import build_report, chart_png
+from bot.report import build_report, chart_png, coverage_gaps
 from bot.state.question_log import AskedQuestion
 from bot.state.schema import questions, votes
 
@@ -149,7 +149,21 @@ async def main(count: int) -> None:
             f"  chart_png (60 days, {len(png) / 1024:.0f} KiB PNG)"
             f"{'':<22}{(time.perf_counter() - start) * 1e3:.0f} ms"
         )
+        distinct = distinct_questions(count)
+        start = time.perf_counter()
+        gaps = coverage_gaps(distinct)
+        print(
+            f"  gaps among {count:,} declined questions, all worded differently"
+            f"{'':<2}{(time.perf_counter() - start) * 1e3:.0f} ms ({len(gaps):,} groups)"
+        )
         await state.close()
+
+
+def distinct_questions(count: int) -> list[str]:
+    """Declined questions that share few words: the worst case for grouping them."""
+    rng = random.Random(7)
+    words = [f"topic{n}" for n in range(3000)]
+    return [" ".join(rng.sample(words, 5)) + "?" for _ in range(count)]
 
 
 if __name__ == "__main__":

@@ -358,7 +358,8 @@ def _summary(answerer: Answerer, args: argparse.Namespace, out: Console) -> int:
 
 def _report(settings: Settings, args: argparse.Namespace) -> int:
     try:
-        print(report_text(settings, parse_since(args.since), args.json, args.chart))
+        text = report_text(settings, parse_since(args.since), args.json, args.chart)
+        print(text if args.json else plain(text))  # readers' words: no escape sequences
     except ReportError as error:
         raise CommandError(str(error)) from error
     return EXIT_OK

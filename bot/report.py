@@ -114,7 +114,7 @@ async def build_report(
         ).all()
         return rows, voted
 
-    rows, voted = await database.run(read)
+    rows, voted = await database.run(read, write=False)
     # Grouping thousands of declined questions by their words is CPU work: off the loop.
     return await asyncio.to_thread(_report, since, rows, voted)
 
@@ -149,16 +149,21 @@ def coverage_gaps(declined: list[str]) -> list[Gap]:
     analysed terms), so "monthly pass price?" joins "How much is a monthly pass?"; a
     group is named by the words most of its questions use."""
     groups: list[tuple[set[str], list[str], Counter[str]]] = []
-    for question in declined:
+    by_term: dict[str, list[int]] = defaultdict(list)  # a group is compared only when it
+    for question in declined:  # shares a word, so the work is not questions x groups
         terms = set(analyze(question))
         if not terms:
             continue
-        for seed, asked, counts in groups:
+        sharing = sorted({number for term in terms for number in by_term.get(term, ())})
+        for number in sharing:
+            seed, asked, counts = groups[number]
             if len(terms & seed) / len(terms | seed) >= GROUPING_SIMILARITY:
                 asked.append(question)
                 counts.update(terms)
                 break
         else:
+            for term in terms:
+                by_term[term].append(len(groups))
             groups.append((terms, [question], Counter(terms)))
     gaps = [
         Gap(
@@ -192,17 +197,29 @@ def report_lines(report: QuestionReport) -> list[str]:
     ]
     if report.gaps:
         lines += ["", "Gaps in the coverage (declined questions, by their words):"]
-        lines += [f"  {g.count} x {' '.join(g.terms)}: {g.example}" for g in report.gaps]
+        lines += [f"  {g.count} x {' '.join(g.terms)}: {_one_line(g.example)}" for g in report.gaps]
     if report.not_helpful:
         lines += ["", "Answers voted not helpful:"]
         lines += [
-            f"  {a.not_helpful} not helpful, {a.helpful} helpful: {a.headline}: {a.passage}"
+            f"  {a.not_helpful} not helpful, {a.helpful} helpful: {_one_line(a.headline)}: "
+            + _one_line(a.passage)
             for a in report.not_helpful
         ]
     if report.articles:
         lines += ["", "Articles most answered from:"]
-        lines += [f"  {a.answers} x {a.headline}" for a in report.articles]
+        lines += [f"  {a.answers} x {_one_line(a.headline)}" for a in report.articles]
     return lines
+
+
+LINE_TEXT = 160
+"""Characters of a reader's question, a headline or a passage on one line of the report."""
+
+
+def _one_line(text: str) -> str:
+    """Text from a reader or the corpus on one line, shortened: a question may hold line
+    breaks, and a passage runs to paragraphs."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= LINE_TEXT else flat[: LINE_TEXT - 1].rstrip() + "…"
 
 
 def chart_png(report: QuestionReport) -> bytes:

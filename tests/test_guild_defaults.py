@@ -22,10 +22,10 @@ def test_a_servers_defaults_are_the_environments_settings() -> None:
     )
 
 
-def test_a_servers_values_have_the_environments_ranges() -> None:
+def test_a_servers_values_have_the_environments_ranges_within_the_bots_bounds() -> None:
     assert range_error("results", 21) == "The number of results must be from 1 to 20, not 21."
     assert range_error("results", 20) is None
     assert range_error("cooldown_seconds", float("inf")) == (
-        "The cooldown period must be a number of seconds above 0, not inf."
+        "The cooldown period must be from 1 to 86400 seconds, not inf."
     )
     assert range_error("results", None) is None  # back to the default

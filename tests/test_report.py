@@ -134,3 +134,21 @@ def test_report_with_a_bad_date_says_how_to_write_it(
 ) -> None:
     assert main(["report", "--since", "last week"]) == 1
     assert "--since takes a date as YYYY-MM-DD, not 'last week'" in capsys.readouterr().err
+
+
+def test_a_readers_escape_sequences_and_line_breaks_never_reach_the_terminal(
+    state_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    async def work() -> None:
+        database = await StateDatabase.open(database_url(None, state_env))
+        hostile = "evil \x1b[2J\x1b[31mRED\x1b[0m\nterminal " + "long " * 100 + "?"
+        await QuestionLog(database).record(AskedQuestion(hostile, False, 1, 2), 1, at=DAY)
+        await database.close()
+
+    asyncio.run(work())
+    assert main(["report"]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out
+    [gap] = [line for line in out.splitlines() if line.startswith("  1 x ")]
+    assert "evil [2J[31mRED[0m terminal long" in gap and gap.endswith("…")
+    assert len(gap) < 200

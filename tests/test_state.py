@@ -149,3 +149,35 @@ async def test_a_state_folder_that_is_a_file_is_one_line(tmp_path: Path) -> None
     with pytest.raises(StateUnavailable, match="cannot be created"):
         await opened(tmp_path)
     assert (tmp_path / "state").read_text() == "mine"
+
+
+async def test_votes_and_settings_changed_at_once_wait_their_turn(tmp_path: Path) -> None:
+    """Writes that read first (a vote, a settings change) queue behind one another, in
+    one process or two, instead of failing when another writer commits first."""
+    first, second = await opened(tmp_path), await opened(tmp_path)
+    asked = await QuestionLog(first).record(AskedQuestion("Who won?", True))
+    logs = [QuestionLog(first), QuestionLog(second)]
+    configs = [GuildConfigs(first, DEFAULTS), GuildConfigs(second, DEFAULTS)]
+    results = await asyncio.gather(
+        *(logs[n % 2].vote(asked, n % 7, helpful=n % 3 == 0) for n in range(40)),
+        *(configs[n % 2].change(100 + n % 5, results=1 + n % 20) for n in range(40)),
+    )
+    assert all(result is not None for result in results)
+    file = tmp_path / "state" / "coverage-bot.sqlite3"
+    with sqlite3.connect(file) as connection:
+        assert connection.execute("SELECT count(*) FROM votes").fetchone() == (7,)
+        assert connection.execute("SELECT count(*) FROM guild_settings").fetchone() == (5,)
+    await first.close()
+    await second.close()
+
+
+async def test_a_damaged_stored_setting_is_state_unavailable_not_a_crash(tmp_path: Path) -> None:
+    database = await opened(tmp_path)
+    configs = GuildConfigs(database, DEFAULTS)
+    await configs.change(10, ask_channels={5})
+    file = tmp_path / "state" / "coverage-bot.sqlite3"
+    with sqlite3.connect(file) as connection:
+        connection.execute("UPDATE guild_settings SET ask_channels = '[5,'")
+    with pytest.raises(StateUnavailable, match="stored ask channels cannot be read"):
+        await configs.get(10)
+    await database.close()

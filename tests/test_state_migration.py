@@ -48,4 +48,28 @@ async def test_a_version_1_database_gains_discord_ids_and_keeps_its_questions(
         assert version.fetchone() == (str(SCHEMA_VERSION),)
         indexes = {row[1] for row in migrated.execute("PRAGMA index_list(questions)")}
     assert "questions_by_discord_id" in indexes
-    assert SCHEMA_VERSION == 2 and "questions" in metadata.tables
+    assert SCHEMA_VERSION == 3 and "questions" in metadata.tables
+
+
+async def test_version_3_forgets_who_asked_and_keeps_message_ids_only_as_hashes(
+    tmp_path: Path,
+) -> None:
+    file = tmp_path / "state" / "coverage-bot.sqlite3"
+    database = await StateDatabase.open(database_url(None, tmp_path / "state"))
+    await database.close()
+    with sqlite3.connect(file) as old:  # as versions 2 wrote them: member and the raw id
+        old.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+        old.execute(
+            "INSERT INTO questions (asked_at, member, question, answered, discord_id) VALUES"
+            " ('2026-11-01 10:00:00', 'abcdef', 'Old?', 0, 1234567890123456789)"
+        )
+    database = await StateDatabase.open(database_url(None, tmp_path / "state"))
+    log = QuestionLog(database)
+    asked = await log.record(AskedQuestion("New?", True), 42, discord_id=987654321098765432)
+    assert await log.question_id(1234567890123456789) is not None  # the old row, found
+    assert await log.question_id(987654321098765432) == asked
+    await database.close()
+    with sqlite3.connect(file) as migrated:
+        rows = migrated.execute("SELECT member, discord_id FROM questions").fetchall()
+    assert [member for member, _ in rows] == [None, None]
+    assert {1234567890123456789, 987654321098765432}.isdisjoint(d for _, d in rows)

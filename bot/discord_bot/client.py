@@ -113,7 +113,7 @@ class CoverageBot(commands.Bot):
         channels: list[discord.abc.Messageable] = []
         for guild in self.guilds:
             channel_id = (await self.state.config(guild.id)).announce_channel
-            channel = guild.get_channel(channel_id) if channel_id is not None else None
+            channel = guild.get_channel(channel_id) if channel_id else None  # 0: nowhere
             if isinstance(channel, discord.abc.Messageable):
                 channels.append(channel)
         return channels

@@ -23,7 +23,7 @@ THANKS = {
     True: "Thanks for the feedback: you found this answer helpful.",
     False: "Thanks for the feedback: you found this answer not helpful.",
 }
-GONE = "That answer is no longer in the log, so the vote was not kept."
+GONE = "That answer is not in the log (deleted since, or never logged), so the vote was not kept."
 UNAVAILABLE = "Your vote could not be saved just now; please try again later."
 
 
@@ -50,6 +50,9 @@ class VoteButton(
         return cls(int(match["question"]), match["helpful"] == "1")
 
     async def callback(self, interaction: discord.Interaction) -> None:
+        """Deferred at once: finding the question may wait for its logging to finish and
+        for another writer, longer than the three seconds Discord waits for a reply."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
         state = interaction.client.state  # type: ignore[attr-defined]
         try:
             question_id = await state.question_id(self.question)
@@ -58,11 +61,9 @@ class VoteButton(
             )
         except StateUnavailable as error:
             log.warning("vote not saved: %s", error)
-            await interaction.response.send_message(UNAVAILABLE, ephemeral=True)
+            await interaction.followup.send(UNAVAILABLE, ephemeral=True)
             return
-        await interaction.response.send_message(
-            THANKS[self.helpful] if kept else GONE, ephemeral=True
-        )
+        await interaction.followup.send(THANKS[self.helpful] if kept else GONE, ephemeral=True)
 
 
 def vote_buttons(question: int) -> tuple[VoteButton, VoteButton]:

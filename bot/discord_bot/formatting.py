@@ -271,7 +271,8 @@ def report_embed(report: QuestionReport, chart: bool) -> discord.Embed:
     embed = discord.Embed(
         title=f"What readers asked{since}",
         description=(
-            f"{report.asked} questions: {report.answered} answered "
+            f"{report.asked} question{'' if report.asked == 1 else 's'}: "
+            f"{report.answered} answered "
             f"({report.answered_share:.0%}), {report.asked - report.answered} declined."
         ),
         colour=COLOUR,

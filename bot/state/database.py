@@ -23,6 +23,8 @@ DATABASE_FILE = "coverage-bot.sqlite3"
 BUSY_TIMEOUT_MS = 5000
 """How long an SQLite writer waits for another to finish before giving up."""
 T = TypeVar("T")
+_IMMEDIATE = "coverage_bot_immediate"
+"""An execution option: begin this transaction holding SQLite's write lock."""
 
 
 class StateUnavailable(RuntimeError):
@@ -73,11 +75,17 @@ class StateDatabase:
         await database._migrate()
         return database
 
-    async def run(self, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
-        """``work`` in one transaction; any database failure as StateUnavailable."""
+    async def run(self, work: Callable[[AsyncConnection], Awaitable[T]], write: bool = True) -> T:
+        """``work`` in one transaction; any database failure as StateUnavailable. On
+        SQLite a writing transaction takes the write lock as it begins (BEGIN IMMEDIATE),
+        so that one which reads before it writes waits its turn behind another writer
+        (the busy timeout) instead of failing at once when the other commits first."""
         try:
-            async with self.engine.begin() as connection:
-                return await work(connection)
+            async with self.engine.connect() as connection:
+                if write:
+                    connection = await connection.execution_options(**{_IMMEDIATE: True})
+                async with connection.begin():
+                    return await work(connection)
         except (SQLAlchemyError, OSError) as error:
             raise StateUnavailable(f"the state database {self.where} {_why(error)}") from None
 
@@ -137,7 +145,8 @@ def _sqlite_pragmas(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN")
+        immediate = connection.get_execution_options().get(_IMMEDIATE, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def _schema_version(connection: Connection) -> int:

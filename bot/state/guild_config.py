@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.config import MAX_TOP, Settings
-from bot.state.database import StateDatabase
+from bot.state.database import StateDatabase, StateUnavailable
 from bot.state.schema import guild_settings
 
 
@@ -32,10 +32,20 @@ class GuildConfig:
     cooldown_seconds: float = 30.0
     results: int = 3
     announce_channel: int | None = None
-    """Where new articles from feeds are announced; None: nowhere."""
+    """Where new articles from feeds are announced; None or NO_CHANNEL: nowhere."""
     feedback: bool = True
     """Answers carry Helpful / Not helpful buttons."""
 
+
+MAX_COOLDOWN_RATE = 20
+MIN_COOLDOWN_SECONDS = 1.0
+MAX_COOLDOWN_SECONDS = 86_400.0
+"""A server's cooldown stays within these bounds, whatever the operator's default: a
+server admin may loosen it, not switch off the rate limit that protects the bot's CPU
+for every server it serves."""
+
+NO_CHANNEL = 0
+"""A channel setting that says "nowhere" (stored, unlike None, which is the default)."""
 
 FIELDS = tuple(f.name for f in fields(GuildConfig))
 
@@ -61,10 +71,15 @@ def range_error(name: str, value: Any) -> str | None:
         return None
     if name == "results" and not 1 <= value <= MAX_TOP:
         return f"The number of results must be from 1 to {MAX_TOP}, not {value:g}."
-    if name == "cooldown_rate" and value < 1:
-        return f"The cooldown must allow 1 question or more, not {value:g}."
-    if name == "cooldown_seconds" and not (value > 0 and math.isfinite(value)):
-        return f"The cooldown period must be a number of seconds above 0, not {value:g}."
+    if name == "cooldown_rate" and not 1 <= value <= MAX_COOLDOWN_RATE:
+        return f"The cooldown must allow from 1 to {MAX_COOLDOWN_RATE} questions, not {value:g}."
+    if name == "cooldown_seconds" and not (
+        MIN_COOLDOWN_SECONDS <= value <= MAX_COOLDOWN_SECONDS and math.isfinite(value)
+    ):
+        return (
+            f"The cooldown period must be from {MIN_COOLDOWN_SECONDS:g} to "
+            f"{MAX_COOLDOWN_SECONDS:g} seconds, not {value:g}."
+        )
     return None
 
 
@@ -91,7 +106,7 @@ class GuildConfigs:
             values = row._mapping if row is not None else {}
             return {n: _loaded(n, values[n]) for n in FIELDS if values.get(n) is not None}
 
-        return await self.database.run(read)
+        return await self.database.run(read, write=False)
 
     async def change(self, guild_id: int, **values: Any) -> GuildConfig:
         """Set some of the server's values (None: back to the default); the result."""
@@ -131,6 +146,14 @@ def _stored(name: str, value: Any) -> Any:
 
 
 def _loaded(name: str, value: Any) -> Any:
-    if name == "ask_channels":
+    """A stored value as GuildConfig holds it; StateUnavailable (the server gets the
+    defaults, and the log says why) for one damaged outside the bot."""
+    if name != "ask_channels":
+        return value
+    try:
         return frozenset(int(channel) for channel in json.loads(value))
-    return value
+    except (ValueError, TypeError) as error:
+        raise StateUnavailable(
+            f"a server's stored ask channels cannot be read ({error}); set them again with "
+            "/settings ask-channel"
+        ) from None

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.answer import Answer
 from bot.state.database import StateDatabase
-from bot.state.schema import meta, questions, votes
+from bot.state.schema import discord_key, meta, questions, votes
 
 DEFAULT_RETENTION_DAYS = 90
 
@@ -69,16 +69,15 @@ class QuestionLog:
         discord_id: int | None = None,
     ) -> int:
         """Log a question; its id in the log. ``discord_id`` (the question's message or
-        interaction) is another name for it, known before the row is written."""
-        member = await self.member_key(member_id) if member_id is not None else None
+        interaction, which the vote buttons carry) is kept only as a keyed hash, so that
+        the log cannot be used to look the message, and so its author, up. Who asked is
+        not kept at all (``member_id`` is taken for the callers' symmetry with votes)."""
+        key = await self.discord_key(discord_id) if discord_id is not None else None
 
         async def insert(connection: AsyncConnection) -> int:
             result = await connection.execute(
                 questions.insert().values(
-                    asked_at=at or dt.datetime.now(dt.UTC),
-                    member=member,
-                    discord_id=discord_id,
-                    **vars(asked),
+                    asked_at=at or dt.datetime.now(dt.UTC), discord_id=key, **vars(asked)
                 )
             )
             return int(result.inserted_primary_key[0])
@@ -116,10 +115,11 @@ class QuestionLog:
         never logged or has been deleted."""
 
         async def find(connection: AsyncConnection) -> int | None:
-            query = select(questions.c.id).where(questions.c.discord_id == discord_id)
+            query = select(questions.c.id).where(questions.c.discord_id == key)
             return (await connection.execute(query)).scalar()
 
-        return await self.database.run(find)
+        key = await self.discord_key(discord_id)
+        return await self.database.run(find, write=False)
 
     async def forget_before(self, cutoff: dt.datetime) -> int:
         """Delete questions (and their votes) asked before ``cutoff``; how many."""
@@ -133,6 +133,10 @@ class QuestionLog:
             return int(result.rowcount or 0)
 
         return await self.database.run(prune)
+
+    async def discord_key(self, discord_id: int) -> int:
+        """A Discord id's keyed hash in this database (see :func:`schema.discord_key`)."""
+        return discord_key(await self._database_salt(), discord_id)
 
     async def member_key(self, member_id: int) -> str:
         """The member's keyed hash in this database."""
@@ -148,5 +152,5 @@ class QuestionLog:
                 query = select(meta.c.value).where(meta.c.key == "salt")
                 return bytes.fromhex((await connection.execute(query)).scalar_one())
 
-            self._salt = await self.database.run(salt)
+            self._salt = await self.database.run(salt, write=False)
         return self._salt

@@ -7,6 +7,7 @@ stored; a member is a salted hash (see :mod:`bot.state.question_log`).
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from collections.abc import Callable
 
@@ -24,6 +25,7 @@ from sqlalchemy import (
     Table,
     Text,
     inspect,
+    select,
     text,
 )
 from sqlalchemy.engine import Connection
@@ -60,7 +62,7 @@ questions = Table(
     Column("asked_at", DateTime(timezone=True), nullable=False),
     Column("guild_id", BigInteger),  # NULL: a direct message or the terminal
     Column("channel_id", BigInteger),
-    Column("member", String(32)),
+    Column("member", String(32)),  # not written since version 3: who asked is not kept
     Column("question", Text, nullable=False),
     Column("answered", Boolean, nullable=False),
     Column("article_id", Text),
@@ -107,7 +109,33 @@ def _version_2(connection: Connection) -> None:
             index.create(connection, checkfirst=True)
 
 
-MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_version_1, _version_2)
+def _version_3(connection: Connection) -> None:
+    """Nothing that names a reader: who asked is no longer kept with the question (votes
+    keep their own member hash), and the question's Discord id only as a keyed hash,
+    so the log cannot look its message, and so its author, up."""
+    salt = bytes.fromhex(
+        connection.execute(select(meta.c.value).where(meta.c.key == "salt")).scalar_one()
+    )
+    connection.execute(questions.update().values(member=None))
+    rows = connection.execute(
+        select(questions.c.id, questions.c.discord_id).where(questions.c.discord_id.is_not(None))
+    ).all()
+    for row_id, discord_id in rows:
+        connection.execute(
+            questions.update()
+            .where(questions.c.id == row_id)
+            .values(discord_id=discord_key(salt, discord_id))
+        )
+
+
+def discord_key(salt: bytes, discord_id: int) -> int:
+    """A Discord id's keyed hash (BLAKE2b, this database's salt) as a positive 63-bit
+    integer: what the log keeps in place of a message or interaction id."""
+    digest = hashlib.blake2b(f"discord:{discord_id}".encode(), key=salt, digest_size=8)
+    return int.from_bytes(digest.digest(), "big") >> 1
+
+
+MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_version_1, _version_2, _version_3)
 """Migration n (counting from 1) takes a database from version n - 1 to n. A new version
 appends one; none is ever edited once released."""
 

@@ -103,6 +103,6 @@ async def test_report_since_a_day_and_refusals_are_private_lines(
         [sent] = await fake.wait_for_request(lambda r: r.method == "POST" and r.path == path)
         [embed] = sent.json["embeds"]
         assert embed["title"] == "What readers asked since Nov 21, 2026"
-        assert embed["description"] == "1 questions: 1 answered (100%), 0 declined."
+        assert embed["description"] == "1 question: 1 answered (100%), 0 declined."
     finally:
         await stop_bot(bot)

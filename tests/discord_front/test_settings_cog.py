@@ -197,12 +197,22 @@ async def test_answers_go_to_a_thread_when_the_server_wants_threads(running: Har
         (
             "cooldown",
             {"questions": 0, "seconds": 30.0},
-            "The cooldown must allow 1 question or more, not 0.",
+            "The cooldown must allow from 1 to 20 questions, not 0.",
+        ),
+        (
+            "cooldown",
+            {"questions": 1000000000000, "seconds": 30.0},  # no switching the limit off
+            "The cooldown must allow from 1 to 20 questions, not 1e+12.",
         ),
         (
             "cooldown",
             {"questions": 2, "seconds": -5.0},
-            "The cooldown period must be a number of seconds above 0, not -5.",
+            "The cooldown period must be from 1 to 86400 seconds, not -5.",
+        ),
+        (
+            "cooldown",
+            {"questions": 1, "seconds": 1e-9},
+            "The cooldown period must be from 1 to 86400 seconds, not 1e-09.",
         ),
     ],
 )
@@ -221,7 +231,22 @@ async def test_reset_puts_one_setting_back_to_the_default(running: Harness) -> N
     assert "Results per answer: 3 (default)" in data["content"]
     assert f"Announce new articles in: <#{CHANNEL_ID}> (set here)" in data["content"]
     data = await settings(fake, "announce", {})
+    assert "Announce new articles in: nowhere (set here)" in data["content"]
+    data = await settings(fake, "reset", {"setting": "announce channel"})
     assert "Announce new articles in: nowhere (default)" in data["content"]
+
+
+async def test_a_server_can_turn_off_the_operators_announce_channel(
+    fake: FakeDiscord, tmp_path: Path, knowledge: Knowledge
+) -> None:
+    bot = await start_bot(fake, bot_settings(tmp_path, announce_channel=CHANNEL_ID), knowledge)
+    try:
+        assert [c.id for c in await bot.announce_channels()] == [CHANNEL_ID]
+        data = await settings(fake, "announce", {})
+        assert "Announce new articles in: nowhere (set here)" in data["content"]
+        assert await bot.announce_channels() == []
+    finally:
+        await stop_bot(bot)
 
 
 async def test_one_servers_settings_are_not_anothers(

@@ -16,7 +16,7 @@ from discord.ext import commands
 
 from bot.discord_bot.client import CoverageBot
 from bot.state.database import StateUnavailable
-from bot.state.guild_config import GuildConfig, range_error
+from bot.state.guild_config import NO_CHANNEL, GuildConfig, range_error
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,8 @@ def settings_text(config: GuildConfig, own: dict[str, Any]) -> str:
     lines = [
         f"Ask channels: {channels} ({where('ask channels')})",
         f"Answer in threads: {'on' if config.threads else 'off'} ({where('threads')})",
-        f"Cooldown: {config.cooldown_rate} questions per {config.cooldown_seconds:g} s "
+        f"Cooldown: {config.cooldown_rate} question{'' if config.cooldown_rate == 1 else 's'} "
+        f"per {config.cooldown_seconds:g} s "
         f"per member ({where('cooldown')})",
         f"Results per answer: {config.results} ({where('results')})",
         f"Announce new articles in: {announce} ({where('announce channel')})",
@@ -150,8 +151,10 @@ class ServerSettings(commands.Cog):
     async def announce(
         self, interaction: discord.Interaction, channel: discord.TextChannel | None = None
     ) -> None:
-        # The default is nowhere: no announce channel is a setting of its own.
-        await self._change(interaction, {"announce_channel": channel.id if channel else None})
+        # Nowhere is a setting of its own (NO_CHANNEL), not the default: a server may turn
+        # off announcements the operator's COVERAGE_BOT_ANNOUNCE_CHANNEL would make.
+        chosen = channel.id if channel else NO_CHANNEL
+        await self._change(interaction, {"announce_channel": chosen})
 
     @settings.command(name="feedback", description="Helpful / Not helpful buttons under answers")
     @app_commands.checks.has_permissions(manage_guild=True)
