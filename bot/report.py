@@ -26,7 +26,7 @@ LISTED = 5
 GROUPING_SIMILARITY = 0.5
 """How much of their words two declined questions must share to count as one gap."""
 CHART_DAYS = 60
-"""Days the chart shows at most (the latest)."""
+"""Calendar days the chart shows at most: those up to the last day with a question."""
 
 
 @dataclass(frozen=True)
@@ -226,10 +226,13 @@ def chart_png(report: QuestionReport) -> bytes:
     """Questions per day, answered and declined stacked, as a PNG image."""
     from matplotlib.figure import Figure  # a Figure needs no pyplot and no display
 
-    shown = report.days[-CHART_DAYS:]
+    counts = {day.day: day for day in report.days}
+    last = report.days[-1].day if report.days else dt.datetime.now(dt.UTC).date()
+    first = max(report.days[0].day if report.days else last, last - dt.timedelta(CHART_DAYS - 1))
+    days = [first + dt.timedelta(n) for n in range((last - first).days + 1)]  # quiet days too
+    shown = [counts.get(day, Day(day, 0, 0)) for day in days]
     figure = Figure(figsize=(8, 3.5), dpi=100)
     axes = figure.add_subplot()
-    days = [d.day for d in shown]
     answered = [d.answered for d in shown]
     axes.bar(days, answered, color="#3b82f6", label="answered")
     axes.bar(days, [d.declined for d in shown], bottom=answered, color="#f59e0b", label="declined")

@@ -179,11 +179,11 @@ async def test_answers_go_to_a_thread_when_the_server_wants_threads(running: Har
     fake = running.fake
     await settings(fake, "threads", {"on": True})
     question = await fake.message_create(
-        "What did the FAA do?", author=READER, channel_id=ASK_CHANNEL_ID
+        "What did the *FAA* do?", author=READER, channel_id=ASK_CHANNEL_ID
     )
     thread_path = f"/channels/{ASK_CHANNEL_ID}/messages/{question['id']}/threads"
     [started] = await fake.wait_for_request(lambda r: r.path == thread_path)
-    assert started.json["name"] == "What did the FAA do?"
+    assert started.json["name"] == "What did the *FAA* do?"  # a name shows no markdown
     [answer] = await bot_replies(fake, int(question["id"]))  # the thread's id is the message's
     assert "Federal Aviation Administration" in answer.json["embeds"][0]["description"]
     assert not [r for r in fake.requests if r.path == f"/channels/{ASK_CHANNEL_ID}/messages"]

@@ -20,7 +20,13 @@ from discord.ext import commands
 
 from bot.answer import Answer, QuestionError, looks_like_question
 from bot.discord_bot.client import CoverageBot
-from bot.discord_bot.formatting import MESSAGE_CONTENT_LIMIT, NO_ANSWER, answer_embed, fit
+from bot.discord_bot.formatting import (
+    MESSAGE_CONTENT_LIMIT,
+    NO_ANSWER,
+    answer_embed,
+    fit,
+    shorten,
+)
 from bot.discord_bot.views import NO_PINGS, AnswerView
 from bot.state.guild_config import GuildConfig
 from bot.state.question_log import AskedQuestion
@@ -163,7 +169,8 @@ class Ask(commands.Cog):
         if not isinstance(message.channel, discord.TextChannel):
             return None
         try:
-            return await message.create_thread(name=fit(answer.question, THREAD_NAME_LIMIT))
+            # A thread name shows no markdown and pings no one: shortened, not escaped.
+            return await message.create_thread(name=shorten(answer.question, THREAD_NAME_LIMIT))
         except discord.HTTPException as error:
             log.info("answering in the channel; no thread for %s: %s", message.id, error)
             return None
