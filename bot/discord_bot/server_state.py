@@ -22,6 +22,8 @@ from bot.state.question_log import AskedQuestion, QuestionLog
 
 log = logging.getLogger(__name__)
 
+REOPEN_SECONDS = 60.0
+"""How often a bot that could not open its database tries again."""
 CLOSE_TIMEOUT = 5.0
 """Seconds the bot waits, when it closes, for questions still being logged."""
 
@@ -37,27 +39,41 @@ class ServerState:
         self.questions: QuestionLog | None = None
         self._logging: dict[int, asyncio.Task[None]] = {}
         self.retention = tasks.loop(hours=24)(self.forget_old_questions)
+        self.reopening = tasks.loop(seconds=REOPEN_SECONDS)(self._reopen)
 
     @property
     def available(self) -> bool:
         return self.database is not None
 
     async def open(self) -> None:
-        """Open the database; when it cannot be, say why once and go on without it."""
+        """Open the database; when it cannot be, say why once, go on without it, and try
+        again every REOPEN_SECONDS (a lock held for a while, a disk put right)."""
+        if not await self._opened():
+            self.reopening.start()
+
+    async def _reopen(self) -> None:
+        if await self._opened(quiet=True):
+            log.info("the state database is open again: settings and the question log are back")
+            self.reopening.stop()
+
+    async def _opened(self, quiet: bool = False) -> bool:
         secret = self.settings.database_url
         url = database_url(secret.get_secret_value() if secret else None, self.settings.state_dir)
         try:
             self.database = await StateDatabase.open(url)
         except StateUnavailable as error:
-            log.warning("running without the state database (defaults only): %s", error)
-            return
+            if not quiet:
+                log.warning("running without the state database (defaults only): %s", error)
+            return False
         self.configs = GuildConfigs(self.database, self.defaults)
         self.questions = QuestionLog(self.database)
         self.retention.start()
+        return True
 
     async def close(self) -> None:
         """Stop the retention task, let questions being logged finish (for a while), then
         close the database."""
+        self.reopening.cancel()
         running = self.retention.get_task()
         self.retention.cancel()
         if running is not None:

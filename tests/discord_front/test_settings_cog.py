@@ -3,6 +3,7 @@ Discord, and the next message answered by the server's own settings."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sqlite3
 from pathlib import Path
@@ -25,6 +26,7 @@ from harness import (
     bot_replies,
     bot_settings,
     callback,
+    followup,
     mention,
     start_bot,
     stop_bot,
@@ -87,6 +89,9 @@ DEFAULTS_SHOWN = (
 )
 
 
+DEFERRED = 5
+
+
 async def settings(
     fake: FakeDiscord,
     subcommand: str,
@@ -96,7 +101,8 @@ async def settings(
     permissions: int = MANAGE_GUILD,
     channel_id: int = CHANNEL_ID,
 ) -> dict[str, Any]:
-    """Run ``/settings subcommand`` and return the private reply's data."""
+    """Run ``/settings subcommand`` and return the private reply's data: at once for a
+    refusal, else after a deferral (the database may make it wait)."""
     interaction = await fake.slash(
         "settings",
         options or {},
@@ -106,6 +112,11 @@ async def settings(
         channel_id=channel_id,
     )
     response = await callback(fake, interaction)
+    if response["type"] == DEFERRED:
+        assert response["data"]["flags"] == EPHEMERAL
+        reply = (await followup(fake, interaction)).json
+        assert reply["flags"] == EPHEMERAL
+        return reply
     assert response["type"] == 4
     assert response["data"]["flags"] == EPHEMERAL
     return response["data"]
@@ -287,3 +298,33 @@ async def test_a_database_failure_during_a_message_answers_with_the_defaults(
     assert reply.json["embeds"][0]["footer"]["text"].startswith("Result 1 of 3 ·")  # defaults
     [said] = [m for m in caplog.messages if m.startswith("answering with the default settings")]
     assert said.endswith("cannot be used: no such table: guild_settings")
+
+
+async def test_a_database_locked_at_start_up_is_opened_once_it_is_free(
+    fake: FakeDiscord,
+    tmp_path: Path,
+    knowledge: Knowledge,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("bot.discord_bot.server_state.REOPEN_SECONDS", 0.1)
+    monkeypatch.setattr("bot.state.database.BUSY_TIMEOUT_MS", 50)
+    file = tmp_path / "state" / "coverage-bot.sqlite3"
+    file.parent.mkdir()
+    holder = sqlite3.connect(file, isolation_level=None)
+    holder.execute("CREATE TABLE other_program (x)")  # a database someone else is writing
+    holder.execute("BEGIN EXCLUSIVE")
+    bot = await start_bot(fake, bot_settings(tmp_path), knowledge)
+    try:
+        assert not bot.state.available
+        holder.rollback()
+        for _ in range(100):  # bounded: at most 10 s
+            if bot.state.available:
+                break
+            await asyncio.sleep(0.1)
+        assert bot.state.available
+        await fake.message_create("What did the FAA do?", author=READER, channel_id=ASK_CHANNEL_ID)
+        [reply] = await bot_replies(fake, ASK_CHANNEL_ID)
+        assert labels(reply.json) == ["Whole article", "Helpful", "Not helpful"]
+    finally:
+        holder.close()
+        await stop_bot(bot)

@@ -74,12 +74,14 @@ class ServerSettings(commands.Cog):
         values: dict[str, Any] | Callable[[GuildConfig], dict[str, Any]] | None = None,
     ) -> None:
         """Check and store the server's new values (or those worked out from its current
-        settings), then show its settings."""
+        settings), then show its settings. Deferred before the database is asked: behind
+        another writer it may take longer than the three seconds Discord waits."""
         if isinstance(values, dict):
             wrong = [e for name, value in values.items() if (e := range_error(name, value))]
             if wrong:
                 await interaction.response.send_message(wrong[0], ephemeral=True)
                 return
+        await interaction.response.defer(ephemeral=True, thinking=True)
         configs = self.bot.state.configs
         guild_id = interaction.guild_id
         assert guild_id is not None  # the group is guild_only
@@ -94,10 +96,10 @@ class ServerSettings(commands.Cog):
             config, own = await configs.get(guild_id), await configs.own(guild_id)
         except StateUnavailable as error:
             log.warning("/settings in guild=%s: %s", guild_id, error)
-            await interaction.response.send_message(UNAVAILABLE, ephemeral=True)
+            await interaction.followup.send(UNAVAILABLE, ephemeral=True)
             return
         said = "Saved; it applies to the next question.\n" if values else ""
-        await interaction.response.send_message(
+        await interaction.followup.send(
             said + settings_text(config, own),
             ephemeral=True,
             allowed_mentions=discord.AllowedMentions.none(),
