@@ -56,11 +56,11 @@ async def answer_path(state: ServerState) -> tuple[list[float], list[float]]:
     for n in range(LOGGED):
         asked = AskedQuestion.of(answers[n % 2], GUILD, CHANNEL)
         start = time.perf_counter()
-        state.log_question(asked, n, discord_id=10**18 + n)
+        state.log_question(asked, discord_id=10**18 + n)
         handed.append((time.perf_counter() - start) * 1e6)
         await state.question_id(10**18 + n)  # the write done before the next question
         start = time.perf_counter()
-        await state.questions.record(asked, n)
+        await state.questions.record(asked)
         written.append((time.perf_counter() - start) * 1e3)
     return handed, written
 

@@ -25,17 +25,16 @@ async def logged(state: Path, guild: int = 1) -> StateDatabase:
     database = await StateDatabase.open(database_url(None, state))
     log = QuestionLog(database)
     fares = AskedQuestion("Are buses free?", True, guild, 2, "fares", FARES, "Rides are free.", 5.0)
-    first = await log.record(fares, 1, at=DAY)
-    await log.record(fares, 2, at=DAY + dt.timedelta(days=1))
+    first = await log.record(fares, at=DAY)
+    await log.record(fares, at=DAY + dt.timedelta(days=1))
     await log.record(
         AskedQuestion("Who leads the union?", True, guild, 2, "u", "Union Vote", "Delgado.", 4.0),
-        1,
         at=DAY + dt.timedelta(days=1),
     )
     gap = ("How much is a monthly pass?", "Monthly pass price?", "monthly passes")
-    for n, words in enumerate(gap):
-        await log.record(AskedQuestion(words, False, guild, 2), n, at=DAY + dt.timedelta(days=2))
-    await log.record(AskedQuestion("Is the subway open?", False, guild, 2), 9, at=DAY)
+    for words in gap:
+        await log.record(AskedQuestion(words, False, guild, 2), at=DAY + dt.timedelta(days=2))
+    await log.record(AskedQuestion("Is the subway open?", False, guild, 2), at=DAY)
     for member in (1, 2, 3):
         await log.vote(first, member, helpful=member == 3)
     return database
@@ -60,7 +59,7 @@ async def test_the_report_counts_groups_gaps_and_lists_votes_and_articles(tmp_pa
 
 async def test_a_servers_report_holds_only_its_own_questions(tmp_path: Path) -> None:
     database = await logged(tmp_path / "state", guild=1)
-    await QuestionLog(database).record(AskedQuestion("Server B asks?", False, 2, 3), 5, at=DAY)
+    await QuestionLog(database).record(AskedQuestion("Server B asks?", False, 2, 3), at=DAY)
     mine = await build_report(database, guild_id=1)
     theirs = await build_report(database, guild_id=2)
     await database.close()
@@ -142,7 +141,7 @@ def test_a_readers_escape_sequences_and_line_breaks_never_reach_the_terminal(
     async def work() -> None:
         database = await StateDatabase.open(database_url(None, state_env))
         hostile = "evil \x1b[2J\x1b[31mRED\x1b[0m\nterminal " + "long " * 100 + "?"
-        await QuestionLog(database).record(AskedQuestion(hostile, False, 1, 2), 1, at=DAY)
+        await QuestionLog(database).record(AskedQuestion(hostile, False, 1, 2), at=DAY)
         await database.close()
 
     asyncio.run(work())

@@ -57,7 +57,7 @@ async def test_a_vote_counts_once_per_member_and_a_second_click_changes_it(
 ) -> None:
     database = await opened(tmp_path)
     log = QuestionLog(database)
-    asked = await log.record(AskedQuestion("Who won?", True, 1, 2, "a", "A", "p", 3.0, 1.0), 42)
+    asked = await log.record(AskedQuestion("Who won?", True, 1, 2, "a", "A", "p", 3.0, 1.0))
     assert await log.vote(asked, 42, helpful=True)
     assert await log.vote(asked, 42, helpful=False)
     assert await log.vote(asked, 43, helpful=False)
@@ -75,9 +75,9 @@ async def test_retention_deletes_old_questions_and_their_votes(tmp_path: Path) -
     database = await opened(tmp_path)
     log = QuestionLog(database)
     now = dt.datetime.now(dt.UTC)
-    old = await log.record(AskedQuestion("old?", True), 1, at=now - dt.timedelta(days=100))
+    old = await log.record(AskedQuestion("old?", True), at=now - dt.timedelta(days=100))
     await log.vote(old, 1, helpful=True)
-    await log.record(AskedQuestion("new?", False), 1, at=now)
+    await log.record(AskedQuestion("new?", False), at=now)
     assert await log.forget_before(now - dt.timedelta(days=90)) == 1
     file = tmp_path / "state" / "coverage-bot.sqlite3"
     with sqlite3.connect(file) as connection:
@@ -90,7 +90,7 @@ async def test_concurrent_writers_on_one_file_lose_nothing(tmp_path: Path) -> No
     first, second = await opened(tmp_path), await opened(tmp_path)
     logs = [QuestionLog(first), QuestionLog(second)]
     await asyncio.gather(
-        *(logs[n % 2].record(AskedQuestion(f"question {n}?", n % 3 == 0), n) for n in range(60))
+        *(logs[n % 2].record(AskedQuestion(f"question {n}?", n % 3 == 0)) for n in range(60))
     )
     file = tmp_path / "state" / "coverage-bot.sqlite3"
     with sqlite3.connect(file) as connection:

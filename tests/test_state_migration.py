@@ -35,7 +35,7 @@ async def test_a_version_1_database_gains_discord_ids_and_keeps_its_questions(
         )
     database = await StateDatabase.open(database_url(None, tmp_path / "state"))
     log = QuestionLog(database)
-    new = await log.record(AskedQuestion("New?", False), 1, discord_id=123)
+    new = await log.record(AskedQuestion("New?", False), discord_id=123)
     assert await log.question_id(123) == new
     assert await log.question_id(456) is None
     await database.close()
@@ -65,7 +65,7 @@ async def test_version_3_forgets_who_asked_and_keeps_message_ids_only_as_hashes(
         )
     database = await StateDatabase.open(database_url(None, tmp_path / "state"))
     log = QuestionLog(database)
-    asked = await log.record(AskedQuestion("New?", True), 42, discord_id=987654321098765432)
+    asked = await log.record(AskedQuestion("New?", True), discord_id=987654321098765432)
     assert await log.question_id(1234567890123456789) is not None  # the old row, found
     assert await log.question_id(987654321098765432) == asked
     await database.close()

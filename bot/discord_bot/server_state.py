@@ -94,11 +94,11 @@ class ServerState:
             log.warning("answering with the default settings: %s", error)
             return self.defaults
 
-    def log_question(self, asked: AskedQuestion, member_id: int, discord_id: int) -> None:
+    def log_question(self, asked: AskedQuestion, discord_id: int) -> None:
         """Log the question in the background; the answer does not wait for it."""
         if self.questions is None:
             return
-        task = asyncio.create_task(self._record(self.questions, asked, member_id, discord_id))
+        task = asyncio.create_task(self._record(self.questions, asked, discord_id))
         self._logging[discord_id] = task
         task.add_done_callback(lambda _: self._logging.pop(discord_id, None))
 
@@ -127,10 +127,8 @@ class ServerState:
             log.info("deleted %d questions older than %d days", forgotten, days)
 
     @staticmethod
-    async def _record(
-        questions: QuestionLog, asked: AskedQuestion, member_id: int, discord_id: int
-    ) -> None:
+    async def _record(questions: QuestionLog, asked: AskedQuestion, discord_id: int) -> None:
         try:
-            await questions.record(asked, member_id, discord_id=discord_id)
+            await questions.record(asked, discord_id=discord_id)
         except StateUnavailable as error:
             log.warning("question not logged: %s", error)

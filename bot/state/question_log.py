@@ -64,14 +64,13 @@ class QuestionLog:
     async def record(
         self,
         asked: AskedQuestion,
-        member_id: int | None = None,
         at: dt.datetime | None = None,
         discord_id: int | None = None,
     ) -> int:
         """Log a question; its id in the log. ``discord_id`` (the question's message or
         interaction, which the vote buttons carry) is kept only as a keyed hash, so that
         the log cannot be used to look the message, and so its author, up. Who asked is
-        not kept at all (``member_id`` is taken for the callers' symmetry with votes)."""
+        not kept at all."""
         key = await self.discord_key(discord_id) if discord_id is not None else None
 
         async def insert(connection: AsyncConnection) -> int:

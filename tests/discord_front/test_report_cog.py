@@ -36,13 +36,13 @@ async def logged(tmp_path: Path) -> None:
     answered = AskedQuestion(
         "What did the FAA do?", True, GUILD_ID, CHANNEL_ID, "faa", "FAA acts", "It *closed* air."
     )
-    first = await log.record(answered, 1, at=day)
-    await log.record(answered, 2, at=day + dt.timedelta(days=1))
-    for n, asked in enumerate(("How much is a monthly pass?", "monthly pass price?")):
-        await log.record(AskedQuestion(asked, False, GUILD_ID, CHANNEL_ID), n, at=day)
+    first = await log.record(answered, at=day)
+    await log.record(answered, at=day + dt.timedelta(days=1))
+    for asked in ("How much is a monthly pass?", "monthly pass price?"):
+        await log.record(AskedQuestion(asked, False, GUILD_ID, CHANNEL_ID), at=day)
     await log.vote(first, 3, helpful=False)
     secret = AskedQuestion("What is server B's secret plan?", False, GUILD_B_ID, CHANNEL_B_ID)
-    await log.record(secret, 4, at=day)
+    await log.record(secret, at=day)
     await database.close()
 
 

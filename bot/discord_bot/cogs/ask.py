@@ -126,7 +126,7 @@ class Ask(commands.Cog):
             answer.best.ref.id if answer.best else None,
         )
         self.bot.state.log_question(
-            AskedQuestion.of(answer, guild_id, message.channel.id), message.author.id, message.id
+            AskedQuestion.of(answer, guild_id, message.channel.id), message.id
         )
         if answer.best is not None or addressed:
             await self._send(message, answer, config)
@@ -201,7 +201,6 @@ class Ask(commands.Cog):
         answer = await self.answer(question, config.results)
         self.bot.state.log_question(
             AskedQuestion.of(answer, interaction.guild_id, interaction.channel_id),
-            interaction.user.id,
             interaction.id,
         )
         if answer.best is None:

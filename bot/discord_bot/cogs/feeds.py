@@ -71,8 +71,7 @@ class Feeds(commands.Cog):
         self._pending += report.articles
         if self._pending and await self._reload():
             announced, self._pending = self._pending, []
-            for article in announced:
-                await self.announce(article)
+            await self.announce(announced)
         return report
 
     async def _reload(self) -> bool:
@@ -86,14 +85,17 @@ class Feeds(commands.Cog):
             return False
         return True
 
-    async def announce(self, article: AddedArticle) -> None:
-        """One short embed in each announce channel; a channel the bot cannot post in is
-        one log line."""
-        for channel in await self.bot.announce_channels():
-            try:
-                await channel.send(embed=announcement_embed(article), allowed_mentions=NO_PINGS)
-            except discord.HTTPException as error:
-                log.warning("cannot announce in channel %s: %s", channel.id, error.text)
+    async def announce(self, articles: list[AddedArticle]) -> None:
+        """One short embed per article in each announce channel (the servers' settings
+        read once for them all); a channel the bot cannot post in is one log line."""
+        channels = await self.bot.announce_channels()
+        for article in articles:
+            for channel in channels:
+                try:
+                    embed = announcement_embed(article)
+                    await channel.send(embed=embed, allowed_mentions=NO_PINGS)
+                except discord.HTTPException as error:
+                    log.warning("cannot announce in channel %s: %s", channel.id, error.text)
 
 
 async def setup(bot: CoverageBot) -> None:
