@@ -15,14 +15,13 @@ import datetime as dt
 import fcntl
 import json
 import os
-import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, TypeVar
 
-from bot.file_modes import readable_mode
+from bot.file_modes import replace_file
 
 FEEDS_FILE = "feeds.json"
 _FORMAT = 1
@@ -111,15 +110,7 @@ class FeedStore:
         }
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=".feeds-", suffix=".tmp")
-            try:
-                os.fchmod(fd, readable_mode())  # mkstemp's 0600 would hide it from the bot's user
-                with os.fdopen(fd, "w", encoding="utf-8") as file:
-                    json.dump(data, file, indent=1, ensure_ascii=False)
-                os.replace(temporary, self.path)
-            except BaseException:
-                Path(temporary).unlink(missing_ok=True)
-                raise
+            replace_file(self.path, json.dumps(data, indent=1, ensure_ascii=False))
         except OSError as error:
             raise FeedStateError(f"cannot write {self.path}: {_why(error)}") from error
 

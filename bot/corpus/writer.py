@@ -14,7 +14,6 @@ from __future__ import annotations
 import glob
 import os
 import re
-import tempfile
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +25,7 @@ from bot.corpus.html import WebArticle
 from bot.corpus.loader import coverage_files
 from bot.corpus.markdown import front_matter, parse_markdown
 from bot.corpus.structure import Block, BlockKind, CorpusFormatError, ParsedArticle
-from bot.file_modes import readable_mode
+from bot.file_modes import replace_file
 
 MARKER_KEY = "written_by"
 MARKER = "coverage-bot"
@@ -95,7 +94,7 @@ class CorpusWriter:
         path = earlier if earlier is not None and _is_ours(earlier) else self._new_name(article)
         text = markdown_file(article)
         parsed = _read_back(text, path.name)
-        _replace(path, text)
+        replace_file(path, text)
         self._remember(article, path)
         return Written(path, article, len(parsed.passages), updated=path == earlier)
 
@@ -251,22 +250,6 @@ def _our_front_matter(file: Path) -> dict[str, object] | None:
 
 def _is_ours(path: Path) -> bool:
     return path.is_file() and not path.is_symlink() and _our_front_matter(path) is not None
-
-
-def _replace(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` whole or not at all: a hidden temporary file beside it
-    (the loader passes over hidden files), renamed into place."""
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".coverage-bot-", suffix=".tmp")
-    try:
-        os.fchmod(fd, readable_mode())  # as open() would: mkstemp's 0600 hides it from the bot
-        with os.fdopen(fd, "w", encoding="utf-8") as file:
-            file.write(text)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def _url_key(url: str) -> str:

@@ -12,12 +12,11 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
-import tempfile
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import discord
+
+from bot.file_modes import replace_file
 
 if TYPE_CHECKING:
     from bot.discord_bot.client import CoverageBot
@@ -50,13 +49,6 @@ async def sync_commands(bot: CoverageBot, *, force: bool = False) -> None:
         log.info("global commands unchanged since the last sync; not syncing")
         return
     synced = await bot.tree.sync()
-    _write_atomically(stored, fingerprint)
+    stored.parent.mkdir(parents=True, exist_ok=True)
+    replace_file(stored, fingerprint)
     log.info("synced %d global commands (they can take a while to appear)", len(synced))
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
-    with os.fdopen(handle, "w") as out:
-        out.write(text)
-    os.replace(temporary, path)
