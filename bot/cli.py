@@ -20,6 +20,7 @@ from bot.config import MAX_TOP, Settings, SettingsError, load_settings
 from bot.corpus import CorpusNotFoundError, CorpusView, LoadWarning
 from bot.embedding import EmbeddingUnavailable
 from bot.evaluation import (
+    Calibration,
     EvaluationInputError,
     calibrate,
     case_judges,
@@ -44,6 +45,7 @@ from bot.knowledge import (
 )
 from bot.report_command import ReportError, parse_since, report_text
 from bot.rerank import load_reranker
+from bot.saved_threshold import CALIBRATION_FILE, CalibrationFileError, save_threshold
 from bot.squad import LEFT_OUT_EVERY, SquadFormatError, load_squad
 from bot.store import indexed_corpus
 from bot.summary import (
@@ -163,6 +165,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="also find the decline threshold that suits this question set's corpus",
     )
     evaluation.add_argument(
+        "--save",
+        action="store_true",
+        help="with --calibrate and --index: keep that threshold in the index folder, for "
+        "every later answer from it",
+    )
+    evaluation.add_argument(
         "--left-out-every",
         type=int,
         default=LEFT_OUT_EVERY,
@@ -272,6 +280,8 @@ def _run(args: argparse.Namespace, out: Console) -> int:
     # Listing articles or summarising the story or an article ranks nothing: no model.
     ranks = args.command != "articles" and not (args.command == "summary" and args.topic is None)
     ranking = _ranking(settings) if ranks else BM25_ONLY
+    if args.command == "evaluate":
+        _check_save(args, index_dir, settings)
     if args.command == "evaluate" and args.squad is not None:
         _evaluate_squad(args.squad, args.left_out_every, ranking, args.calibrate)
         if args.questions is None and args.summaries is None:
@@ -297,7 +307,12 @@ def _run(args: argparse.Namespace, out: Console) -> int:
         return _chat(answerer, top, out)
     if args.command == "summary":
         return _summary(answerer, args, out)
-    return _evaluate(answerer, args.questions, args.summaries, args.calibrate)
+    if knowledge.calibration is not None:
+        print(
+            f"declining below {knowledge.calibration.describe()}, as kept in "
+            f"{plain(str(index_dir / CALIBRATION_FILE))}"
+        )
+    return _evaluate(answerer, args, index_dir)
 
 
 def _warn_if_corpus_unused(corpus: Path | None, index: Path | None) -> None:
@@ -388,9 +403,31 @@ def _evaluate_squad(path: Path, left_out_every: int, ranking: Ranking, calibrati
         print("\n".join(calibration.lines(THRESHOLD_SETTING)), flush=True)
 
 
-def _evaluate(
-    answerer: Answerer, questions: Path | None, summaries: Path | None, calibrating: bool
-) -> int:
+def _check_save(args: argparse.Namespace, index: Path | None, settings: Settings) -> None:
+    """Refuse --save, before any question is asked, where it could keep nothing."""
+    if not args.save:
+        return
+    if not args.calibrate:
+        raise CommandError("--save keeps what --calibrate finds: give both", EXIT_USAGE)
+    if index is None or args.questions is None:
+        raise CommandError(
+            "--save keeps the threshold in an index folder: give --index DIR (or set "
+            "COVERAGE_BOT_INDEX) and --questions about its coverage; without an index, set "
+            f"{THRESHOLD_SETTING} to the threshold --calibrate recommends",
+            EXIT_USAGE,
+        )
+    if settings.decline_threshold is not None:
+        print(
+            f"warning: {THRESHOLD_SETTING} is set, so it, not the threshold kept, decides "
+            "declines until it is unset",
+            file=sys.stderr,
+        )
+
+
+def _evaluate(answerer: Answerer, args: argparse.Namespace, index: Path | None) -> int:
+    """Figures on a question set or reference summaries; with --calibrate the threshold
+    that suits the set, kept in the index folder with --save."""
+    questions, summaries = args.questions, args.summaries
     if questions is None and summaries is None:
         raise CommandError(
             "evaluate needs --questions FILE, --summaries FILE, --squad FILE or more", EXIT_USAGE
@@ -401,8 +438,13 @@ def _evaluate(
             cases = load_cases(questions)
             answerers = _rankings(answerer, answerer.corpus)
             lines += report_lines({name: evaluate(a, cases) for name, a in answerers.items()})
-            if calibrating:
-                lines += calibrate(answerer, case_judges(cases)).lines(THRESHOLD_SETTING)
+            if args.calibrate:
+                calibration = calibrate(answerer, case_judges(cases))
+                lines += calibration.lines(THRESHOLD_SETTING)
+                if index is not None and args.save:
+                    lines.append(_keep_threshold(index, answerer, calibration))
+                elif index is not None:
+                    lines.append("(or add --save to keep it in the index folder)")
         if summaries is not None:
             lines += rouge_lines(summary_rouge(answerer.corpus, load_references(summaries)))
     except (EvaluationInputError, SummaryError) as error:  # e.g. a reference to no article
@@ -415,6 +457,25 @@ def _evaluate(
         ) from error
     print("\n".join(lines))
     return EXIT_OK
+
+
+def _keep_threshold(index: Path, answerer: Answerer, calibration: Calibration) -> str:
+    """Keep the calibrated threshold in the index folder; the line that says so."""
+    try:
+        kept = save_threshold(
+            index,
+            answerer.reranker,
+            calibration.threshold,
+            calibration.answerable,
+            calibration.off_topic,
+        )
+    except CalibrationFileError as error:
+        raise CommandError(f"{index / CALIBRATION_FILE}: {error}") from error
+    return (
+        f"kept in {index / CALIBRATION_FILE}: answers from this index with "
+        f"{answerer.stages} now decline below {kept.threshold:.3f} "
+        f"({THRESHOLD_SETTING} overrides it)"
+    )
 
 
 def _discord(command: str, settings: Settings, corpus_given: bool) -> int:

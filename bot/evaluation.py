@@ -233,6 +233,9 @@ class Calibration:
     current: float
     rows: tuple[tuple[float, float, float, float], ...]
     """(threshold, hit@1, answerable declined, off-topic declined), lowest first."""
+    answerable: int
+    off_topic: int
+    """How many questions of each kind it was found on."""
 
     def lines(self, setting: str) -> list[str]:
         header = ("threshold", "hit@1", "answerable declined", "off-topic declined")
@@ -289,7 +292,8 @@ def calibrate(answerer: Answerer, questions: Sequence[tuple[str, Judge]]) -> Cal
 
     steps = {round(best + d, 3) for d in (-0.2, -0.1, -0.05, 0.0, 0.05, 0.1, 0.2)}
     steps.add(round(answerer.threshold, 3))
-    return Calibration(best, answerer.threshold, tuple(row(t) for t in sorted(steps)))
+    rows = tuple(row(t) for t in sorted(steps))
+    return Calibration(best, answerer.threshold, rows, len(answerable), len(off))
 
 
 def case_judges(cases: Sequence[Case]) -> list[tuple[str, Judge]]:

@@ -11,12 +11,18 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from bot.answer import BM25_ONLY, Answerer, Ranking
 from bot.corpus import CorpusNotFoundError, CorpusView, LoadedCorpus, LoadWarning, load_corpus
 from bot.index_folder import VECTORS_FILE, IndexFormatError, IndexLoadError, locked
+from bot.saved_threshold import (
+    CALIBRATION_FILE,
+    CalibrationFileError,
+    SavedThreshold,
+    saved_threshold,
+)
 from bot.store import (
     Progress,
     StoredCorpus,
@@ -58,11 +64,20 @@ class Knowledge:
     """Why the index answering is older than its corpus, and how to rebuild it."""
     update: UpdateReport | None = None
     """What bringing the index up to date with its corpus did at load, if it was behind."""
+    calibration: SavedThreshold | None = None
+    """The decline threshold kept in the index folder that answers use, if one does."""
 
     @property
     def from_index(self) -> bool:
         """Whether this was loaded from an index folder rather than read from the corpus."""
         return isinstance(self.corpus, StoredCorpus)
+
+    @property
+    def ranking(self) -> Ranking:
+        """The ranking this was loaded with, to load with again: a threshold kept in the
+        index folder is read afresh each time (it may have been calibrated since)."""
+        ranking = self.answerer.ranking
+        return replace(ranking, threshold=None) if self.calibration is not None else ranking
 
     @property
     def skipped(self) -> int:
@@ -104,9 +119,18 @@ def load_knowledge(
         except KNOWLEDGE_ERRORS:
             report = None  # the old generation answers, and says it is behind
     bm25, stored = load_index(index, corpus if corpus_given else None)
+    ranking, calibration, problem = _calibrated(index, ranking)
     answerer = ranking.answerer(stored, bm25, _vector_file(index, ranking))
-    warnings = report.warnings if report else ()
-    return Knowledge(index, stored, answerer, warnings, outdated=outdated(index), update=report)
+    warnings = (*(report.warnings if report else ()), *problem)
+    return Knowledge(
+        index,
+        stored,
+        answerer,
+        warnings,
+        outdated=outdated(index),
+        update=report,
+        calibration=calibration,
+    )
 
 
 def build_index(
@@ -146,9 +170,30 @@ def rebuild_knowledge(corpus: Path, index: Path | None, ranking: Ranking = BM25_
         return build_knowledge(corpus, ranking)
     warnings = refresh_index(index, indexed_corpus(index) or corpus)
     bm25, stored = load_index(index, corpus)  # just updated: no need to ask if it is outdated
-    return Knowledge(
-        index, stored, ranking.answerer(stored, bm25, _vector_file(index, ranking)), warnings
-    )
+    ranking, calibration, problem = _calibrated(index, ranking)
+    answerer = ranking.answerer(stored, bm25, _vector_file(index, ranking))
+    return Knowledge(index, stored, answerer, (*warnings, *problem), calibration=calibration)
+
+
+def _calibrated(
+    index: Path, ranking: Ranking
+) -> tuple[Ranking, SavedThreshold | None, tuple[LoadWarning, ...]]:
+    """The ranking with the threshold kept in the index folder for it, unless a setting
+    chose one; a damaged calibration file is one warning, and the default applies."""
+    if ranking.threshold is not None:
+        return ranking, None, ()
+    try:
+        kept = saved_threshold(index, ranking.reranker)
+    except CalibrationFileError as error:
+        warning = LoadWarning(
+            index / CALIBRATION_FILE,
+            f"not used ({error}); answers decline at the default threshold",
+            skipped=False,
+        )
+        return ranking, None, (warning,)
+    if kept is None:
+        return ranking, None, ()
+    return replace(ranking, threshold=kept.threshold), kept, ()
 
 
 def _vector_file(index: Path, ranking: Ranking) -> VectorFile | None:

@@ -84,6 +84,7 @@ class SemanticReranker:
 
     def __init__(self, embedder: Embedder, capacity: int = CACHE_SENTENCES) -> None:
         self.name = embedder.name
+        self.identity = embedder.identity
         self.dimension = embedder.dimension
         self._embedder = embedder
         self._passages = PassageVectors(embedder, capacity)

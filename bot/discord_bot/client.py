@@ -153,7 +153,7 @@ class CoverageBot(commands.Bot):
                 rebuild_knowledge,
                 self.settings.corpus,
                 self.settings.index,
-                self.knowledge.answerer.ranking,
+                self.knowledge.ranking,
             )
             self.knowledge = knowledge
         log.info(

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import discord
 
-from bot.answer import Answer
+from bot.answer import Answer, default_threshold
 from bot.corpus import Article, CorpusView, Passage, PassageKind, written_date
 from bot.corpus.structure import is_web_url
 from bot.feeds import AddedArticle, FeedStatus
@@ -201,12 +201,27 @@ def about_embed(knowledge: Knowledge, feeds: Sequence[FeedStatus] = ()) -> disco
     built = discord.utils.format_dt(knowledge.built_at, "R")
     embed.add_field(name="Index built", value=built)
     embed.add_field(name="Ranking", value=knowledge.answerer.stages)
+    embed.add_field(name="Declines below", value=_threshold_text(knowledge))
     if knowledge.skipped:
         embed.add_field(name="Files skipped", value=str(knowledge.skipped))
     if feeds:
         value = feed_lines(feeds, EMBED_FIELD_VALUE_LIMIT)
         embed.add_field(name="Feeds", value=value, inline=False)
     return embed
+
+
+def _threshold_text(knowledge: Knowledge) -> str:
+    """The evidence an answer needs, and where that figure comes from."""
+    answerer = knowledge.answerer
+    if knowledge.calibration is not None:
+        calibration = knowledge.calibration
+        return (
+            f"{calibration.threshold:.3f} (calibrated on {calibration.answerable} answerable "
+            f"and {calibration.off_topic} off-topic questions)"
+        )
+    if answerer.threshold == default_threshold(answerer.reranker):
+        return f"{answerer.threshold:.3f} (the default)"
+    return f"{answerer.threshold:.3f} (set by the operator)"
 
 
 def announcement_embed(article: AddedArticle) -> discord.Embed:

@@ -40,5 +40,6 @@ async def test_a_paraphrase_is_answered_and_about_names_the_stages(
         [about] = (await callback(fake, interaction))["data"]["embeds"]
         fields = {f["name"]: f["value"] for f in about["fields"]}
         assert fields["Ranking"] == "BM25 + all-MiniLM-L6-v2-int8"
+        assert fields["Declines below"] == "0.750 (the default)"
     finally:
         await stop_bot(bot)

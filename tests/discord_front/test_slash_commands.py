@@ -186,6 +186,7 @@ async def test_about_reports_what_is_loaded(running: Harness) -> None:
     assert fields["Dates"] == "Jan 8, 2020"
     assert fields["Index built"].startswith("<t:")
     assert fields["Ranking"] == "BM25"  # the harness's knowledge has no semantic stage
+    assert fields["Declines below"] == "0.320 (the default)"
 
 
 async def test_reload_is_refused_to_a_server_admin_who_does_not_run_the_bot(

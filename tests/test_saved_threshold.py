@@ -1,0 +1,187 @@
+"""A decline threshold calibrated on an index folder's own questions: kept in the folder
+by `evaluate --calibrate --save`, used by every later answer from it, per ranking, with
+COVERAGE_BOT_DECLINE_THRESHOLD over it and a damaged file never in the way."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from bot.answer import BM25_ONLY, Ranking
+from bot.cli import main
+from bot.knowledge import build_index, load_knowledge
+from bot.rerank import load_reranker
+from bot.saved_threshold import CALIBRATION_FILE, save_threshold, saved_threshold
+
+ROOT = Path(__file__).resolve().parent.parent
+BUNDLED = ROOT / "corpus"
+QUESTIONS = ROOT / "tests" / "data" / "questions.jsonl"
+WEAK = "Were any Americans killed?"
+"""Answered right with BM25 alone, with evidence 0.66: above the default threshold (0.32)."""
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name in ("COVERAGE_BOT_CORPUS", "COVERAGE_BOT_INDEX", "COVERAGE_BOT_DECLINE_THRESHOLD"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def index(tmp_path: Path) -> Path:
+    folder = tmp_path / "index"
+    build_index(BUNDLED, folder)
+    return folder
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_a_saved_calibration_is_what_later_answers_decline_by(
+    index: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ("evaluate", "--index", str(index), "--questions", str(QUESTIONS))
+    code, before, _ = run(capsys, *args)
+    assert code == 0
+    assert re.search(r"answerable questions declined +2 of 36 +2 of 36", before)
+
+    code, out, err = run(capsys, *args, "--calibrate", "--save")
+    assert (code, err) == (0, "")
+    recommended = re.search(r"COVERAGE_BOT_DECLINE_THRESHOLD=(\d\.\d{3})", out).group(1)
+    assert f"now decline below {recommended}" in out
+    kept = json.loads((index / CALIBRATION_FILE).read_text())["thresholds"]
+    [entry] = kept.values()
+    assert (entry["threshold"], entry["answerable"], entry["off_topic"]) == (
+        float(recommended),
+        36,
+        14,
+    )
+
+    # The bundled set's calibration keeps every off-topic question declined and answers
+    # one more of its answerable ones than the default does.
+    code, after, _ = run(capsys, *args)
+    assert after.startswith(f"declining below {recommended}, calibrated on 36 answerable")
+    assert re.search(r"answerable questions declined +2 of 36 +1 of 36", after)
+    assert re.search(r"off-topic questions declined +14 of 14 +14 of 14", after)
+
+
+def test_the_setting_overrides_the_saved_threshold(
+    index: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    save_threshold(index, None, 1.9, answerable=30, off_topic=10)
+    declined = "The coverage doesn't answer that."
+    args = ("ask", WEAK, "--index", str(index))
+    monkeypatch.setenv("COVERAGE_BOT_SEMANTIC", "false")
+    assert declined in run(capsys, *args)[1]
+    monkeypatch.setenv("COVERAGE_BOT_DECLINE_THRESHOLD", "0.3")
+    code, out, _ = run(capsys, *args)
+    assert code == 0
+    assert "Trump says" in out and declined not in out
+
+
+def test_a_threshold_is_kept_for_its_own_ranking_only(index: Path) -> None:
+    reranker = load_reranker()
+    save_threshold(index, None, 1.9, answerable=30, off_topic=10)
+    assert load_knowledge(BUNDLED, index, BM25_ONLY).answerer.threshold == 1.9
+    semantic = load_knowledge(BUNDLED, index, Ranking(reranker))
+    assert semantic.answerer.threshold == 0.75  # the semantic stage's default
+    assert semantic.calibration is None
+
+    save_threshold(index, reranker, 0.9, answerable=30, off_topic=10)
+    assert load_knowledge(BUNDLED, index, Ranking(reranker)).answerer.threshold == 0.9
+    assert saved_threshold(index, None).threshold == 1.9  # kept beside it, not replaced
+
+
+def test_the_saved_threshold_survives_a_rebuild(index: Path) -> None:
+    save_threshold(index, None, 1.9, answerable=30, off_topic=10)
+    build_index(BUNDLED, index)
+    knowledge = load_knowledge(BUNDLED, index, BM25_ONLY)
+    assert knowledge.answerer.threshold == 1.9
+    assert knowledge.answerer.answer(WEAK).best is None
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        b"{ half a file",
+        b'{"format": 1, "thresholds": {"evidence-1:bm25": {"threshold": 7.5, '
+        b'"answerable": 30, "off_topic": 10, "saved_at": "2026-11-23"}}}',
+        b'{"format": 1, "thresholds": {"evidence-1:bm25": {"threshold": NaN, '
+        b'"answerable": 30, "off_topic": 10, "saved_at": "2026-11-23"}}}',
+        b'{"format": 1, "thresholds": {"evidence-1:bm25": "0.5"}}',
+        b'{"format": 99, "thresholds": {}}',
+        b"[1, 2, 3]",
+        b"\xff\xfe not text",
+        b" " * (70 * 1024),
+    ],
+)
+def test_a_damaged_calibration_file_is_one_warning_and_the_default(
+    index: Path, damage: bytes, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (index / CALIBRATION_FILE).write_bytes(damage)
+    monkeypatch.setenv("COVERAGE_BOT_SEMANTIC", "false")
+    code, out, err = run(capsys, "ask", WEAK, "--index", str(index))
+    assert code == 0
+    assert "Trump says" in out  # answered, at the default threshold
+    [line] = err.splitlines()
+    assert line.startswith(f"warning: {index / CALIBRATION_FILE}: not used (")
+    assert line.endswith("answers decline at the default threshold")
+
+    # Saving replaces the damaged file (it is coverage-bot's own).
+    save_threshold(index, None, 1.9, answerable=30, off_topic=10)
+    assert saved_threshold(index, None).threshold == 1.9
+
+
+def test_a_calibration_file_that_is_a_device_or_folder_is_not_read(index: Path) -> None:
+    os.symlink("/dev/zero", index / CALIBRATION_FILE)
+    knowledge = load_knowledge(BUNDLED, index, BM25_ONLY)
+    assert knowledge.answerer.threshold == 0.32
+    [warning] = knowledge.warnings
+    assert "a symbolic link, not a file coverage-bot wrote" in warning.message
+    os.unlink(index / CALIBRATION_FILE)
+    (index / CALIBRATION_FILE).mkdir()
+    knowledge = load_knowledge(BUNDLED, index, BM25_ONLY)
+    assert knowledge.answerer.threshold == 0.32
+    assert "not a regular file" in knowledge.warnings[0].message
+
+
+@pytest.mark.parametrize(
+    ("extra", "says"),
+    [
+        (("--save",), "--save keeps what --calibrate finds: give both"),
+        (
+            ("--calibrate", "--save", "--no-index"),
+            "--save keeps the threshold in an index folder: give --index DIR",
+        ),
+    ],
+)
+def test_save_is_refused_where_it_could_keep_nothing(
+    index: Path, extra: tuple[str, ...], says: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    where = () if "--no-index" in extra else ("--index", str(index))
+    flags = tuple(flag for flag in extra if flag != "--no-index")
+    code, out, err = run(capsys, "evaluate", *where, "--questions", str(QUESTIONS), *flags)
+    assert code == 2
+    assert out == ""
+    assert err.startswith(f"coverage-bot: {says}")
+    assert not (index / CALIBRATION_FILE).exists()
+
+
+def test_a_threshold_found_on_a_handful_of_questions_is_not_kept(
+    index: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    few = tmp_path / "few.jsonl"
+    few.write_text("\n".join(QUESTIONS.read_text().splitlines()[:8]) + "\n")
+    code, _, err = run(
+        capsys, "evaluate", "--index", str(index), "--questions", str(few), "--calibrate", "--save"
+    )
+    assert code == 1
+    assert "not kept: a threshold found on 8 answerable questions is too uncertain" in err
+    assert not (index / CALIBRATION_FILE).exists()
