@@ -19,34 +19,19 @@ from bot.answer import BM25_ONLY, Answerer, QuestionError, Ranking
 from bot.config import MAX_TOP, Settings, SettingsError, load_settings
 from bot.corpus import CorpusNotFoundError, CorpusView, LoadWarning
 from bot.embedding import EmbeddingUnavailable
-from bot.evaluation import (
-    Calibration,
-    EvaluationInputError,
-    calibrate,
-    case_judges,
-    evaluate,
-    evaluate_squad,
-    load_cases,
-    load_references,
-    report_lines,
-    rouge_lines,
-    squad_judges,
-    squad_lines,
-    summary_rouge,
-)
 from bot.index import IndexLoadError
 from bot.index_folder import IndexFolderError
 from bot.knowledge import (
     KNOWLEDGE_ERRORS,
     EmptyCorpusError,
+    Knowledge,
     build_index,
     load_knowledge,
     read_corpus,
 )
 from bot.report_command import ReportError, parse_since, report_text
 from bot.rerank import load_reranker
-from bot.saved_threshold import CALIBRATION_FILE, CalibrationFileError, save_threshold
-from bot.squad import LEFT_OUT_EVERY, SquadFormatError, load_squad
+from bot.squad import LEFT_OUT_EVERY
 from bot.store import indexed_corpus
 from bot.summary import (
     ARTICLE_SENTENCES,
@@ -70,7 +55,6 @@ from bot.terminal import (
 from bot.version import version
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
-THRESHOLD_SETTING = "COVERAGE_BOT_DECLINE_THRESHOLD"
 
 
 class CommandError(Exception):
@@ -280,20 +264,15 @@ def _run(args: argparse.Namespace, out: Console) -> int:
     # Listing articles or summarising the story or an article ranks nothing: no model.
     ranks = args.command != "articles" and not (args.command == "summary" and args.topic is None)
     ranking = _ranking(settings) if ranks else BM25_ONLY
+
+    def load() -> Knowledge:
+        return _load(corpus_path, index_dir, ranking, corpus_given, args.corpus)
+
     if args.command == "evaluate":
-        _check_save(args, index_dir, settings)
-    if args.command == "evaluate" and args.squad is not None:
-        _evaluate_squad(args.squad, args.left_out_every, ranking, args.calibrate)
-        if args.questions is None and args.summaries is None:
-            return EXIT_OK
-    try:
-        knowledge = load_knowledge(corpus_path, index_dir, ranking, corpus_given=corpus_given)
-    except IndexLoadError as error:
-        raise CommandError(str(error)) from error
-    _print_warnings(knowledge.warnings)
-    if knowledge.outdated:
-        print(f"warning: {plain(knowledge.outdated)}", file=sys.stderr)
-    _warn_if_corpus_unused(args.corpus, index_dir)
+        from bot.evaluate_cli import run_evaluate  # the evaluation's libraries only when wanted
+
+        return run_evaluate(args, settings, ranking, index_dir, load)
+    knowledge = load()
     answerer = knowledge.answerer
     if args.command == "articles":
         return _articles(knowledge.corpus, args.json, out)
@@ -305,14 +284,23 @@ def _run(args: argparse.Namespace, out: Console) -> int:
         return _ask(answerer, question, top, args.json, out)
     if args.command == "chat":
         return _chat(answerer, top, out)
-    if args.command == "summary":
-        return _summary(answerer, args, out)
-    if knowledge.calibration is not None:
-        print(
-            f"declining below {knowledge.calibration.describe()}, as kept in "
-            f"{plain(str(index_dir / CALIBRATION_FILE))}"
-        )
-    return _evaluate(answerer, args, index_dir)
+    return _summary(answerer, args, out)
+
+
+def _load(
+    corpus: Path, index: Path | None, ranking: Ranking, corpus_given: bool, typed: Path | None
+) -> Knowledge:
+    """The knowledge a command answers from, its warnings printed; ``typed`` is the
+    --corpus given on the command line, if any."""
+    try:
+        knowledge = load_knowledge(corpus, index, ranking, corpus_given=corpus_given)
+    except IndexLoadError as error:
+        raise CommandError(str(error)) from error
+    _print_warnings(knowledge.warnings)
+    if knowledge.outdated:
+        print(f"warning: {plain(knowledge.outdated)}", file=sys.stderr)
+    _warn_if_corpus_unused(typed, index)
+    return knowledge
 
 
 def _warn_if_corpus_unused(corpus: Path | None, index: Path | None) -> None:
@@ -337,12 +325,6 @@ def _ranking(settings: Settings) -> Ranking:
         except EmbeddingUnavailable as error:
             print(f"warning: answering with BM25 alone: {plain(str(error))}", file=sys.stderr)
     return Ranking(reranker, settings.decline_threshold)
-
-
-def _rankings(answerer: Answerer, corpus: CorpusView) -> dict[str, Answerer]:
-    """BM25 alone beside the full pipeline (when it has more stages), on one index."""
-    bm25 = BM25_ONLY.answerer(corpus, answerer.index)
-    return {bm25.stages: bm25, answerer.stages: answerer}
 
 
 def _summary(answerer: Answerer, args: argparse.Namespace, out: Console) -> int:
@@ -383,99 +365,6 @@ def _report(settings: Settings, args: argparse.Namespace) -> int:
 def _or_default(given: int | None, default: int) -> int:
     """An option's value when given (0 included, to be refused as such), else the default."""
     return default if given is None else given
-
-
-def _evaluate_squad(path: Path, left_out_every: int, ranking: Ranking, calibrating: bool) -> None:
-    """Hit@1 and declines on a SQuAD file, whose kept articles are the corpus."""
-    if left_out_every < 0:
-        raise CommandError("--left-out-every must be 0 (keep all) or more", EXIT_USAGE)
-    try:
-        squad = load_squad(path, left_out_every)
-    except FileNotFoundError as error:
-        raise CommandError(f"no SQuAD file at {path}", EXIT_USAGE) from error
-    except (SquadFormatError, OSError) as error:
-        raise CommandError(str(error), EXIT_USAGE) from error
-    answerers = _rankings(ranking.answerer(squad.corpus), squad.corpus)
-    reports = {name: evaluate_squad(a, squad) for name, a in answerers.items()}
-    print("\n".join(squad_lines(squad, reports)), flush=True)
-    if calibrating:
-        calibration = calibrate(list(answerers.values())[-1], squad_judges(squad))
-        print("\n".join(calibration.lines(THRESHOLD_SETTING)), flush=True)
-
-
-def _check_save(args: argparse.Namespace, index: Path | None, settings: Settings) -> None:
-    """Refuse --save, before any question is asked, where it could keep nothing."""
-    if not args.save:
-        return
-    if not args.calibrate:
-        raise CommandError("--save keeps what --calibrate finds: give both", EXIT_USAGE)
-    if index is None or args.questions is None:
-        raise CommandError(
-            "--save keeps the threshold in an index folder: give --index DIR (or set "
-            "COVERAGE_BOT_INDEX) and --questions about its coverage; without an index, set "
-            f"{THRESHOLD_SETTING} to the threshold --calibrate recommends",
-            EXIT_USAGE,
-        )
-    if settings.decline_threshold is not None:
-        print(
-            f"warning: {THRESHOLD_SETTING} is set, so it, not the threshold kept, decides "
-            "declines until it is unset",
-            file=sys.stderr,
-        )
-
-
-def _evaluate(answerer: Answerer, args: argparse.Namespace, index: Path | None) -> int:
-    """Figures on a question set or reference summaries; with --calibrate the threshold
-    that suits the set, kept in the index folder with --save."""
-    questions, summaries = args.questions, args.summaries
-    if questions is None and summaries is None:
-        raise CommandError(
-            "evaluate needs --questions FILE, --summaries FILE, --squad FILE or more", EXIT_USAGE
-        )
-    lines: list[str] = []
-    try:
-        if questions is not None:
-            cases = load_cases(questions)
-            answerers = _rankings(answerer, answerer.corpus)
-            lines += report_lines({name: evaluate(a, cases) for name, a in answerers.items()})
-            if args.calibrate:
-                calibration = calibrate(answerer, case_judges(cases))
-                lines += calibration.lines(THRESHOLD_SETTING)
-                if index is not None and args.save:
-                    lines.append(_keep_threshold(index, answerer, calibration))
-                elif index is not None:
-                    lines.append("(or add --save to keep it in the index folder)")
-        if summaries is not None:
-            lines += rouge_lines(summary_rouge(answerer.corpus, load_references(summaries)))
-    except (EvaluationInputError, SummaryError) as error:  # e.g. a reference to no article
-        raise CommandError(str(error), EXIT_USAGE) from error
-    except ImportError as error:
-        raise CommandError(
-            "ROUGE needs the test extra: pip install 'coverage-bot[test]' "
-            '(in a checkout: pip install -e ".[test]")',
-            EXIT_USAGE,
-        ) from error
-    print("\n".join(lines))
-    return EXIT_OK
-
-
-def _keep_threshold(index: Path, answerer: Answerer, calibration: Calibration) -> str:
-    """Keep the calibrated threshold in the index folder; the line that says so."""
-    try:
-        kept = save_threshold(
-            index,
-            answerer.reranker,
-            calibration.threshold,
-            calibration.answerable,
-            calibration.off_topic,
-        )
-    except CalibrationFileError as error:
-        raise CommandError(f"{index / CALIBRATION_FILE}: {error}") from error
-    return (
-        f"kept in {index / CALIBRATION_FILE}: answers from this index with "
-        f"{answerer.stages} now decline below {kept.threshold:.3f} "
-        f"({THRESHOLD_SETTING} overrides it)"
-    )
 
 
 def _discord(command: str, settings: Settings, corpus_given: bool) -> int:
