@@ -2,6 +2,8 @@
 
 - the bundled coverage: the questions of tests/data/questions.jsonl, asked once to fill
   the sentence-vector cache and then timed, with BM25 alone and with both stages;
+- news paragraphs with nothing cached: each question of the bundled and Calder Falls
+  sets asked with the sentence-vector cache empty, so every candidate is embedded;
 - an index folder (``--index DIR``, for example one ``coverage-bot index`` built from
   bench_retrieval.py's synthetic corpus): questions made of 2-5 mid-frequency words of its
   own passages, each asked first with nothing cached (every candidate's sentences
@@ -63,6 +65,22 @@ def bundled() -> None:
     show("BM25 + semantic, cached", timings(full.answer, questions))
 
 
+def news_uncached(name: str, corpus_path: Path, questions_path: Path) -> None:
+    """Each question of a set asked with nothing cached, on news paragraphs: what a
+    question on an archive too large to have been embedded costs in embedding, with
+    real text's sentence lengths (the synthetic index's are the worst case)."""
+    knowledge = build_knowledge(corpus_path)
+    corpus, index = knowledge.corpus, knowledge.answerer.index
+    questions = [c.question for c in load_cases(questions_path)]
+    embedder = Embedder(default_model())
+    spent = []
+    for question in questions:
+        empty = Ranking(SemanticReranker(embedder)).answerer(corpus, index)  # no vectors yet
+        spent += timings(empty.answer, [question])
+    print(f"{name} ({index.size} passages), every question with nothing cached")
+    show("BM25 + semantic, nothing cached", spent)
+
+
 def index_folder(folder: Path, count: int) -> None:
     knowledge = load_knowledge(folder, folder)
     corpus, index = knowledge.corpus, knowledge.answerer.index
@@ -95,6 +113,9 @@ def main() -> None:
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} cores; the model runs on one thread")
     bundled()
+    news_uncached("bundled coverage", ROOT / "corpus", ROOT / "tests/data/questions.jsonl")
+    calder = ROOT / "tests/data/calder_falls"
+    news_uncached("Calder Falls coverage", calder / "corpus", calder / "questions.jsonl")
     if args.index is not None:
         index_folder(args.index, args.questions)
 

@@ -25,7 +25,12 @@ MAX_TOKENS = 128
 """Tokens embedded of a text (the model takes 256). The stage embeds sentences, which
 rarely reach 128; a longer one is truncated, as sentence-transformers truncates, and the
 cost of a query whose candidates are long stays bounded."""
-_BATCH = 16
+_BATCH = 4
+"""Texts per model run. Sorted by length, a batch pads its texts to its longest, and a
+question's candidates have only a dozen or two sentences: with nothing cached, a question
+took p50 131 ms on the bundled coverage and 134 ms on Calder Falls with 4, 142 and 149 ms
+with 8, 186 and 194 ms with 16 (the same run, one thread). 2 and 3 did as well as 4; 1
+pays each run's overhead once a sentence."""
 
 
 @dataclass(frozen=True)
