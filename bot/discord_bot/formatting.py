@@ -219,7 +219,7 @@ def _threshold_text(knowledge: Knowledge) -> str:
             f"{calibration.threshold:.3f} (calibrated on {calibration.answerable} answerable "
             f"and {calibration.off_topic} off-topic questions)"
         )
-    if answerer.threshold == default_threshold(answerer.reranker):
+    if answerer.threshold == default_threshold(answerer.reranker, answerer.cross_encoder):
         return f"{answerer.threshold:.3f} (the default)"
     return f"{answerer.threshold:.3f} (set by the operator)"
 
