@@ -18,6 +18,7 @@ from rich.progress import Progress
 from bot.answer import BM25_ONLY, Answerer, QuestionError, Ranking
 from bot.config import MAX_TOP, Settings, SettingsError, load_settings
 from bot.corpus import CorpusNotFoundError, CorpusView, LoadWarning
+from bot.cross_encoder import load_cross_encoder
 from bot.embedding import EmbeddingUnavailable
 from bot.index import IndexLoadError
 from bot.index_folder import IndexFolderError
@@ -316,15 +317,20 @@ def _warn_if_corpus_unused(corpus: Path | None, index: Path | None) -> None:
 
 
 def _ranking(settings: Settings) -> Ranking:
-    """The stages the settings ask for; without the model (turned off, or it cannot be
-    loaded: one warning line says why) answers come from BM25 alone."""
-    reranker = None
+    """The stages the settings ask for; a model that cannot be loaded (one warning line
+    says why) leaves its stage out, and without either answers come from BM25 alone."""
+    reranker = check = None
     if settings.semantic:
         try:
             reranker = load_reranker(settings.model)
         except EmbeddingUnavailable as error:
-            print(f"warning: answering with BM25 alone: {plain(str(error))}", file=sys.stderr)
-    return Ranking(reranker, settings.decline_threshold)
+            print(f"warning: no semantic stage: {plain(str(error))}", file=sys.stderr)
+    if settings.answer_check:
+        try:
+            check = load_cross_encoder()
+        except EmbeddingUnavailable as error:
+            print(f"warning: no answer check: {plain(str(error))}", file=sys.stderr)
+    return Ranking(reranker, settings.decline_threshold, check)
 
 
 def _summary(answerer: Answerer, args: argparse.Namespace, out: Console) -> int:

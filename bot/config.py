@@ -104,6 +104,9 @@ class Settings(BaseSettings):
     )
     log_level: LogLevel = "INFO"
     semantic: bool = Field(True, description="re-rank BM25's candidates by meaning")
+    answer_check: bool = Field(
+        True, description="read the question with each of the best candidates (cross-encoder)"
+    )
     model: Path | None = Field(None, description="a folder with model.onnx and tokenizer.json")
     decline_threshold: float | None = Field(
         None,
@@ -219,6 +222,7 @@ _ALLOWED: dict[str, tuple[str, str]] = {
     * 2,
     "log_level": ("DEBUG, INFO, WARNING or ERROR",) * 2,
     "semantic": ("true or false",) * 2,
+    "answer_check": ("true or false",) * 2,
     "feeds": ("http(s) feed addresses separated by commas or spaces",) * 2,
     "feed_interval": (
         f"a number of seconds from {MIN_FEED_INTERVAL:g} to {MAX_FEED_INTERVAL:g}",

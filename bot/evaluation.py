@@ -11,11 +11,11 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 
-from bot.answer import Answer, Answerer, Hit, QuestionError, Ranking
+from bot.answer import Answer, Answerer, Hit, QuestionError
 from bot.corpus import CorpusView
 from bot.squad import SquadQuestion, SquadSet
 from bot.summary import lead_summary, summarize_article, summarize_story
@@ -55,15 +55,22 @@ class Report:
         ]
 
 
+def column_labels(names: Sequence[str]) -> tuple[list[str], list[str]]:
+    """Labels short enough for an 80-column table (BM25, then "all stages"), and the
+    line that names the stages a shortened label stands for."""
+    if len(names) < 2:
+        return list(names), []
+    return ["BM25", ALL_STAGES], [f"{ALL_STAGES}: {names[-1]}"]
+
+
 def report_lines(reports: dict[str, Report]) -> list[str]:
     """One column of figures per ranking, side by side, then the misses of the last."""
-    names = list(reports)
-    width = max(12, *(len(n) + 2 for n in names))
-    lines = [f"{'':<32}" + "".join(f"{n:>{width}}" for n in names)]
+    labels, legend = column_labels(list(reports))
+    lines = [*legend, f"{'':<32}" + "".join(f"{n:>{COLUMN}}" for n in labels)]
     rows = [r.figures() for r in reports.values()]
     for number, (label, _) in enumerate(rows[0]):
-        lines.append(f"{label:<32}" + "".join(f"{row[number][1]:>{width}}" for row in rows))
-    return lines + list(reports[names[-1]].misses)
+        lines.append(f"{label:<32}" + "".join(f"{row[number][1]:>{COLUMN}}" for row in rows))
+    return lines + list(reports[list(reports)[-1]].misses)
 
 
 class EvaluationInputError(ValueError):
@@ -196,16 +203,17 @@ def evaluate_squad(answerer: Answerer, squad: SquadSet) -> SquadReport:
 def squad_lines(squad: SquadSet, reports: dict[str, SquadReport]) -> list[str]:
     """The set's make-up, then one column of figures per answerer, side by side."""
     kept = len(squad.corpus.articles)
-    width = max(12, *(len(n) + 2 for n in reports))
+    labels, legend = column_labels(list(reports))
     lines = [
         f"corpus: {kept} articles, {len(squad.corpus.passages)} passages; "
         f"left out: {', '.join(squad.left_out_titles) or 'none'}",
         f"questions: {len(squad.answerable)} on the corpus, {len(squad.left_out)} on left-out "
         "articles",
-        f"{'':<40}" + "".join(f"{name:>{width}}" for name in reports),
+        *legend,
+        f"{'':<40}" + "".join(f"{name:>{COLUMN}}" for name in labels),
     ]
     for label, attribute in SquadReport.ROWS:
-        figures = "".join(f"{getattr(r, attribute):>{width}.3f}" for r in reports.values())
+        figures = "".join(f"{getattr(r, attribute):>{COLUMN}.3f}" for r in reports.values())
         lines.append(f"{label:<40}{figures}")
     return lines
 
@@ -219,6 +227,9 @@ def _spaced(text: str) -> str:
     return " ".join(text.split())
 
 
+ALL_STAGES = "all stages"
+COLUMN = 12
+"""Characters per column of figures: two columns beside a 40-character label fit 80."""
 MAX_ANSWERABLE_DECLINED = 0.05
 """The share of answerable questions a calibrated threshold may decline."""
 
@@ -260,7 +271,7 @@ Judge = Callable[[Hit], bool] | None
 def calibrate(answerer: Answerer, questions: Sequence[tuple[str, Judge]]) -> Calibration:
     """Ask every question with declining turned off, and find the threshold on the
     evidence of the top result (:attr:`Answer.evidence`) that declines best."""
-    never_declines = Ranking(answerer.reranker, threshold=-math.inf)
+    never_declines = replace(answerer.ranking, threshold=-math.inf)
     undeclining = never_declines.answerer(answerer.corpus, answerer.index, answerer.vectors)
     right: list[float] = []
     wrong: list[float] = []
@@ -290,7 +301,8 @@ def calibrate(answerer: Answerer, questions: Sequence[tuple[str, Judge]]) -> Cal
             sum(e < t for e in off) / (len(off) or 1),
         )
 
-    steps = {round(best + d, 3) for d in (-0.2, -0.1, -0.05, 0.0, 0.05, 0.1, 0.2)}
+    # Evidence is never negative: a threshold below 0 would read as one that declines less.
+    steps = {max(0.0, round(best + d, 3)) for d in (-0.2, -0.1, -0.05, 0.0, 0.05, 0.1, 0.2)}
     steps.add(round(answerer.threshold, 3))
     rows = tuple(row(t) for t in sorted(steps))
     return Calibration(best, answerer.threshold, rows, len(answerable), len(off))

@@ -16,7 +16,7 @@ import datetime as dt
 import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from rank_bm25 import BM25Okapi
@@ -202,8 +202,12 @@ def summarize_topic(answerer: Answerer, topic: str, sentences: int = TOPIC_SENTE
     finds for it; only sentences that speak of the topic are shown."""
     _require_text(answerer.corpus, sentences)
     check_topic(topic, answerer.corpus)
+    # The answer check reads questions, not topics ("power outage" answers nothing), so
+    # the passages that speak of a topic are found by the earlier stages alone.
+    finder = replace(answerer.ranking, cross_encoder=None)
+    finder_answerer = finder.answerer(answerer.corpus, answerer.index, answerer.vectors)
     try:
-        answer = answerer.answer(topic, results=TOPIC_PASSAGES)
+        answer = finder_answerer.answer(topic, results=TOPIC_PASSAGES)
     except QuestionError as error:
         raise SummaryError(_name_a_topic(answerer.corpus)) from error
     # A topic is not a question: passages that use its words are worth summarising even

@@ -274,6 +274,7 @@ def test_a_question_file_saved_with_a_byte_order_mark_is_read(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("COVERAGE_BOT_SEMANTIC", "false")
+    monkeypatch.setenv("COVERAGE_BOT_ANSWER_CHECK", "false")
     questions = tmp_path / "questions.jsonl"
     line = json.dumps({"question": MISSILES, "passages": ["more than a dozen"]})
     questions.write_bytes(b"\xef\xbb\xbf" + line.encode() + b"\n")

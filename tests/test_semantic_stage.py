@@ -82,26 +82,32 @@ def test_the_semantic_stage_finds_a_paraphrase_bm25_ranks_wrong(
     assert answer.best.similarity is not None and answer.best.bm25 > 0
 
 
-def test_cli_answers_with_bm25_alone_when_the_stage_is_off_and_says_which_ran(
+def test_cli_leaves_out_the_stages_turned_off_and_says_which_ran(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     questions = Path(__file__).parent / "data" / "questions.jsonl"
     assert main(["evaluate", "--questions", str(questions)]) == 0
-    header = capsys.readouterr().out.splitlines()[0].split()
-    assert header == ["BM25", "BM25", "+", "all-MiniLM-L6-v2-int8"]
+    legend, header = capsys.readouterr().out.splitlines()[:2]
+    assert legend == "all stages: BM25 + all-MiniLM-L6-v2-int8 + ms-marco-MiniLM-L-12-v2-int8"
+    assert header.split() == ["BM25", "all", "stages"]
     monkeypatch.setenv("COVERAGE_BOT_SEMANTIC", "false")
+    assert main(["evaluate", "--questions", str(questions)]) == 0
+    assert (
+        capsys.readouterr().out.splitlines()[0] == "all stages: BM25 + ms-marco-MiniLM-L-12-v2-int8"
+    )
+    monkeypatch.setenv("COVERAGE_BOT_ANSWER_CHECK", "false")
     assert main(["evaluate", "--questions", str(questions)]) == 0
     assert capsys.readouterr().out.splitlines()[0].split() == ["BM25"]
 
 
-def test_a_model_that_cannot_be_loaded_is_one_warning_and_bm25_answers(
+def test_a_model_that_cannot_be_loaded_is_one_warning_and_the_other_stages_answer(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setenv("COVERAGE_BOT_MODEL", str(tmp_path / "no-such-model"))
     code = main(["ask", "How many missiles did Iran launch?", "--json"])
     out, err = capsys.readouterr()
     assert code == 0
-    assert err.startswith("warning: answering with BM25 alone: ")
+    assert err.startswith("warning: no semantic stage: ")
     assert err.count("\n") == 1
     assert "more than a dozen ballistic missiles" in json.loads(out)["answer"]["passage"]
 
