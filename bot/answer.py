@@ -37,6 +37,11 @@ value suits every corpus, so ``coverage-bot evaluate --calibrate`` finds a corpu
 CHECKED = 5
 """How many of the best candidates the answer check reads. On the three question sets,
 reading all ten gained about one question in a hundred for twice the time."""
+CHECK_WINDOW_WORDS = 150
+"""Words of a passage the answer check reads at once: with a headline and a question
+they stay within the 256 tokens it reads (a news paragraph is 30 to 80 words)."""
+CHECK_WINDOWS = 16
+"""Windows of one passage it reads at most (2,400 words: longer paragraphs are damage)."""
 CHECK_TIE_BREAK = 1.0
 """What the earlier stages' score (about 0 to 3) adds to the answer check's logit (about
 -11 to 11) in the final ranking."""
@@ -74,8 +79,10 @@ class QuestionError(ValueError):
 @dataclass(frozen=True)
 class Hit:
     """A passage the retriever found: ``score`` ranks it (BM25 and, when the semantic
-    stage ran, meaning fused); ``bm25`` is its BM25 score alone; ``similarity`` the
-    cosine similarity of its closest sentence to the question (None without that stage)."""
+    stage ran, meaning fused, about 0 to 3; for the candidates the answer check read, its
+    logit plus that, about -11 to 14); ``bm25`` is its BM25 score alone; ``similarity``
+    the cosine similarity of its closest sentence to the question (None without that
+    stage)."""
 
     ref: PassageRef
     score: float
@@ -210,8 +217,9 @@ def passage_terms(ref: PassageRef) -> list[str]:
 
 class Answerer:
     """Answers questions from one corpus: BM25 finds candidates, the semantic stage (when
-    there is one) re-ranks them by meaning, and the answer is declined when neither
-    stage finds enough of the question in the best passage."""
+    there is one) re-ranks them by meaning, the answer check (when there is one) reads
+    the best few with the question and has the last word, and the answer is declined
+    when the best passage holds too little of the question or the check rules it out."""
 
     def __init__(
         self,
@@ -270,7 +278,9 @@ class Answerer:
             return Answer(text, None, None, ())
         weights = self.term_weights(terms)
         scored, refs = self._readable(scored, results)
-        question_vector = self.reranker.question_vector(text) if self.reranker else None
+        # The models read what the analyzer reads: "Ｗｈｏ" (full width) as "Who".
+        model_text = unicodedata.normalize("NFKC", text)
+        question_vector = self.reranker.question_vector(model_text) if self.reranker else None
         similarities = (
             self.reranker.passage_similarities(question_vector, refs, self.vectors)
             if self.reranker and question_vector is not None
@@ -287,12 +297,13 @@ class Answerer:
             hits.append(Hit(ref, fused, found.score, similarity))
         hits.sort(key=lambda hit: -hit.score)  # stable: equal scores keep BM25's order
         if self.cross_encoder is not None:
-            checked = self._checked(self.cross_encoder, text, hits[:CHECKED])
-            hits = sorted(checked, key=lambda hit: -hit.score) + hits[CHECKED:]
+            checked = self._checked(self.cross_encoder, model_text, hits[:CHECKED])
+            checked.sort(key=lambda hit: (_vetoed(hit), -hit.score))  # a veto goes last
+            hits = checked + hits[CHECKED:]
         ranked = tuple(hits[: max(1, results)])
         best = ranked[0]
         evidence = 0.0 if self.unknown_names(text) else self.evidence(weights, best)
-        if evidence < self.threshold:
+        if declines(evidence, self.threshold):
             return Answer(text, None, None, ranked, evidence)
         sentence = self.best_sentence(text, best.ref, weights, question_vector)
         return Answer(text, best, sentence, ranked, evidence)
@@ -300,12 +311,14 @@ class Answerer:
     def _checked(self, check: CrossEncoder, question: str, hits: list[Hit]) -> list[Hit]:
         """The best candidates scored by the answer check, which reads the question with
         each passage (under its headline): its logit decides, the earlier stages' score
-        only breaks near ties (CHECK_TIE_BREAK)."""
-        texts = [f"{hit.ref.article.headline}. {hit.ref.passage.standalone}" for hit in hits]
-        logits = check.scores(question, texts)
+        only breaks near ties (CHECK_TIE_BREAK). A passage too long for the model to read
+        whole is read in windows of sentences, and its best window counts."""
+        windows = [_check_windows(hit.ref) for hit in hits]
+        logits = iter(check.scores(question, [w for group in windows for w in group]))
+        best = [max(next(logits) for _ in group) for group in windows]
         return [
             replace(hit, score=float(logit) + CHECK_TIE_BREAK * hit.score, check=float(logit))
-            for hit, logit in zip(hits, logits, strict=True)
+            for hit, logit in zip(hits, best, strict=True)
         ]
 
     def _readable(
@@ -371,7 +384,7 @@ class Answerer:
         """How much of the question the passage answers: the share of the question's
         weight it holds, plus, with the semantic stage, its closest sentence's similarity;
         none when the answer check is all but sure it does not answer (CHECK_VETO)."""
-        if hit.check is not None and hit.check < CHECK_VETO:
+        if _vetoed(hit):
             return 0.0
         coverage = self.query_coverage(weights, hit.ref)
         return coverage + (hit.similarity or 0.0) * DECLINE_SEMANTIC_WEIGHT
@@ -395,6 +408,31 @@ class Answerer:
     def _idf(self, term: str) -> float:
         n, total = self.index.document_frequency(term), self.index.size
         return math.log(1 + (total - n + 0.5) / (n + 0.5))
+
+
+def declines(evidence: float, threshold: float) -> bool:
+    """Whether an answer with this evidence is declined: below the threshold, and always
+    with none at all (a name the coverage never uses, or the answer check's veto), even
+    at a threshold of 0."""
+    return evidence <= 0.0 or evidence < threshold
+
+
+def _vetoed(hit: Hit) -> bool:
+    return hit.check is not None and hit.check < CHECK_VETO
+
+
+def _check_windows(ref: PassageRef) -> list[str]:
+    """What the answer check reads of a passage, under its headline: the passage whole,
+    or, past CHECK_WINDOW_WORDS, runs of its sentences that fit (at most CHECK_WINDOWS)."""
+    text = ref.passage.standalone
+    if len(text.split()) <= CHECK_WINDOW_WORDS:
+        return [f"{ref.article.headline}. {text}"]
+    windows: list[list[str]] = [[]]
+    for sentence in passage_sentences(ref):
+        if windows[-1] and len(" ".join([*windows[-1], sentence]).split()) > CHECK_WINDOW_WORDS:
+            windows.append([])
+        windows[-1].append(sentence)
+    return [f"{ref.article.headline}. {' '.join(w)}" for w in windows[:CHECK_WINDOWS]]
 
 
 def default_threshold(

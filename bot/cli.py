@@ -264,7 +264,8 @@ def _run(args: argparse.Namespace, out: Console) -> int:
         return _articles(loaded.corpus, args.json, out)
     # Listing articles or summarising the story or an article ranks nothing: no model.
     ranks = args.command != "articles" and not (args.command == "summary" and args.topic is None)
-    ranking = _ranking(settings) if ranks else BM25_ONLY
+    # A topic summary finds passages without the answer check (a topic is not a question).
+    ranking = _ranking(settings, checks=args.command != "summary") if ranks else BM25_ONLY
 
     def load() -> Knowledge:
         return _load(corpus_path, index_dir, ranking, corpus_given, args.corpus)
@@ -316,16 +317,17 @@ def _warn_if_corpus_unused(corpus: Path | None, index: Path | None) -> None:
         )
 
 
-def _ranking(settings: Settings) -> Ranking:
-    """The stages the settings ask for; a model that cannot be loaded (one warning line
-    says why) leaves its stage out, and without either answers come from BM25 alone."""
+def _ranking(settings: Settings, checks: bool = True) -> Ranking:
+    """The stages the settings ask for (the answer check only if ``checks``); a model that
+    cannot be loaded (one warning line says why) leaves its stage out, and without either
+    answers come from BM25 alone."""
     reranker = check = None
     if settings.semantic:
         try:
             reranker = load_reranker(settings.model)
         except EmbeddingUnavailable as error:
             print(f"warning: no semantic stage: {plain(str(error))}", file=sys.stderr)
-    if settings.answer_check:
+    if settings.answer_check and checks:
         try:
             check = load_cross_encoder()
         except EmbeddingUnavailable as error:

@@ -47,8 +47,8 @@ _ONE_PAIR_A_RUN = 1
 pair's score would depend on what it was batched with; alone, it is the same every time
 (and five pairs took 75 ms alone against 80 ms in batches of 4, no padding)."""
 CACHE_PAIRS = 100_000
-"""Scores kept, by question and passage (a few MiB): a question asked again (in Discord
-several readers often ask the same) is checked at once."""
+"""Scores kept, by question and passage (about 17 MiB at most): a question asked again
+(in Discord several readers often ask the same) is checked at once."""
 
 
 class CrossEncoder(OnnxModel):

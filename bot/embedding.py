@@ -55,8 +55,8 @@ class ModelFiles:
 
 
 class EmbeddingUnavailable(RuntimeError):
-    """The model cannot be used (missing package, wrong checksum, unreadable file); the
-    message says why in one line, and answers then come from BM25 alone."""
+    """A model cannot be used (missing package, wrong checksum, unreadable file); the
+    message says why in one line, and answers then come from the other stages."""
 
 
 def default_model() -> ModelFiles:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 
-from bot.answer import Answer, Answerer, Hit, QuestionError
+from bot.answer import Answer, Answerer, Hit, QuestionError, declines
 from bot.corpus import CorpusView
 from bot.squad import SquadQuestion, SquadSet
 from bot.summary import lead_summary, summarize_article, summarize_story
@@ -256,7 +256,13 @@ class Calibration:
             mark += "  (recommended)" if t == round(self.threshold, 3) else ""
             table.append(f"{t:>10.3f} {h:>7.3f} {a:>20.3f} {o:>19.3f}{mark}")
         recommended = next(row for row in self.rows if row[0] == round(self.threshold, 3))
-        if recommended[3] == 0:
+        if recommended[2] > MAX_ANSWERABLE_DECLINED:
+            table.append(
+                f"even declining only answers with no evidence (a name the coverage never "
+                f"uses, or the answer check's veto) declines {recommended[2]:.1%} of this "
+                f"set's answerable questions, more than {MAX_ANSWERABLE_DECLINED:.0%}"
+            )
+        elif recommended[3] == 0:
             table.append(
                 "no threshold declines any of this set's off-topic questions without "
                 f"declining more than {MAX_ANSWERABLE_DECLINED:.0%} of its answerable ones"
@@ -296,9 +302,9 @@ def calibrate(answerer: Answerer, questions: Sequence[tuple[str, Judge]]) -> Cal
         n = len(answerable) or 1
         return (
             t,
-            sum(e >= t for e in right) / n,
-            sum(e < t for e in answerable) / n,
-            sum(e < t for e in off) / (len(off) or 1),
+            sum(not declines(e, t) for e in right) / n,
+            sum(declines(e, t) for e in answerable) / n,
+            sum(declines(e, t) for e in off) / (len(off) or 1),
         )
 
     # Evidence is never negative: a threshold below 0 would read as one that declines less.

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -13,9 +14,11 @@ import pytest
 import bot.cross_encoder
 from bot.answer import CHECK_VETO, Ranking
 from bot.cli import main
-from bot.corpus import Corpus
+from bot.corpus import Corpus, load_corpus
 from bot.cross_encoder import CrossEncoder, default_cross_encoder_files, load_cross_encoder
+from bot.embedding import EmbeddingUnavailable
 from bot.rerank import load_reranker
+from bot.summary import summarize_topic
 
 UNION = "Union president Rosa Delgado said the drivers would walk out at 4 a.m."
 
@@ -59,6 +62,7 @@ def test_the_check_chooses_the_passage_the_earlier_stages_placed_second(
     assert checked.best is not None
     assert right in checked.best.ref.passage.body
     assert semantic.best is None or right not in semantic.best.ref.passage.body
+    assert right in semantic.results[1].ref.passage.body  # the earlier stages' second
     assert checked.best.check is not None and checked.best.check > 0
 
 
@@ -104,5 +108,53 @@ def test_a_tampered_model_file_is_refused(tmp_path: Path) -> None:
     files = default_cross_encoder_files()
     copy = tmp_path / "model.onnx"
     copy.write_bytes(files.model.read_bytes()[:-1] + b"\0")
-    with pytest.raises(Exception, match="is not the file expected"):
+    with pytest.raises(EmbeddingUnavailable, match="is not the file expected"):
         CrossEncoder(type(files)(files.name, copy, files.tokenizer, files.model_sha256))
+
+
+def test_a_threshold_of_zero_still_declines_what_the_check_vetoes(
+    bundled: Corpus, all_stages: Ranking
+) -> None:
+    answerer = replace(all_stages, threshold=0.0).answerer(bundled)
+    assert answerer.answer("Who won the 2019 World Series?").best is None
+
+
+def test_the_models_read_a_full_width_question_as_the_analyzer_does(
+    bundled: Corpus, all_stages: Ranking
+) -> None:
+    answerer = all_stages.answerer(bundled)
+    plain = answerer.answer("Who was Iran's chief nuclear negotiator?")
+    wide = answerer.answer(
+        "Ｗｈｏ ｗａｓ Ｉｒａｎ'ｓ ｃｈｉｅｆ ｎｕｃｌｅａｒ ｎｅｇｏｔｉａｔｏｒ？"
+    )
+    assert plain.best is not None and wide.best is not None
+    assert wide.best.ref == plain.best.ref
+    assert wide.best.check == plain.best.check
+
+
+def test_a_passage_too_long_to_read_whole_is_read_in_windows(
+    tmp_path: Path, all_stages: Ranking
+) -> None:
+    filler = " ".join(
+        f"Council members discussed item {n} of the budget at length on Tuesday." for n in range(90)
+    )
+    answer = "The new library on Elm Street will open on March 3 with 40,000 books."
+    (tmp_path / "council.md").write_text(
+        "---\nheadline: Council meets on the budget\ndate: 2024-02-01\n---\n\n"
+        f"{filler} {answer}\n\nThe meeting ended at 9 p.m.\n"
+    )
+    corpus = load_corpus(tmp_path).corpus
+    assert len(corpus.passages[0].passage.body.split()) > 900
+    found = all_stages.answerer(corpus).answer("When does the new library open?")
+    assert found.best is not None  # read to its end, not vetoed on its first 256 tokens
+    assert found.sentence == answer
+
+
+def test_topic_summaries_do_not_run_the_check(
+    bundled: Corpus, all_stages: Ranking, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    check = CrossEncoder(default_cross_encoder_files())
+    monkeypatch.setattr(check, "scores", lambda *args: pytest.fail("a topic was checked"))
+    answerer = replace(all_stages, cross_encoder=check).answerer(bundled)
+    summary = summarize_topic(answerer, "ballistic missiles")
+    assert summary.title == "What the coverage says about ballistic missiles"
