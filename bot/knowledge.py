@@ -17,6 +17,7 @@ from pathlib import Path
 from bot.answer import BM25_ONLY, Answerer, Ranking
 from bot.corpus import CorpusNotFoundError, CorpusView, LoadedCorpus, LoadWarning, load_corpus
 from bot.index_folder import VECTORS_FILE, IndexFormatError, IndexLoadError, locked
+from bot.index_writer import Progress, no_progress, write_index
 from bot.saved_threshold import (
     CALIBRATION_FILE,
     CalibrationFileError,
@@ -24,15 +25,12 @@ from bot.saved_threshold import (
     saved_threshold,
 )
 from bot.store import (
-    Progress,
     StoredCorpus,
     corpus_fingerprint,
     indexed_corpus,
     load_index,
-    no_progress,
     outdated,
     refuse_corpus_as_out,
-    write_index,
 )
 from bot.updates import UpdateReport, file_table, update_index, with_articles
 from bot.vector_store import VectorFile

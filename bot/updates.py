@@ -49,17 +49,15 @@ from bot.index_folder import (
     current_generation,
     locked,
 )
-from bot.integrity import read_manifest
-from bot.store import (
+from bot.index_writer import (
     Progress,
-    StoredCorpus,
-    _read_index,
-    corpus_fingerprint,
     finish_generation,
     index_corpus,
     no_progress,
     write_segment_articles,
 )
+from bot.integrity import read_manifest
+from bot.store import StoredCorpus, _read_index, corpus_fingerprint
 
 MAX_SEGMENTS = 10
 """More segments than this after an update and they are merged into one."""

@@ -23,15 +23,15 @@ BUNDLED_CORPUS = ROOT / "corpus"
 SLOW_BUILD = """
 import os, sys, time
 from pathlib import Path
-from bot import store
+from bot import index_writer
 from bot.knowledge import build_index
 
 def slow_chunk(bounds):
     (Path(sys.argv[3]) / str(os.getpid())).touch()
     time.sleep(60)
 
-store._number_chunk = slow_chunk
-store._MIN_CHUNK = 1
+index_writer._number_chunk = slow_chunk
+index_writer._MIN_CHUNK = 1
 build_index(Path(sys.argv[1]), Path(sys.argv[2]), workers=2)
 """
 

@@ -15,8 +15,9 @@ from bot.cli import main
 from bot.corpus import Article, Corpus, Passage
 from bot.index import BM25Index, IndexLoadError
 from bot.index_folder import current_generation
+from bot.index_writer import index_corpus, write_index
 from bot.knowledge import Knowledge, build_index, load_knowledge, rebuild_knowledge
-from bot.store import index_corpus, load_index, write_index
+from bot.store import load_index
 from bot.summary import STORY_ARTICLES, TOPIC_PASSAGES, summarize_story, summarize_topic
 
 BUNDLED_CORPUS = Path(__file__).resolve().parent.parent / "corpus"
