@@ -73,13 +73,13 @@ def test_bundled_coverage_with_all_stages(all_stages: Ranking) -> None:
 
 @pytest.mark.parametrize(
     ("stage", "hit_at_1", "mrr"),
-    [("bm25", 0.26, 0.37), ("semantic", 0.32, 0.44), ("all", 0.40, 0.52)],
+    [("bm25", 0.26, 0.35), ("semantic", 0.32, 0.44), ("all", 0.38, 0.49)],
 )
 def test_calder_falls_coverage_nobody_tuned_to(
     all_stages: Ranking, stage: str, hit_at_1: float, mrr: float
 ) -> None:
-    # Measured: BM25 0.308 / 0.410; with the semantic stage 0.385 / 0.494; all stages
-    # 0.442 / 0.564.
+    # Measured: BM25 0.308 / 0.395; with the semantic stage 0.365 / 0.479; all stages
+    # 0.423 / 0.532.
     ranking = {"bm25": Ranking(), "semantic": replace(all_stages, cross_encoder=None)}
     result = report(*CALDER, ranking.get(stage, all_stages))
     assert result.hit_at_1 >= hit_at_1, result.misses

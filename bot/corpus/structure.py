@@ -133,19 +133,33 @@ _MAX_LABEL_WORDS = 5
 _NOT_CONTENT_LABELS = frozenset({"editor's note", "editor’s note"})
 _BULLET = re.compile(r"^(?P<indent>[ \t]*)[•▪◦‣∙*-][ \t]+(?P<text>\S.*)$")
 _ATTRIBUTION = re.compile(r"^\s*(?:[—―–]|--)\s*(?P<who>\S.*)$")
-# A quote whose only speaker is a pronoun: '"...," he said.'
+# A quote whose only speaker is a pronoun: '"...," he said.' A paragraph that names
+# anyone ("Mayor Angela Brandt greeted drivers. '...,' she said"), or has a speaker
+# other than a pronoun ("Patel said he expects", "the director said", "said Kessler"),
+# is about them, not about whoever the paragraph before it names.
 _SPEECH_VERBS = ("said", "says", "added", "told", "wrote", "noted", "argued", "warned")
-_PRONOUN_SPEAKER = re.compile(
-    rf"\b(?:he|she|they)\s+(?:{'|'.join(_SPEECH_VERBS)})\b|\b(?:said|added)\s+(?:he|she)\b",
-    re.IGNORECASE,
+_VERBS = "|".join(_SPEECH_VERBS)
+_PRONOUN_SPEAKER = re.compile(rf"\b(?:he|she|they)\s+(?:{_VERBS})\b", re.IGNORECASE)
+_OTHER_SPEAKER = re.compile(
+    rf"\b(?!(?:he|she|they|it|who)\b)[\w’'-]+,?\s+(?:{_VERBS})\b", re.IGNORECASE
+)
+_SPEAKER_AFTER = re.compile(rf"\b(?:{_VERBS})\s+(?!(?:He|She|They|It)\b)[A-Z]")
+_OPENERS = "The|A|An|In|On|At|But|And|For|If|When|After|Before|As|By|Of|To|This|That|It"
+_PERSON = re.compile(
+    rf"\b(?!(?:{_OPENERS}|He|She|They|We|I)\b)[A-Z][a-z]+(?: [A-Z]\.)? [A-Z][a-z]+"
 )
 
 
 def has_pronoun_speaker(text: str) -> bool:
-    """Whether the text's speaker is only "he", "she" or "they" ('"...," he said.')."""
+    """Whether the text's speaker is only "he", "she" or "they" ('"...," he said.'): it
+    says so and names nobody else who could be the speaker."""
     lowered = text.casefold()
     mentions_speech = any(map(lowered.__contains__, _SPEECH_VERBS))  # cheap test first
-    return mentions_speech and bool(_PRONOUN_SPEAKER.search(text))
+    return (
+        mentions_speech
+        and bool(_PRONOUN_SPEAKER.search(text))
+        and not any(p.search(text) for p in (_OTHER_SPEAKER, _SPEAKER_AFTER, _PERSON))
+    )
 
 
 def collapse_whitespace(text: str) -> str:

@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.answer import Answerer
 from bot.corpus import CorpusNotFoundError, PassageKind, load_corpus
+from bot.summary import summarize_article
 
 MARKDOWN = """---
 headline: Iraq's parliament votes to expel U.S. troops
@@ -195,3 +197,43 @@ def test_hidden_files_are_not_read(tmp_path: Path) -> None:
     (tmp_path / ".cache").mkdir()
     write(tmp_path / ".cache", "x.md", "broken")
     assert load_corpus(tmp_path).warnings == ()
+
+
+WATER_PLANT = """---
+headline: Water plant repairs under way
+date: 2024-06-14
+---
+MILLBROOK — Crews began pumping floodwater out of the Hanson Road treatment plant on Friday.
+
+Utilities director Raj Patel said he expects the plant to resume pumping by next Wednesday.
+
+Mayor Dana Ruiz toured the plant. "We will be ready," she said.
+
+"It is the worst flood in fifty years," he said.
+"""
+
+
+def test_a_paragraph_that_names_its_speaker_takes_nothing_from_the_one_before(
+    tmp_path: Path,
+) -> None:
+    """Only a quote whose speaker is a bare pronoun borrows the paragraph before's first
+    sentence: "Patel said he expects" is Patel speaking, and gluing the lede onto it
+    made an answer show the wrong text."""
+    write(tmp_path, "plant.md", WATER_PLANT)
+    [article] = load_corpus(tmp_path).corpus.articles
+    patel, mayor, pronoun_only = article.passages[1:]
+    assert (patel.lead_in, mayor.lead_in) == (None, None)
+    assert pronoun_only.lead_in == "Mayor Dana Ruiz toured the plant."
+
+
+def test_an_answer_and_a_summary_keep_a_named_speakers_sentence(tmp_path: Path) -> None:
+    write(tmp_path, "plant.md", WATER_PLANT)
+    corpus = load_corpus(tmp_path).corpus
+    answer = Answerer(corpus).answer("When will the plant resume pumping?")
+    assert answer.best is not None
+    assert answer.best.ref.passage.standalone == (
+        "Utilities director Raj Patel said he expects the plant to resume pumping by next "
+        "Wednesday."
+    )
+    summary = summarize_article(corpus, "water plant", sentences=3)
+    assert any("Raj Patel said he expects" in s.text for s in summary.sentences)
