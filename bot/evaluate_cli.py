@@ -19,6 +19,7 @@ from bot.cli import EXIT_OK, EXIT_USAGE, CommandError
 from bot.config import Settings
 from bot.corpus import CorpusView
 from bot.evaluation import (
+    MAX_ANSWERABLE_DECLINED,
     Calibration,
     EvaluationInputError,
     calibrate,
@@ -183,6 +184,11 @@ def _evaluate(answerer: Answerer, args: argparse.Namespace, index: Path | None) 
 def _keep_threshold(index: Path, answerer: Answerer, calibration: Calibration) -> str:
     """Keep the calibrated threshold in the index folder (after the figures are out, so
     a failure loses none of them); the line that says so."""
+    if not calibration.attainable:
+        raise CommandError(
+            f"--save kept nothing: no threshold declines at most {MAX_ANSWERABLE_DECLINED:.0%} "
+            "of this set's answerable questions, so answers from this index decline as before"
+        )
     try:
         kept = save_threshold(index, answerer.ranking, calibration, indexed_corpus(index))
     except CalibrationFileError as error:

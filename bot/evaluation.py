@@ -248,6 +248,17 @@ class Calibration:
     off_topic: int
     """How many questions of each kind it was found on."""
 
+    @property
+    def attainable(self) -> bool:
+        """Whether some threshold declines at most MAX_ANSWERABLE_DECLINED of the set's
+        answerable questions. When none does, the recommendation (0: only answers with no
+        evidence are declined) answers nearly everything, and is not worth keeping."""
+        return self._recommended[2] <= MAX_ANSWERABLE_DECLINED
+
+    @property
+    def _recommended(self) -> tuple[float, float, float, float]:
+        return next(row for row in self.rows if row[0] == round(self.threshold, 3))
+
     def lines(self, setting: str) -> list[str]:
         header = ("threshold", "hit@1", "answerable declined", "off-topic declined")
         table = ["{:>10} {:>7} {:>20} {:>19}".format(*header)]
@@ -255,8 +266,8 @@ class Calibration:
             mark = "  (now)" if t == round(self.current, 3) else ""
             mark += "  (recommended)" if t == round(self.threshold, 3) else ""
             table.append(f"{t:>10.3f} {h:>7.3f} {a:>20.3f} {o:>19.3f}{mark}")
-        recommended = next(row for row in self.rows if row[0] == round(self.threshold, 3))
-        if recommended[2] > MAX_ANSWERABLE_DECLINED:
+        recommended = self._recommended
+        if not self.attainable:
             table.append(
                 f"even declining only answers with no evidence (a name the coverage never "
                 f"uses, or the answer check's veto) declines {recommended[2]:.1%} of this "

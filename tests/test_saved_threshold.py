@@ -219,6 +219,42 @@ def test_a_threshold_found_on_a_handful_of_questions_is_not_kept(
     assert not (index / CALIBRATION_FILE).exists()
 
 
+def test_a_calibration_that_cannot_spare_the_answerable_questions_is_not_kept(
+    index: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two of 20 answerable questions name someone the coverage never mentions, so they
+    are declined whatever the threshold (10%, more than the 5% allowed): the only
+    recommendation left, 0, would answer nearly everything, and is shown, not kept."""
+    monkeypatch.setenv("COVERAGE_BOT_SEMANTIC", "false")
+    monkeypatch.setenv("COVERAGE_BOT_ANSWER_CHECK", "false")
+    cases = [json.loads(line) for line in QUESTIONS.read_text().splitlines()]
+    answerable = [c for c in cases if c["passages"]][:20]
+    for case in answerable[:2]:
+        case["question"] = case["question"].rstrip("?") + ", according to Zorblax Quux?"
+    questions = tmp_path / "hard.jsonl"
+    questions.write_text("".join(json.dumps(c) + "\n" for c in answerable))
+    keep(index, BM25_ONLY, 0.5)
+    before = (index / CALIBRATION_FILE).read_bytes()
+
+    code, out, err = run(
+        capsys,
+        "evaluate",
+        "--index",
+        str(index),
+        "--questions",
+        str(questions),
+        "--calibrate",
+        "--save",
+    )
+    assert code == 1
+    assert "COVERAGE_BOT_DECLINE_THRESHOLD=0.000" in out  # the figures are shown
+    assert err == (
+        "coverage-bot: --save kept nothing: no threshold declines at most 5% of this set's "
+        "answerable questions, so answers from this index decline as before\n"
+    )
+    assert (index / CALIBRATION_FILE).read_bytes() == before
+
+
 def test_a_threshold_found_on_another_corpus_is_not_used(index: Path, tmp_path: Path) -> None:
     keep(index, BM25_ONLY, 1.9)
     other = tmp_path / "other"
