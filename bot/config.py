@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import io
+import logging
 import os
 import sys
 from collections.abc import Iterable, Iterator
@@ -266,11 +267,11 @@ def _plain_message(error: ErrorDetails) -> str:
     return f"{name} must be {allowed}, not {_quoted(error['input'])}"
 
 
-def _env_file_names() -> list[str]:
-    """The names .env sets, or SettingsError when it cannot be read as text. (Settings
-    reads the values; python-dotenv warns of lines it cannot parse when it does.)"""
+def _env_file_lines() -> tuple[list[str], list[int]]:
+    """The names .env sets and the numbers of its lines that set nothing (not ``NAME=value``,
+    a comment or blank), or SettingsError when it cannot be read as text."""
     if not ENV_FILE.is_file():
-        return []
+        return [], []
     try:
         raw = ENV_FILE.read_bytes()
         text = raw.decode(ENV_ENCODING)
@@ -281,33 +282,49 @@ def _env_file_names() -> list[str]:
         ) from error
     except OSError as error:
         raise SettingsError(f"cannot read {ENV_FILE.absolute()}: {error.strerror}") from error
-    return [binding.key for binding in parse_stream(io.StringIO(text)) if binding.key]
+    bindings = list(parse_stream(io.StringIO(text)))
+    return [b.key for b in bindings if b.key], [b.original.line for b in bindings if b.error]
+
+
+def _meant_as_ours(key: str) -> bool:
+    """Whether a name is one of ours misspelled in its prefix (``COVERAG_BOT_TOP``,
+    ``COVERAGEBOT_TOP``, ``COVERAGE-BOT-TOP``) or spelled right; other programs' names,
+    ``COVERAGE_FILE`` (coverage.py's) among them, are not."""
+    name = key.upper().replace("-", "_")
+    head = name[: len(ENV_PREFIX)]
+    return "BOT" in name and difflib.SequenceMatcher(None, head, ENV_PREFIX).ratio() >= 0.8
 
 
 def _unknown_names(in_env_file: Iterable[str]) -> Iterator[str]:
-    """A warning for each name in .env, and each COVERAGE_BOT_ name in the environment,
-    that is not a setting but is close to one: it is ignored, and most often a typo."""
+    """A warning for each name in .env, and each name in the environment meant as one of
+    ours, that is not a setting but is close to one: it is ignored, and most often a typo."""
     known = list(setting_names().values())
     sources = (
         (".env", in_env_file),
-        ("environment", (key for key in os.environ if key.upper().startswith(ENV_PREFIX))),
+        ("environment", (key for key in os.environ if _meant_as_ours(key))),
     )
     for where, keys in sources:
         for key in keys:
             if key.upper() in known:
                 continue
-            # Other programs' names (DATABASE_URL) are only ours with our prefix.
-            ours = key.upper().startswith(ENV_PREFIX)
-            candidates = [name for name in known if ours or not name.startswith(ENV_PREFIX)]
-            for close in difflib.get_close_matches(key.upper(), candidates, n=1):
+            # Other programs' names (DATABASE_URL) are only ours with our prefix, or nearly.
+            ours = _meant_as_ours(key)
+            candidates = [name for name in known if ours == name.startswith(ENV_PREFIX)]
+            spelled = key.upper().replace("-", "_")
+            for close in difflib.get_close_matches(spelled, candidates, n=1):
                 yield f"{where}: {key} is not a setting and is ignored; did you mean {close}?"
 
 
 def load_settings() -> Settings:
     """The settings, or SettingsError naming the first bad one. Names that are not
     settings are printed as warnings on stderr, and the run goes on."""
-    for warning in _unknown_names(_env_file_names()):
+    names, unread = _env_file_lines()
+    for line in unread:
+        print(f"warning: {ENV_FILE}:{line}: not NAME=value, so ignored", file=sys.stderr)
+    for warning in _unknown_names(names):
         print(f"warning: {warning}", file=sys.stderr)
+    # python-dotenv would report those lines again, in words of its own.
+    logging.getLogger("dotenv.main").setLevel(logging.ERROR)
     try:
         return Settings()
     except ValidationError as error:

@@ -198,6 +198,32 @@ def test_a_misspelt_name_in_the_environment_is_a_warning_too(
     )
 
 
+def test_a_slip_in_the_prefix_is_caught_in_env_file_and_environment(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env_file("COVERAG_BOT_TOP=1", "COVERAGEBOT_TOP=2", "COVERAGE-BOT-TOP=2")
+    monkeypatch.setenv("COVERAG_BOT_LOG_LEVEL", "DEBUG")
+    monkeypatch.setenv("COVERAGE_FILE", ".coverage")  # coverage.py's, not a slip of ours
+    settings = load_settings()
+    assert (settings.top, settings.log_level) == (3, "INFO")
+    meant = "did you mean COVERAGE_BOT_TOP?\n"
+    assert capsys.readouterr().err == (
+        f"warning: .env: COVERAG_BOT_TOP is not a setting and is ignored; {meant}"
+        f"warning: .env: COVERAGEBOT_TOP is not a setting and is ignored; {meant}"
+        f"warning: .env: COVERAGE-BOT-TOP is not a setting and is ignored; {meant}"
+        "warning: environment: COVERAG_BOT_LOG_LEVEL is not a setting and is ignored; "
+        "did you mean COVERAGE_BOT_LOG_LEVEL?\n"
+    )
+
+
+def test_a_line_of_env_file_that_sets_nothing_is_one_warning_in_our_words(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    env_file("COVERAGE_BOT_TOP=4", "this line is garbage", "# a comment", "")
+    assert load_settings().top == 4
+    assert capsys.readouterr().err == "warning: .env:2: not NAME=value, so ignored\n"
+
+
 def test_names_of_other_programs_in_env_file_pass_without_a_word(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
