@@ -211,23 +211,35 @@ def current_generation(folder: Path) -> Path:
     then says it must be rebuilt)."""
     try:
         name = _read_current(folder)
-    except (FileNotFoundError, NotADirectoryError):
+    except NotADirectoryError:
+        raise _not_an_index(folder, "is a file, not an index folder") from None
+    except FileNotFoundError:
         if not (folder / INDEX_MARKER).exists() and (folder / MANIFEST).is_file():
             return folder
         if folder.is_dir() and not (folder / INDEX_MARKER).exists() and any(folder.iterdir()):
-            raise NotAnIndexError(
-                f"{folder} is not an index folder (coverage-bot wrote no index there); to "
-                f"answer from the coverage in it, pass it with --corpus, or build an index "
-                f"of it with: coverage-bot index {shlex.quote(str(folder))} --out NEW_FOLDER"
-            ) from None
+            raise _not_an_index(folder) from None
         raise IndexLoadError(f"there is no index at {folder}") from None
     except OSError as error:
         raise IndexLoadError(f"{folder} cannot be read ({error.strerror})") from error
+    if name is not None and _is_generation(name):
+        return folder / name
+    if not (folder / INDEX_MARKER).exists():  # a CURRENT of someone else's
+        raise _not_an_index(folder)
     if name is None:
         raise IndexLoadError(f"{folder} is damaged (its CURRENT is not a regular file)")
-    if not _is_generation(name):
-        raise IndexLoadError(f"{folder} is damaged (its CURRENT file names {name!r})")
-    return folder / name
+    raise IndexLoadError(f"{folder} is damaged (its CURRENT file names {name!r})")
+
+
+def _not_an_index(
+    folder: Path, what: str = "is not an index folder (coverage-bot wrote no index there)"
+) -> NotAnIndexError:
+    """The refusal of a folder (or file) coverage-bot did not write, saying what to do
+    instead: never to rebuild there, which would be refused as someone else's."""
+    return NotAnIndexError(
+        f"{folder} {what}; to answer from the coverage in it, pass it with --corpus, or "
+        f"build an index of it with: coverage-bot index {shlex.quote(str(folder))} "
+        "--out NEW_FOLDER"
+    )
 
 
 def reading(folder: Path, read: Callable[[Path], T], corpus: Path | None = None) -> T:

@@ -296,6 +296,27 @@ def test_a_corpus_folder_given_as_an_index_says_what_to_do_instead(
     assert (bus_corpus / "strike.md").read_text(encoding="utf-8") == BUS_STRIKE
 
 
+@pytest.mark.parametrize("what", ["a file", "a folder of ones own with a CURRENT"])
+def test_what_coverage_bot_did_not_write_given_as_an_index_is_never_to_be_rebuilt(
+    capsys: pytest.CaptureFixture[str], bus_corpus: Path, tmp_path: Path, what: str
+) -> None:
+    """A file, or someone's folder that happens to hold a file named CURRENT, is not an
+    index: the message must not suggest rebuilding there (which is refused, as the
+    folder holds files coverage-bot did not write)."""
+    given = bus_corpus / "strike.md"
+    if what != "a file":
+        given = tmp_path / "mine"
+        given.mkdir()
+        (given / "CURRENT").write_text("draft 3\n")
+    code, out, err = run(capsys, "ask", "Who?", "--index", str(given))
+    assert (code, out) == (1, "")
+    kind = "is a file, not an index folder" if what == "a file" else "is not an index folder"
+    assert err.startswith(f"coverage-bot: {given} {kind}")
+    assert err.endswith(f"build an index of it with: coverage-bot index {given} --out NEW_FOLDER\n")
+    assert "rebuild" not in err
+    assert (bus_corpus / "strike.md").read_text(encoding="utf-8") == BUS_STRIKE
+
+
 def test_a_topic_partly_in_the_coverage_is_summarised_not_declined(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
