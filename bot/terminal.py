@@ -8,6 +8,7 @@ parsed, and escape sequences in a file cannot drive the terminal.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -34,11 +35,19 @@ _UNSAFE = str.maketrans(
 )
 
 
+_ESCAPE_SEQUENCE = re.compile(
+    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]"  # CSI: colours, cursor moves ("\x1b[31m")
+    r"|(?:\x1b\]|\x9d)[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"  # OSC: window titles, links
+    r"|\x1b[ -/]*[0-~]"  # the other escapes, two or three characters
+)
+
+
 def plain(text: str) -> str:
-    """``text`` as a terminal may show it: C0 and C1 control characters (ESC among them)
-    and bidi overrides dropped, so that corpus text cannot move the cursor, retitle the
-    window or reverse what follows it; line breaks stay, other spacing becomes a space."""
-    return text.translate(_UNSAFE)
+    """``text`` as a terminal may show it: escape sequences removed whole (not leaving
+    "[31m" behind), then C0 and C1 control characters and bidi overrides dropped, so
+    that corpus text cannot move the cursor, retitle the window or reverse what follows
+    it; line breaks stay, other spacing becomes a space."""
+    return _ESCAPE_SEQUENCE.sub("", text).translate(_UNSAFE)
 
 
 def plain_text(text: str, style: str = "") -> Text:

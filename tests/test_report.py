@@ -149,5 +149,5 @@ def test_a_readers_escape_sequences_and_line_breaks_never_reach_the_terminal(
     out = capsys.readouterr().out
     assert "\x1b" not in out
     [gap] = [line for line in out.splitlines() if line.startswith("  1 x ")]
-    assert "evil [2J[31mRED[0m terminal long" in gap and gap.endswith("…")
+    assert "evil RED terminal long" in gap and gap.endswith("…")
     assert len(gap) < 200

@@ -24,7 +24,7 @@ SGR = re.compile(r"\x1b\[[0-9;]*m")
 
 MARKUP_HEADLINE = "Oil [/bold] jumps [link=https://evil.example]click[/link] :thumbs_up:"
 HOSTILE = "Oil \x1b]0;pwned\x07rose\r\x1b[2J4%\x9b31m \u202eevil\u202c\ttoday."
-HOSTILE_SHOWN = "Oil ]0;pwnedrose [2J4%31m evil today."
+HOSTILE_SHOWN = "Oil rose 4% evil today."
 
 ARTICLES_80 = """\
 Articles
@@ -185,9 +185,9 @@ def test_link_markup_in_corpus_text_makes_no_link_in_a_terminal() -> None:
 def test_escape_sequences_and_bidi_overrides_in_the_corpus_are_dropped(terminal: bool) -> None:
     found = article(f"Headline {HOSTILE}", f"Body {HOSTILE}", source="a\x1b[2Jb.md")
     assert shown(render_answer(answer_from(found, f"Body {HOSTILE}")), 80, terminal) == (
-        "╭─ Headline Oil ]0;pwnedrose [2J4%31m evil today. ─────────────────────────────╮\n"
-        "│ Body Oil ]0;pwnedrose [2J4%31m evil today.                                   │\n"
-        "╰───────────────────────────────────────────────────── Jan 8, 2020 · a[2Jb.md ─╯\n"
+        "╭─ Headline Oil rose 4% evil today. ───────────────────────────────────────────╮\n"
+        "│ Body Oil rose 4% evil today.                                                 │\n"
+        "╰──────────────────────────────────────────────────────── Jan 8, 2020 · ab.md ─╯\n"
     )
 
 
@@ -196,10 +196,7 @@ def test_summary_and_its_question_are_shown_without_control_characters() -> None
     title = "What the coverage says about \x1b[2Joil\u202e"
     summary = Summary(title, (SummarySentence(HOSTILE, found, 0, 0),))
     assert shown(render_summary(summary), 80, terminal=True) == (
-        "What the coverage says about [2Joil\n"
-        f"• {HOSTILE_SHOWN}\n"
-        f"  — {HOSTILE_SHOWN}, Jan 8, 2020\n"
-        "\n"
+        f"What the coverage says about oil\n• {HOSTILE_SHOWN}\n  — {HOSTILE_SHOWN}, Jan 8, 2020\n\n"
     )
 
 
@@ -215,8 +212,8 @@ def test_chat_prints_corpus_text_without_escape_sequences(
     out = capsys.readouterr().out
     assert "\x1b" not in out
     assert "\u202e" not in out
-    assert "╭─ Oil [2J[bold]jumps ─" in out
-    assert "│ Oil rose 4% ]0;pwnedtoday after the strikes. " in out
+    assert "╭─ Oil [bold]jumps ─" in out  # the sequence goes whole; [bold] is text
+    assert "│ Oil rose 4% today after the strikes. " in out
 
 
 def test_plain_keeps_line_breaks_and_letters_of_every_script() -> None:
@@ -229,4 +226,4 @@ def test_best_sentence_stays_bold_after_control_characters_are_dropped() -> None
     body = "Oil \x1b[8mrose. Traders bought more."
     console = Console(file=io.StringIO(), width=80, force_terminal=True, color_system="standard")
     console.print(render_answer(answer_from(article("Oil", body), "Traders bought more.")))
-    assert "│ Oil [8mrose. \x1b[1mTraders bought more.\x1b[0m" in console.file.getvalue()
+    assert "│ Oil rose. \x1b[1mTraders bought more.\x1b[0m" in console.file.getvalue()
