@@ -26,6 +26,8 @@ from bot.summary import Summary
 NO_ANSWER = "The coverage doesn't answer that. `coverage-bot articles` lists what it covers."
 _PREVIEW_CHARS = 90
 _HEADLINE_MIN_WIDTH = 20
+_BORDER_TEXT_MARGIN = 6
+"""Columns of a panel's border around its title: a corner, a rule and a space either side."""
 """Below this many columns for the headline, the articles are listed one under another."""
 
 _BIDI_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
@@ -110,12 +112,10 @@ def render_answer(answer: Answer) -> RenderableType:
         if start >= 0:
             body.stylize("bold", start, start + len(sentence))
     passage.append_text(body)
-    panel = Panel(
+    panel = _AnswerPanel(
         passage,
-        title=plain_text(ref.article.headline, style="bold cyan"),
-        title_align="left",
-        subtitle=plain_text(f"{ref.article.date_text} · {ref.article.source}"),
-        subtitle_align="right",
+        plain_text(ref.article.headline, style="bold cyan"),
+        plain_text(f"{ref.article.date_text} · {ref.article.source}"),
     )
     others = answer.results[1:]
     if not others:
@@ -128,6 +128,31 @@ def render_answer(answer: Answer) -> RenderableType:
         lines.append_text(plain_text(f"{rank}. {hit.ref.article.headline}: ", style="cyan"))
         lines.append_text(Text(preview + "\n"))
     return Group(panel, lines)
+
+
+@dataclass(frozen=True)
+class _AnswerPanel:
+    """The passage in a box, its headline on the top border and its date and source on
+    the bottom one where they fit; laid out when the width is known, so that one too
+    wide for its border is set inside the box in full rather than cut mid-word."""
+
+    passage: Text
+    headline: Text
+    byline: Text
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        room = options.max_width - _BORDER_TEXT_MARGIN
+        title = self.headline if self.headline.cell_len <= room else None
+        subtitle = self.byline if self.byline.cell_len <= room else None
+        inside = Text()
+        if title is None:
+            inside.append_text(self.headline + "\n")
+        inside.append_text(self.passage)
+        if subtitle is None:
+            inside.append_text(Text("\n") + Text(self.byline.plain, style="dim"))
+        yield Panel(
+            inside, title=title, title_align="left", subtitle=subtitle, subtitle_align="right"
+        )
 
 
 def render_articles(articles: Sequence[Article]) -> RenderableType:

@@ -227,3 +227,27 @@ def test_best_sentence_stays_bold_after_control_characters_are_dropped() -> None
     console = Console(file=io.StringIO(), width=80, force_terminal=True, color_system="standard")
     console.print(render_answer(answer_from(article("Oil", body), "Traders bought more.")))
     assert "│ Oil rose. \x1b[1mTraders bought more.\x1b[0m" in console.file.getvalue()
+
+
+@pytest.mark.parametrize("terminal", [False, True])
+def test_a_headline_too_wide_for_the_border_is_shown_whole_inside_the_box(terminal: bool) -> None:
+    headline = "Millbrook River crests at record 24 feet, forcing evacuations on the east side"
+    found = article(headline, "The river crested at 24.3 feet.", source="The Millbrook Gazette")
+    assert shown(render_answer(answer_from(found)), 80, terminal) == (
+        "╭──────────────────────────────────────────────────────────────────────────────╮\n"
+        "│ Millbrook River crests at record 24 feet, forcing evacuations on the east    │\n"
+        "│ side                                                                         │\n"
+        "│ The river crested at 24.3 feet.                                              │\n"
+        "╰──────────────────────────────────────── Jan 8, 2020 · The Millbrook Gazette ─╯\n"
+    )
+    assert shown(render_answer(answer_from(found)), 34, terminal) == (
+        "╭────────────────────────────────╮\n"
+        "│ Millbrook River crests at      │\n"
+        "│ record 24 feet, forcing        │\n"
+        "│ evacuations on the east side   │\n"
+        "│ The river crested at 24.3      │\n"
+        "│ feet.                          │\n"
+        "│ Jan 8, 2020 · The Millbrook    │\n"
+        "│ Gazette                        │\n"
+        "╰────────────────────────────────╯\n"
+    )
