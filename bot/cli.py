@@ -363,7 +363,11 @@ def _summary(answerer: Answerer, args: argparse.Namespace, out: Console) -> int:
 
 def _report(settings: Settings, args: argparse.Namespace) -> int:
     try:
-        text = report_text(settings, parse_since(args.since), args.json, args.chart)
+        since = parse_since(args.since)
+    except ReportError as error:  # a bad option, as --top 0 is
+        raise CommandError(str(error), EXIT_USAGE) from error
+    try:
+        text = report_text(settings, since, args.json, args.chart)
         print(text if args.json else plain(text))  # readers' words: no escape sequences
     except ReportError as error:
         raise CommandError(str(error)) from error

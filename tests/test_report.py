@@ -131,7 +131,7 @@ def test_report_without_a_database_says_so_in_one_line(
 def test_report_with_a_bad_date_says_how_to_write_it(
     state_env: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["report", "--since", "last week"]) == 1
+    assert main(["report", "--since", "last week"]) == 2  # a bad option
     assert "--since takes a date as YYYY-MM-DD, not 'last week'" in capsys.readouterr().err
 
 
