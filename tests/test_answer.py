@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from bot.answer import MAX_QUESTION_CHARS, Answerer, QuestionError, clean_question
+from bot.answer import (
+    MAX_QUESTION_CHARS,
+    Answerer,
+    QuestionError,
+    _check_windows,
+    clean_question,
+)
 from bot.corpus import Article, Corpus, Passage
 
 ALL_IS_WELL = 'Trump says "all is well" after Iranian strikes on bases hosting U.S. troops'
@@ -131,3 +137,51 @@ def test_a_name_found_only_in_a_headline_is_known() -> None:
     )
     answerer = Answerer(Corpus((article,)))
     assert answerer.unknown_names("What did the Zorblat council approve?") == []
+
+
+FLOOD = Corpus(
+    (
+        Article(
+            "cleanup",
+            "As waters recede, Millbrook counts the cost of its worst flood",
+            (
+                Passage("The flood damaged 640 homes on the east side, the city said."),
+                Passage(
+                    "Gov. Ellen Marsh toured the east side by helicopter and said she would "
+                    "ask for a federal disaster declaration."
+                ),
+                Passage("Sen. Luis Ferreira was not available for comment."),
+            ),
+        ),
+        Article(
+            "schools",
+            "School board votes to delay the start of classes",
+            (Passage("Superintendent Karen Cho said classes would start two weeks late."),),
+        ),
+    )
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "found"),
+    [
+        ("What did the governor do?", "Gov. Ellen Marsh toured"),
+        ("Did the senator speak?", "Sen. Luis Ferreira"),
+        ("What did Supt. Cho say about the classes?", "Superintendent Karen Cho"),
+    ],
+)
+def test_a_title_is_found_however_news_style_spells_it(question: str, found: str) -> None:
+    """Passages write "Gov. Ellen Marsh", readers ask about "the governor": BM25 alone
+    found no candidate at all for the question, and the name check declined "Supt."."""
+    answer = Answerer(FLOOD).answer(question)
+    assert answer.best is not None
+    assert answer.best.ref.passage.text.startswith(found)
+
+
+def test_the_answer_check_reads_titles_written_out() -> None:
+    ref = FLOOD.passages[1]
+    assert _check_windows(ref) == [
+        "As waters recede, Millbrook counts the cost of its worst flood. Governor Ellen Marsh "
+        "toured the east side by helicopter and said she would ask for a federal disaster "
+        "declaration."
+    ]
