@@ -140,10 +140,18 @@ _ATTRIBUTION = re.compile(r"^\s*(?:[—―–]|--)\s*(?P<who>\S.*)$")
 _SPEECH_VERBS = ("said", "says", "added", "told", "wrote", "noted", "argued", "warned")
 _VERBS = "|".join(_SPEECH_VERBS)
 _PRONOUN_SPEAKER = re.compile(rf"\b(?:he|she|they)\s+(?:{_VERBS})\b", re.IGNORECASE)
-_OTHER_SPEAKER = re.compile(
-    rf"\b(?!(?:he|she|they|it|who)\b)[\w’'-]+,?\s+(?:{_VERBS})\b", re.IGNORECASE
+_BEFORE_VERB = re.compile(rf"([\w’'-]+),?\s+(?:{_VERBS})\b", re.IGNORECASE)
+_NOT_A_SPEAKER = frozenset(
+    """he she they it who that which and but or then also later first again once only just
+    has had have was were is are""".split()  # noqa: SIM905 - a word list reads best as words
 )
-_SPEAKER_AFTER = re.compile(rf"\b(?:{_VERBS})\s+(?!(?:He|She|They|It)\b)[A-Z]")
+_CALENDAR = (
+    "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|March|April|"
+    "May|June|July|August|September|October|November|December"
+)
+_SPEAKER_AFTER = re.compile(
+    rf"\b(?:said|says|added|wrote|noted|argued|warned)\s+(?!(?:He|She|They|It|{_CALENDAR})\b)[A-Z]"
+)
 _OPENERS = "The|A|An|In|On|At|But|And|For|If|When|After|Before|As|By|Of|To|This|That|It"
 _PERSON = re.compile(
     rf"\b(?!(?:{_OPENERS}|He|She|They|We|I)\b)[A-Z][a-z]+(?: [A-Z]\.)? [A-Z][a-z]+"
@@ -158,7 +166,18 @@ def has_pronoun_speaker(text: str) -> bool:
     return (
         mentions_speech
         and bool(_PRONOUN_SPEAKER.search(text))
-        and not any(p.search(text) for p in (_OTHER_SPEAKER, _SPEAKER_AFTER, _PERSON))
+        and not _other_speaker(text)
+        and not _SPEAKER_AFTER.search(text)
+        and not _PERSON.search(text)
+    )
+
+
+def _other_speaker(text: str) -> bool:
+    """Whether someone other than a pronoun speaks: "Patel said", "the director said",
+    not "he also said" or "and added" (nor an adverb: "quietly said")."""
+    return any(
+        word.casefold() not in _NOT_A_SPEAKER and not word.casefold().endswith("ly")
+        for word in _BEFORE_VERB.findall(text)
     )
 
 

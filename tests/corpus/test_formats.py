@@ -11,6 +11,7 @@ import pytest
 
 from bot.answer import Answerer
 from bot.corpus import CorpusNotFoundError, PassageKind, load_corpus
+from bot.corpus.structure import has_pronoun_speaker
 from bot.summary import summarize_article
 
 MARKDOWN = """---
@@ -224,6 +225,22 @@ def test_a_paragraph_that_names_its_speaker_takes_nothing_from_the_one_before(
     patel, mayor, pronoun_only = article.passages[1:]
     assert (patel.lead_in, mayor.lead_in) == (None, None)
     assert pronoun_only.lead_in == "Mayor Dana Ruiz toured the plant."
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "bare_pronoun"),
+    [
+        ('"We are done," he said Tuesday.', True),
+        ('"We will," he said, and added that the talks had failed.', True),
+        ('"It is over," she told Reuters.', True),
+        ('"Yes," Ferreira said. "Never again," he added.', False),
+        ('"Soon," said Kessler, before he told the crowd to go home.', False),
+        ("The director said he expects the plant to reopen.", False),
+        ("The agency cut its offer, people familiar with the talks said, they said.", False),
+    ],
+)
+def test_whether_a_paragraphs_speaker_is_a_bare_pronoun(paragraph: str, bare_pronoun: bool) -> None:
+    assert has_pronoun_speaker(paragraph) is bare_pronoun
 
 
 def test_an_answer_and_a_summary_keep_a_named_speakers_sentence(tmp_path: Path) -> None:
