@@ -26,9 +26,9 @@ from bot.summary import Summary
 NO_ANSWER = "The coverage doesn't answer that. `coverage-bot articles` lists what it covers."
 _PREVIEW_CHARS = 90
 _HEADLINE_MIN_WIDTH = 20
+"""Below this many columns for the headline, the articles are listed one under another."""
 _BORDER_TEXT_MARGIN = 6
 """Columns of a panel's border around its title: a corner, a rule and a space either side."""
-"""Below this many columns for the headline, the articles are listed one under another."""
 
 _BIDI_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 _CONTROLS = [chr(c) for c in (*range(0x20), *range(0x7F, 0xA0)) if chr(c) != "\n"]
