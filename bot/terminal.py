@@ -38,15 +38,16 @@ _UNSAFE = str.maketrans(
 
 
 _ESCAPE_SEQUENCE = re.compile(
-    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]"  # CSI: colours, cursor moves ("\x1b[31m")
-    r"|(?:\x1b\]|\x9d)[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"  # OSC: window titles, links
-    r"|\x1b[ -/]*[0-~]"  # the other escapes, two or three characters
+    r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI: colours, cursor moves ("\x1b[31m")
+    r"|\x1b\][^\x07\x1b]{0,512}(?:\x07|\x1b\\)"  # OSC, ended: window titles, links
 )
+"""Only whole sequences that begin with ESC: a lone C1 byte (a Latin-1 file's 0x9D) or an
+unended one is dropped as a control character, and the text after it stays."""
 
 
 def plain(text: str) -> str:
     """``text`` as a terminal may show it: escape sequences removed whole (not leaving
-    "[31m" behind), then C0 and C1 control characters and bidi overrides dropped, so
+    "[31m" behind), then any other C0 and C1 control characters and bidi overrides dropped, so
     that corpus text cannot move the cursor, retitle the window or reverse what follows
     it; line breaks stay, other spacing becomes a space."""
     return _ESCAPE_SEQUENCE.sub("", text).translate(_UNSAFE)

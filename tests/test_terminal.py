@@ -24,7 +24,7 @@ SGR = re.compile(r"\x1b\[[0-9;]*m")
 
 MARKUP_HEADLINE = "Oil [/bold] jumps [link=https://evil.example]click[/link] :thumbs_up:"
 HOSTILE = "Oil \x1b]0;pwned\x07rose\r\x1b[2J4%\x9b31m \u202eevil\u202c\ttoday."
-HOSTILE_SHOWN = "Oil rose 4% evil today."
+HOSTILE_SHOWN = "Oil rose 4%31m evil today."
 
 ARTICLES_80 = """\
 Articles
@@ -185,8 +185,8 @@ def test_link_markup_in_corpus_text_makes_no_link_in_a_terminal() -> None:
 def test_escape_sequences_and_bidi_overrides_in_the_corpus_are_dropped(terminal: bool) -> None:
     found = article(f"Headline {HOSTILE}", f"Body {HOSTILE}", source="a\x1b[2Jb.md")
     assert shown(render_answer(answer_from(found, f"Body {HOSTILE}")), 80, terminal) == (
-        "╭─ Headline Oil rose 4% evil today. ───────────────────────────────────────────╮\n"
-        "│ Body Oil rose 4% evil today.                                                 │\n"
+        "╭─ Headline Oil rose 4%31m evil today. ────────────────────────────────────────╮\n"
+        "│ Body Oil rose 4%31m evil today.                                              │\n"
         "╰──────────────────────────────────────────────────────── Jan 8, 2020 · ab.md ─╯\n"
     )
 
@@ -251,3 +251,13 @@ def test_a_headline_too_wide_for_the_border_is_shown_whole_inside_the_box(termin
         "│ Gazette                        │\n"
         "╰────────────────────────────────╯\n"
     )
+
+
+def test_a_lone_control_byte_takes_no_text_with_it() -> None:
+    """A Latin-1 file's 0x9D is a C1 byte that would begin a window title, and nothing
+    ends it: the byte goes, the answer after it stays."""
+    assert plain("24 feet on Monday\x9d and crews opened a shelter.") == (
+        "24 feet on Monday and crews opened a shelter."
+    )
+    assert plain("\x1bHello, \x9b5 off") == "Hello, 5 off"
+    assert plain("\x1b[1;31mred\x1b[0m and \x1b]0;title\x07done") == "red and done"
