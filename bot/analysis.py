@@ -151,19 +151,16 @@ def _is_shouting(text: str) -> bool:
     return text.isupper() and len(text.split(None, 2)) == 3
 
 
-# News style (the AP's) shortens a title before a name, "Gov. Ellen Marsh", "Sen. Luis
-# Ferreira", while a reader asks about "the governor": to a question, both are one word.
+# News style (the AP's) shortens a title before a name, "Gov. Ellen Marsh", while a reader
+# asks about "the governor": to a question, both are one word. Only titles whose stem is
+# theirs alone: "senator" stems as "Senate" does, "representative" as "represent",
+# "general" as "generally", "commander" as "command", "admiral" as "admire".
 _TITLES = {
     "governor": "Gov.",
     "lieutenant": "Lt.",
-    "senator": "Sen.",
-    "representative": "Rep.",
-    "general": "Gen.",
     "colonel": "Col.",
     "captain": "Capt.",
     "sergeant": "Sgt.",
-    "commander": "Cmdr.",
-    "admiral": "Adm.",
     "reverend": "Rev.",
     "doctor": "Dr.",
     "superintendent": "Supt.",

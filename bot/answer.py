@@ -275,7 +275,10 @@ class Answerer:
         text, terms = self.check(question)
         reranks = self.reranker is not None or self.cross_encoder is not None
         depth = max(1, results, CANDIDATES if reranks else 0)
-        scored = self.index.search([s for term in terms for s in spellings(term)], depth)
+        # The other spellings once each, after the question's own terms (repeats and all,
+        # as rank-bm25 counts them): "Gov. Marsh ... the governor" is not counted twice.
+        others = dict.fromkeys(s for term in terms for s in spellings(term)[1:] if s not in terms)
+        scored = self.index.search([*terms, *others], depth)
         if not scored:
             return Answer(text, None, None, ())
         weights = self.term_weights(terms)
