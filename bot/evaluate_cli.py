@@ -163,7 +163,7 @@ def _evaluate(answerer: Answerer, args: argparse.Namespace, index: Path | None) 
             if args.calibrate:
                 calibration = calibrate(answerer, case_judges(cases))
                 lines += calibration.lines(THRESHOLD_SETTING)
-                if index is not None and not args.save:
+                if index is not None and not args.save and calibration.attainable:
                     lines.append("(or add --save to keep it in the index folder)")
         if summaries is not None:
             lines += rouge_lines(summary_rouge(answerer.corpus, load_references(summaries)))

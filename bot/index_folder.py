@@ -212,7 +212,9 @@ def current_generation(folder: Path) -> Path:
     try:
         name = _read_current(folder)
     except NotADirectoryError:
-        raise _not_an_index(folder, "is a file, not an index folder") from None
+        if folder.is_file():
+            raise _not_an_index(folder, "is a file, not an index folder") from None
+        raise IndexLoadError(f"there is no index at {folder}") from None
     except FileNotFoundError:
         if not (folder / INDEX_MARKER).exists() and (folder / MANIFEST).is_file():
             return folder
@@ -510,4 +512,4 @@ def _read_current(folder: Path) -> str | None:
     with os.fdopen(descriptor, "rb") as file:
         if not stat.S_ISREG(os.fstat(descriptor).st_mode):
             return None
-        return file.read(256).decode("utf-8").strip()
+        return file.read(256).decode("utf-8", errors="replace").strip()  # bytes: not a name

@@ -296,7 +296,7 @@ def test_a_corpus_folder_given_as_an_index_says_what_to_do_instead(
     assert (bus_corpus / "strike.md").read_text(encoding="utf-8") == BUS_STRIKE
 
 
-@pytest.mark.parametrize("what", ["a file", "a folder of ones own with a CURRENT"])
+@pytest.mark.parametrize("what", ["a file", "a folder of ones own with a CURRENT", "binary"])
 def test_what_coverage_bot_did_not_write_given_as_an_index_is_never_to_be_rebuilt(
     capsys: pytest.CaptureFixture[str], bus_corpus: Path, tmp_path: Path, what: str
 ) -> None:
@@ -307,7 +307,7 @@ def test_what_coverage_bot_did_not_write_given_as_an_index_is_never_to_be_rebuil
     if what != "a file":
         given = tmp_path / "mine"
         given.mkdir()
-        (given / "CURRENT").write_text("draft 3\n")
+        (given / "CURRENT").write_bytes(b"\xff\xfe\x00" if what == "binary" else b"draft 3\n")
     code, out, err = run(capsys, "ask", "Who?", "--index", str(given))
     assert (code, out) == (1, "")
     kind = "is a file, not an index folder" if what == "a file" else "is not an index folder"

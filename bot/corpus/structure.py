@@ -142,8 +142,8 @@ _VERBS = "|".join(_SPEECH_VERBS)
 _PRONOUN_SPEAKER = re.compile(rf"\b(?:he|she|they)\s+(?:{_VERBS})\b", re.IGNORECASE)
 _BEFORE_VERB = re.compile(rf"([\w’'-]+),?\s+(?:{_VERBS})\b", re.IGNORECASE)
 _NOT_A_SPEAKER = frozenset(
-    """he she they it who that which and but or then also later first again once only just
-    has had have was were is are""".split()  # noqa: SIM905 - a word list reads best as words
+    """he she they it i we you who that which and but or then also later first again once
+    only just has had have was were is are""".split()  # noqa: SIM905 - a word list reads best as words
 )
 _CALENDAR = (
     "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|March|April|"
