@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from urllib.parse import urlsplit
 
+from bot.analysis import STOP_WORDS
 from bot.corpus.dates import parse_date
 from bot.corpus.records import Passage, PassageKind
 from bot.sentences import split_sentences
@@ -141,10 +142,9 @@ _SPEECH_VERBS = ("said", "says", "added", "told", "wrote", "noted", "argued", "w
 _VERBS = "|".join(_SPEECH_VERBS)
 _PRONOUN_SPEAKER = re.compile(rf"\b(?:he|she|they)\s+(?:{_VERBS})\b", re.IGNORECASE)
 _BEFORE_VERB = re.compile(rf"([\w’'-]+),?\s+(?:{_VERBS})\b", re.IGNORECASE)
-_NOT_A_SPEAKER = frozenset(
-    """he she they it i we you who that which and but or then also later first again once
-    only just has had have was were is are""".split()  # noqa: SIM905 - a word list reads best as words
-)
+# Pronouns, conjunctions and auxiliaries ("he", "and", "had" said) are the analyzer's stop
+# words already; a few adverbs are not.
+_NOT_A_SPEAKER = STOP_WORDS | {"also", "later", "first"}
 _CALENDAR = (
     "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|January|February|March|April|"
     "May|June|July|August|September|October|November|December"
