@@ -1,8 +1,9 @@
 """Which sentence of the answering passage to set in bold: the one that answers.
 
 A sentence earns its place three ways: it shares the question's rarer words (each term
-weighs its idf), it means what the question asks (cosine similarity, when the semantic
-stage runs), and it holds the kind of thing the question asks for. "How many" wants a
+weighs its idf, and counts in either news spelling: "governor" in "Gov. Marsh said"), it
+means what the question asks (cosine similarity, when the semantic stage runs), and it
+holds the kind of thing the question asks for. "How many" wants a
 number, "when" a date or a time, "who" a named person, "where" a named place, "what did
 X say" a quotation; a sentence without one rarely answers, however many words it shares.
 """
@@ -11,6 +12,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
+
+from bot.analysis import spellings
 
 _NUMBER = re.compile(
     r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|"
@@ -80,7 +83,8 @@ def best_sentence(
     def merit(number: int) -> float:
         sentence = sentences[number]
         words = set(analyze(sentence))
-        lexical = sum(w for term, w in term_weights.items() if term in words) / total
+        held = (w for term, w in term_weights.items() if not words.isdisjoint(spellings(term)))
+        lexical = sum(held) / total
         semantic = float(similarities[number]) if similarities is not None else 0.0
         fits = KIND_WEIGHT if kind is not None and kind.search(sentence) else 0.0
         return lexical + semantic + fits

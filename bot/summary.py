@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from rank_bm25 import BM25Okapi
 
-from bot.analysis import analyze
+from bot.analysis import analyze, spellings
 from bot.answer import Answerer, QuestionError
 from bot.corpus import Article, CorpusView
 from bot.corpus.structure import has_pronoun_speaker
@@ -217,7 +217,8 @@ def summarize_topic(answerer: Answerer, topic: str, sentences: int = TOPIC_SENTE
         raise TopicNotCovered(f"There is nothing in the coverage about {answer.question}.")
     found = sorted((hit.ref for hit in answer.results), key=lambda ref: ref.number)
     candidates = [s for ref in found for s in passage_sentences(ref.article, ref.position)]
-    terms = analyze(answer.question)
+    # A title speaks of the topic in either news spelling: "governor" in "Gov. Marsh said".
+    terms = [s for term in analyze(answer.question) for s in spellings(term)]
     on_topic = [c for c in candidates if not set(terms).isdisjoint(analyze(c.text))]
     if not on_topic:
         raise TopicNotCovered(f"There is nothing in the coverage about {answer.question}.")

@@ -180,6 +180,18 @@ def test_a_title_is_found_however_news_style_spells_it(question: str, found: str
     assert answer.best.ref.passage.text.startswith(found)
 
 
+def test_the_sentence_set_in_bold_is_found_by_a_title_however_it_is_spelled() -> None:
+    passage = (
+        "Mayor Tom Reyes said the city was grateful for the help. "
+        "Gov. Ellen Marsh said the state would send 40 trucks of bottled water."
+    )
+    corpus = Corpus((Article("water", "Help arrives in Millbrook", (Passage(passage),)),))
+    answer = Answerer(corpus).answer("What did the governor promise Millbrook?")
+    assert answer.sentence == (
+        "Gov. Ellen Marsh said the state would send 40 trucks of bottled water."
+    )
+
+
 def test_the_answer_check_reads_titles_written_out() -> None:
     ref = FLOOD.passages[1]
     assert _check_windows(ref) == [

@@ -137,6 +137,13 @@ def test_corpus_of_one_article_with_one_paragraph() -> None:
     assert [s.text for s in summarize_topic(Answerer(corpus), "missiles").sentences] == [text]
 
 
+def test_a_topic_named_by_a_title_finds_the_sentences_that_abbreviate_it() -> None:
+    text = "Gov. Ellen Marsh said the state would send 40 trucks of bottled water."
+    other = "The city opened two more shelters on Monday."
+    corpus = Corpus((Article("a", "Help arrives", (Passage(f"{other} {text}"),)),))
+    assert [s.text for s in summarize_topic(Answerer(corpus), "governor").sentences] == [text]
+
+
 def test_empty_corpus_has_nothing_to_summarise() -> None:
     empty = Corpus(())
     for summarize in (
