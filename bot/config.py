@@ -298,7 +298,12 @@ def _meant_as_ours(key: str) -> bool:
 def _unknown_names(in_env_file: Iterable[str]) -> Iterator[str]:
     """A warning for each name in .env, and each name in the environment meant as one of
     ours, that is not a setting but is close to one: it is ignored, and most often a typo."""
-    known = list(setting_names().values())
+    # populate_by_name: a Discord setting is also read under our prefix and its field's
+    # name (COVERAGE_BOT_DISCORD_TOKEN), so that name is no typo.
+    known = [
+        *setting_names().values(),
+        *(ENV_PREFIX + field.upper() for field in Settings.model_fields),
+    ]
     sources = (
         (".env", in_env_file),
         ("environment", (key for key in os.environ if _meant_as_ours(key))),

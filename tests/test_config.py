@@ -216,6 +216,21 @@ def test_a_slip_in_the_prefix_is_caught_in_env_file_and_environment(
     )
 
 
+def test_a_discord_setting_under_our_prefix_is_read_without_a_warning(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It is read (the field's name with our prefix), so calling it a typo that is
+    ignored, and suggesting COVERAGE_BOT_SHARD_COUNT, was wrong."""
+    env_file("COVERAGE_BOT_DISCORD_GUILD_ID=123")
+    monkeypatch.delenv("DISCORD_TOKEN", raising=False)
+    monkeypatch.setenv("COVERAGE_BOT_DISCORD_TOKEN", "secret")
+    settings = load_settings()
+    assert settings.discord_token is not None
+    assert settings.discord_token.get_secret_value() == "secret"
+    assert settings.discord_guild_id == 123
+    assert capsys.readouterr().err == ""
+
+
 def test_a_line_of_env_file_that_sets_nothing_is_one_warning_in_our_words(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
