@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import bot.cross_encoder
-from bot.answer import CHECK_VETO, Ranking
+from bot.answer import CHECK_SURE, CHECK_VETO, CHECKED, Ranking
 from bot.cli import main
 from bot.corpus import Corpus, load_corpus
 from bot.cross_encoder import CrossEncoder, default_cross_encoder_files, load_cross_encoder
@@ -62,6 +62,26 @@ def test_the_check_chooses_the_passage_the_earlier_stages_placed_second(
     assert semantic.best is None or right not in semantic.best.ref.passage.body
     assert right in semantic.results[1].ref.passage.body  # the earlier stages' second
     assert checked.best.check is not None and checked.best.check > 0
+
+
+def test_the_check_stops_at_the_first_candidate_it_is_sure_of(
+    bundled: Corpus, all_stages: Ranking, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    check = CrossEncoder(default_cross_encoder_files(), capacity=0)
+    read: list[str] = []
+    scores = check.scores
+    monkeypatch.setattr(check, "scores", lambda q, texts: read.extend(texts) or scores(q, texts))
+    answerer = replace(all_stages, cross_encoder=check).answerer(bundled)
+    sure = answerer.answer("How many missiles did Iran launch?", results=CHECKED)
+    assert sure.best is not None and "more than a dozen" in sure.best.ref.passage.text
+    assert sure.best.check is not None and sure.best.check >= CHECK_SURE
+    assert len(read) == 1  # one model run, not five
+    assert [hit.check for hit in sure.results[1:]] == [None] * (CHECKED - 1)
+    read.clear()
+    unsure = answerer.answer("Did the supreme leader think the strikes were enough?", CHECKED)
+    assert len(read) == CHECKED  # none sure: all five read, the best of them first
+    assert all(hit.check is not None and hit.check < CHECK_SURE for hit in unsure.results)
+    assert "Military action like this is not sufficient" in unsure.results[0].ref.passage.body
 
 
 def test_an_answer_the_check_all_but_rules_out_is_declined(

@@ -76,10 +76,10 @@ def test_bundled_coverage_with_all_stages(all_stages: Ranking) -> None:
     ("coverage", "stage", "hit_at_1", "mrr", "off_topic_declined"),
     [
         # Calder Falls, measured: BM25 0.308 / 0.411, 8 of 16 off-topic declined; with the
-        # semantic stage 0.385 / 0.508, 5; all stages 0.442 / 0.571, 6.
+        # semantic stage 0.385 / 0.508, 5; all stages 0.462 / 0.580, 6.
         (CALDER, "bm25", 0.26, 0.37, 6),
         (CALDER, "semantic", 0.34, 0.46, 3),
-        (CALDER, "all", 0.40, 0.53, 4),
+        (CALDER, "all", 0.42, 0.54, 4),
         # Millbrook, measured: BM25 0.750 / 0.803; with the semantic stage 0.792 / 0.847;
         # all stages 0.875 / 0.896; each declines all 3 off-topic questions.
         (MILLBROOK, "bm25", 0.66, 0.72, 2),
@@ -148,7 +148,7 @@ SAMPLE_FLOORS = {  # two questions' worth below what was measured on the sample
         "left_out_declined": 0.97,
         "sentence_holds_answer": 0.92,
     },
-    # measured: hit@1 0.865, answerable declined 0.019, left-out declined 1.000, sentence 0.933
+    # measured: hit@1 0.865, answerable declined 0.019, left-out declined 1.000, sentence 0.927
     "all": {
         "hit_at_1": 0.85,
         "answerable_declined": 0.03,
