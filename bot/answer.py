@@ -40,8 +40,8 @@ three question sets, reading all ten gained about one question in a hundred for 
 time."""
 CHECK_SURE = 6.0
 """An answer check logit from which the candidate is taken to answer, and the ones after
-it are not read: the check reads the candidates best first, so most questions cost it one
-model run, not five. Chosen on the logits of every candidate the check read for the four
+it are not read: the check reads the candidates best first, so a question often costs it
+one model run, not five. Chosen on the logits of every candidate the check read for the four
 question sets' answerable questions (all 4,247 of SQuAD part A): runs per question 4.4 ->
 2.6 on the bundled set (median 5 -> 1), 4.98 -> 2.99 on SQuAD (median 2); hit@1 the same
 on the bundled and Millbrook sets, one question better on Calder Falls (a later candidate

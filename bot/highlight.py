@@ -3,9 +3,9 @@
 A sentence earns its place three ways: it shares the question's rarer words (each term
 weighs its idf, and counts in either news spelling: "governor" in "Gov. Marsh said"), it
 means what the question asks (cosine similarity, when the semantic stage runs), and it
-holds the kind of thing the question asks for. "How many" wants a
-number, "when" a date or a time, "who" a named person, "where" a named place, "what did
-X say" a quotation; a sentence without one rarely answers, however many words it shares.
+holds the kind of thing the question asks for. "How many" wants a number, "when" a date
+or a time, "who" a named person, "where" a named place, "what did X say" a quotation; a
+sentence without one rarely answers, however many words it shares.
 """
 
 from __future__ import annotations
