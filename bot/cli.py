@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import errno
 import json
 import os
 import sys
@@ -227,12 +228,36 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"coverage-bot: {plain(str(error))}", file=sys.stderr)
         return EXIT_FAILURE
     except BrokenPipeError:
-        # Whoever read the output (head, a pager) stopped: not an error, so exit 0. Point
-        # stdout at /dev/null so that Python's own flush at exit does not complain.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        # Whoever read the output (head, a pager) stopped: not an error, so exit 0.
+        _silence_stdout()
         return EXIT_OK
+    except OSError as error:
+        return _system_error(error)
     except KeyboardInterrupt:
         return 130
+
+
+def _system_error(error: OSError) -> int:
+    """One line for an error of the system that the command did not handle itself: most
+    often its output cannot be written (a full disk behind ``> file``), an error that
+    names no file, since the files the commands read and write are named when they fail."""
+    reason = plain(error.strerror or str(error))
+    if error.filename is None and error.errno in _OUTPUT_FAILURES:
+        _silence_stdout()
+        print(f"coverage-bot: cannot write the output: {reason}", file=sys.stderr)
+    else:
+        where = f" ({plain(str(error.filename))})" if error.filename else ""
+        print(f"coverage-bot: {reason}{where}", file=sys.stderr)
+    return EXIT_FAILURE
+
+
+_OUTPUT_FAILURES = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that Python's own flush at exit, of output that
+    cannot be written, does not print a traceback of its own."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def _run(args: argparse.Namespace, out: Console) -> int:

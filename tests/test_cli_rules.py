@@ -207,6 +207,28 @@ def test_output_piped_into_head_ends_without_a_traceback() -> None:
     assert result.stderr == ""
 
 
+@pytest.mark.parametrize(
+    ("command", "stdin"),
+    [(["ask", MISSILES], None), (["ask", "-"], MISSILES + "\n"), (["articles", "--json"], None)],
+)
+def test_output_that_cannot_be_written_is_one_line_not_a_traceback(
+    command: list[str], stdin: str | None
+) -> None:
+    # /dev/full is what a full disk looks like to `coverage-bot ask ... > answers.txt`.
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            [sys.executable, "-m", "bot", "--corpus", str(BUNDLED_CORPUS), *command],
+            input=stdin,
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert result.returncode == 1
+    assert result.stderr == "coverage-bot: cannot write the output: No space left on device\n"
+
+
 @pytest.mark.parametrize("subject", [[], ["--article", "respite"], ["--topic", "Khamenei"]])
 def test_zero_summary_sentences_is_refused_not_read_as_the_default(
     capsys: pytest.CaptureFixture[str], subject: list[str]
