@@ -77,6 +77,12 @@ _DISCORD_MARKUP = re.compile(
     r"|@(?:everyone|here)\b"
 )
 _SPACE = re.compile(r"\s+")
+_DROPPED = frozenset({"Cc", "Cf", "Co", "Cs"})
+"""Control, format, private-use and surrogate characters: not words, so not kept."""
+_INVISIBLE_SPACES = frozenset("\u200b")
+"""Format characters that part words (a zero-width space, pasted from a web page between
+"Maple" and "Ridge"): read as a space, where the other format characters are dropped
+(a soft hyphen inside "gov\u00adernor" must not split it)."""
 _WORD = re.compile(r"[^\W\d_][\w'’.-]*")
 _QUESTION_OPENERS = frozenset(
     """who what when where why how which whose whom is are was were do does did can could
@@ -181,9 +187,9 @@ def clean_question(raw: str, example: Example = None) -> str:
     """
     text = _DISCORD_MARKUP.sub(lambda m: m["emoji"] or " ", raw)
     text = "".join(
-        " " if ch.isspace() else ch
+        " " if ch.isspace() or ch in _INVISIBLE_SPACES else ch
         for ch in text
-        if ch.isspace() or unicodedata.category(ch) not in {"Cc", "Cf", "Co", "Cs"}
+        if ch.isspace() or ch in _INVISIBLE_SPACES or unicodedata.category(ch) not in _DROPPED
     )
     text = _SPACE.sub(" ", text).strip()
     if not text:

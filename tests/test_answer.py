@@ -101,6 +101,11 @@ def test_control_characters_are_dropped() -> None:
     assert clean_question("Who\x00 is\u200b\x1b Pelosi?\r\n") == "Who is Pelosi?"
 
 
+def test_a_zero_width_space_parts_words_and_a_soft_hyphen_joins_them() -> None:
+    assert clean_question("When was Maple\u200bRidge built?") == "When was Maple Ridge built?"
+    assert clean_question("What did the gov\u00adernor say?") == "What did the governor say?"
+
+
 def test_custom_emoji_keeps_its_name() -> None:
     assert clean_question("<:iran:123456> missiles") == "iran missiles"
 
