@@ -74,6 +74,12 @@ class _PlainYamlLoader(yaml.SafeLoader):
             self._depth -= 1
 
 
+# A date is read as text, and then as every format's date is (bot.corpus.dates): YAML's
+# own reading of "2025-13-45" fails with "month must be in 1..12", naming neither the key
+# nor the value.
+_PlainYamlLoader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_scalar)
+
+
 def parse_markdown(text: str, source: str) -> list[ParsedArticle | FormatNote]:
     """The one article a Markdown file holds, and what was wrong in it but read anyway."""
     meta, body = front_matter(text)
@@ -84,7 +90,10 @@ def parse_markdown(text: str, source: str) -> list[ParsedArticle | FormatNote]:
             "needs a 'headline' (or 'title') in front matter, or a '# Heading'", line=1
         )
     date, date_notes = article_date(
-        meta.get("date"), "front matter 'date'", "add 'date:' front matter"
+        meta.get("date"),
+        "front matter 'date'",
+        "add 'date:' front matter",
+        _key_line(text, "date") if "date" in meta else None,
     )
     url, url_notes = web_url(_text(meta, "url"), line=1)
     passages = assemble_passages(blocks)
@@ -130,6 +139,17 @@ def front_matter(text: str) -> tuple[dict[str, object], str]:
     if not isinstance(meta, dict):
         raise CorpusFormatError("front matter must be 'key: value' lines", line=1)
     return meta, body
+
+
+def _key_line(text: str, key: str) -> int | None:
+    """The line of the file on which front matter sets ``key``, if it does."""
+    pattern = re.compile(rf"{re.escape(key)}\s*:")
+    for number, line in enumerate(text.splitlines()[1:], 2):
+        if line.strip() == "---":
+            break
+        if pattern.match(line):
+            return number
+    return None
 
 
 def _text(meta: dict[str, object], key: str) -> str | None:

@@ -135,6 +135,11 @@ def test_malformed_jsonl_lines_are_skipped_with_file_and_line(tmp_path: Path) ->
             "not valid YAML",
         ),
         ("bad-date.md", "---\nheadline: H\ndate: someday\n---\nText\n", "not a date"),
+        (
+            "no-such-day.md",
+            "---\nheadline: H\ndate: 2025-13-45\n---\nText\n",
+            "front matter 'date': not a date: '2025-13-45' (use 2020-01-08 or Jan 8, 2020)",
+        ),
         ("empty-body.md", "---\nheadline: H\ndate: 2020-01-01\n---\n\n", "no text"),
         ("empty.txt", "", "empty"),
         ("only-date.txt", "Jan 8, 2020\n", "no headline"),
@@ -155,6 +160,8 @@ def test_malformed_files_warn_and_the_rest_loads(
         [warning] = loaded.warnings
         assert warning.path == tmp_path / name
         assert message in warning.message
+        if name.endswith("date.md") or name == "no-such-day.md":
+            assert warning.line == 3  # the 'date:' line
 
 
 def test_loading_leaves_the_cycle_collector_on_even_when_a_read_fails(
