@@ -22,6 +22,7 @@ import re
 from bot.corpus.dates import parse_date
 from bot.corpus.structure import (
     CorpusFormatError,
+    FormatNote,
     ParsedArticle,
     assemble_passages,
     classify_line,
@@ -36,7 +37,7 @@ _LINK = re.compile(r"^Go deeper:\s*\S")
 _CAPTION = re.compile(r"(?:^|\s)Photo:\s*\S")
 
 
-def parse_scraped_page(text: str, source: str) -> list[ParsedArticle]:
+def parse_scraped_page(text: str, source: str) -> list[ParsedArticle | FormatNote]:
     """Every article on the page that has text: the main one and each teaser."""
     lines = [(number, line) for number, line in enumerate(text.splitlines(), 1) if line.strip()]
     if not lines:
@@ -63,7 +64,17 @@ def parse_scraped_page(text: str, source: str) -> list[ParsedArticle]:
     sections.append((current, date_match if not in_teasers else None))
 
     articles = [_article(section, date, source) for section, date in sections if section]
-    return [article for article in articles if article.passages]
+    with_text = [article for article in articles if article.passages]
+    if not with_text:
+        raise CorpusFormatError(
+            "the page has a headline (its first line) but no text under it", line=lines[0][0]
+        )
+    if date_match is None:
+        return [*with_text, FormatNote(_UNDATED, line=1)]
+    return with_text
+
+
+_UNDATED = "no date, so the article is undated (a first line such as 'Jan 8, 2020' dates it)"
 
 
 def _article(

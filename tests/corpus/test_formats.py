@@ -143,6 +143,7 @@ def test_malformed_jsonl_lines_are_skipped_with_file_and_line(tmp_path: Path) ->
         ("empty-body.md", "---\nheadline: H\ndate: 2020-01-01\n---\n\n", "no text"),
         ("empty.txt", "", "empty"),
         ("only-date.txt", "Jan 8, 2020\n", "no headline"),
+        ("one-line.txt", "Plain note about the budget.\n", "no text under it"),
         ("binary.txt", "PK\x00\x03\x04", "binary"),
         ("notes.csv", "a,b\n", None),
     ],
@@ -261,3 +262,13 @@ def test_an_answer_and_a_summary_keep_a_named_speakers_sentence(tmp_path: Path) 
     )
     summary = summarize_article(corpus, "water plant", sentences=3)
     assert any("Raj Patel said he expects" in s.text for s in summary.sentences)
+
+
+def test_a_text_page_without_a_date_line_loads_undated_and_says_so(tmp_path: Path) -> None:
+    write(tmp_path, "notes.txt", "Budget vote set\nThe board votes on Thursday.\n")
+    loaded = load_corpus(tmp_path)
+    [article] = loaded.corpus.articles
+    assert (article.headline, article.date) == ("Budget vote set", None)
+    [warning] = loaded.warnings
+    assert (warning.line, warning.skipped) == (1, False)
+    assert warning.message.startswith("no date, so the article is undated")
