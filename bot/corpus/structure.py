@@ -153,6 +153,7 @@ _SPEAKER_AFTER = re.compile(
     rf"\b(?:said|says|added|wrote|noted|argued|warned)\s+(?!(?:He|She|They|It|{_CALENDAR})\b)[A-Z]"
 )
 _OPENERS = "The|A|An|In|On|At|But|And|For|If|When|After|Before|As|By|Of|To|This|That|It"
+_NOT_A_NAME = frozenset(f"{_OPENERS}|{_CALENDAR}|He|She|They|We|I".split("|"))
 _PERSON = re.compile(
     rf"\b(?!(?:{_OPENERS}|He|She|They|We|I)\b)[A-Z][a-z]+(?: [A-Z]\.)? [A-Z][a-z]+"
 )
@@ -169,7 +170,18 @@ def has_pronoun_speaker(text: str) -> bool:
         and not _other_speaker(text)
         and not _SPEAKER_AFTER.search(text)
         and not _PERSON.search(text)
+        and not _named_subject(text)
     )
+
+
+def _named_subject(text: str) -> bool:
+    """Whether the paragraph opens with a name doing something ("Whitfield blamed the gap
+    on costs that she said ..."): the pronoun is then that person, not someone before."""
+    first = re.match(r"([A-Z][a-z]+)\s+[a-z]", text)
+    if first is None or first[1] in _NOT_A_NAME:
+        return False
+    word = first[1].casefold()
+    return word not in _NOT_A_SPEAKER and not word.endswith("ly")  # "Later she said"
 
 
 def _other_speaker(text: str) -> bool:

@@ -244,6 +244,9 @@ def test_a_paragraph_that_names_its_speaker_takes_nothing_from_the_one_before(
         ('"Yes," Ferreira said. "Never again," he added.', False),
         ('"Soon," said Kessler, before he told the crowd to go home.', False),
         ("The director said he expects the plant to reopen.", False),
+        ("Whitfield blamed the gap on costs that she said have not kept pace.", False),
+        ("Then, she said, the talks ended.", True),
+        ("Later she said the talks had ended.", True),
         ("The agency cut its offer, people familiar with the talks said, they said.", False),
     ],
 )
