@@ -12,7 +12,7 @@ import pytest
 import bot.cross_encoder
 from bot.answer import CHECK_SURE, CHECK_VETO, CHECKED, Ranking
 from bot.cli import main
-from bot.corpus import Corpus, load_corpus
+from bot.corpus import Article, Corpus, Passage, load_corpus
 from bot.cross_encoder import CrossEncoder, default_cross_encoder_files, load_cross_encoder
 from bot.embedding import EmbeddingUnavailable
 from bot.rerank import load_reranker
@@ -75,11 +75,14 @@ def test_the_check_stops_at_the_first_candidate_it_is_sure_of(
     sure = answerer.answer("How many missiles did Iran launch?", results=CHECKED)
     assert sure.best is not None and "more than a dozen" in sure.best.ref.passage.text
     assert sure.best.check is not None and sure.best.check >= CHECK_SURE
-    assert len(read) == 1  # one model run, not five
+    # A passage is read under its headline; the sentences read after it choose the bold one.
+    headlines = tuple(f"{article.headline}. " for article in bundled.articles)
+    assert len([text for text in read if text.startswith(headlines)]) == 1  # not five
     assert [hit.check for hit in sure.results[1:]] == [None] * (CHECKED - 1)
     read.clear()
     unsure = answerer.answer("Did the supreme leader think the strikes were enough?", CHECKED)
-    assert len(read) == CHECKED  # none sure: all five read, the best of them first
+    # none sure: all five read, the best of them first
+    assert len([text for text in read if text.startswith(headlines)]) == CHECKED
     assert all(hit.check is not None and hit.check < CHECK_SURE for hit in unsure.results)
     assert "Military action like this is not sufficient" in unsure.results[0].ref.passage.body
 
@@ -165,3 +168,22 @@ def test_topic_summaries_do_not_run_the_check(
     answerer = replace(all_stages, cross_encoder=check).answerer(bundled)
     summary = summarize_topic(answerer, "ballistic missiles")
     assert summary.title == "What the coverage says about ballistic missiles"
+
+
+SQUAD = Path(__file__).parent / "data" / "squad" / "squad-v1.1-dev-part-a.json"
+
+
+def test_the_check_reads_the_close_sentences_and_bolds_the_one_that_answers(
+    all_stages: Ranking,
+) -> None:
+    # SQuAD v1.1's first paragraph (Rajpurkar et al. 2016, CC BY-SA 4.0): its first
+    # sentence shares the most words with the question ("Super Bowl"), but the answer
+    # is in the third; merit alone (the same ranking without the check) bolds the first.
+    context = json.loads(SQUAD.read_text(encoding="utf-8"))["data"][0]["paragraphs"][0]
+    corpus = Corpus((Article("sb50", "Super Bowl 50", (Passage(context["context"]),)),))
+    question = "What day was the Super Bowl played on?"
+    checked = all_stages.answerer(corpus).answer(question)
+    unchecked = Ranking(all_stages.reranker).answerer(corpus).answer(question)
+    assert checked.sentence is not None and unchecked.sentence is not None
+    assert checked.sentence.startswith("The game was played on February 7, 2016, at Levi's")
+    assert unchecked.sentence.startswith("Super Bowl 50 was an American football game")
