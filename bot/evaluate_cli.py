@@ -151,7 +151,8 @@ def _evaluate(answerer: Answerer, args: argparse.Namespace, index: Path | None) 
     questions, summaries = args.questions, args.summaries
     if questions is None and summaries is None:
         raise CommandError(
-            "evaluate needs --questions FILE, --summaries FILE, --squad FILE or more", EXIT_USAGE
+            "evaluate needs one or more of --questions FILE, --summaries FILE, --squad FILE",
+            EXIT_USAGE,
         )
     lines: list[str] = []
     calibration: Calibration | None = None

@@ -356,3 +356,12 @@ def test_a_topic_partly_in_the_coverage_is_summarised_not_declined(
     assert "cut power to about 9,000 customers" in out
     code, out, _ = run(capsys, "--corpus", str(news), "summary", "--topic", "Olympic medals")
     assert (code, out) == (0, "There is nothing in the coverage about Olympic medals.\n")
+
+
+def test_evaluate_without_a_set_says_what_it_needs(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, "evaluate") == (
+        2,
+        "",
+        "coverage-bot: evaluate needs one or more of --questions FILE, --summaries FILE, "
+        "--squad FILE\n",
+    )
