@@ -242,6 +242,8 @@ class Poller:
             return f"refused {item.link}: {error}", False
         except OSError as error:
             return f"could not write {item.link}: {error.strerror or error}", True
+        if written.unchanged:
+            return f"already in the corpus, unchanged: {item.link}", False
         return added_article(written, feed)
 
     def _write(self, body: bytes, url: str, item: _Item) -> Written:

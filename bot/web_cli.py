@@ -102,7 +102,10 @@ async def _add_one(fetcher: Fetcher, writer: CorpusWriter, given: str) -> Writte
 
 
 def _written_line(written: Written | AddedArticle) -> str:
-    what = "updated" if written.updated else "added"
+    if isinstance(written, Written) and written.unchanged:
+        what = "unchanged"
+    else:
+        what = "updated" if written.updated else "added"
     headline = written.article.headline if isinstance(written, Written) else written.headline
     return plain(f"{what}: {headline} ({written.passages} passages) -> {written.path}")
 

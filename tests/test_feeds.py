@@ -305,3 +305,19 @@ def test_the_feeds_file_is_readable_by_the_bots_user(tmp_path: Path) -> None:
     mask = os.umask(0)
     os.umask(mask)
     assert store.path.stat().st_mode & 0o777 == 0o666 & ~mask  # 0644 under the usual 022
+
+
+async def test_an_item_whose_article_is_already_in_the_corpus_is_not_announced(
+    site: Site, tmp_path: Path
+) -> None:
+    item = story(site, "/s/garage", "Garage reopens", 21)
+    url = site.serve("/feed/garage", rss([item]), "application/rss+xml")
+    first = Poller([url], tmp_path / "state", tmp_path / "news", interval=900)
+    assert [a.headline for a in (await first.poll_due(NOON)).articles] == ["Garage reopens"]
+    # The same corpus followed afresh (its state folder lost): the item is new to it.
+    again = Poller([url], tmp_path / "new-state", tmp_path / "news", interval=900)
+    report = await again.poll_due(NOON)
+    assert report.articles == ()  # nothing new to announce in a channel
+    [feed] = report.feeds
+    assert feed.result == "1 new item: 1 not added"
+    assert feed.notes == (f"already in the corpus, unchanged: {item['link']}",)

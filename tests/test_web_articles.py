@@ -168,7 +168,10 @@ def test_the_same_article_again_updates_its_one_file(
     site.serve("/amp/depot", article_page(DEPOT, changed, canonical=url))
     code, out, _ = run(capsys, "add", "--corpus", "news", url, site.url("/amp/depot"))
     assert code == 0
-    assert out.splitlines() == [f"updated: {DEPOT} (5 passages) -> news/{DEPOT_FILE}"] * 2
+    assert out.splitlines() == [
+        f"updated: {DEPOT} (5 passages) -> news/{DEPOT_FILE}",
+        f"unchanged: {DEPOT} (5 passages) -> news/{DEPOT_FILE}",  # the same text again
+    ]
     assert [p.name for p in (tmp_path / "news").iterdir()] == [DEPOT_FILE]
     assert "electric chargers" in (tmp_path / "news" / DEPOT_FILE).read_text(encoding="utf-8")
 
@@ -338,6 +341,18 @@ def frost(low: str) -> list[str]:
     ]
 
 
+def test_a_page_added_again_unchanged_leaves_its_file_alone(
+    site: Site, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = depot_page(site)
+    run(capsys, "add", "--corpus", "news", url)
+    written = tmp_path / "news" / DEPOT_FILE
+    os.utime(written, ns=(1_000_000_000, 1_000_000_000))  # as if written long ago
+    code, out, _ = run(capsys, "add", "--corpus", "news", url)
+    assert (code, out) == (0, f"unchanged: {DEPOT} (4 passages) -> news/{DEPOT_FILE}\n")
+    assert written.stat().st_mtime_ns == 1_000_000_000  # not rewritten: no index to redo
+
+
 def test_an_article_another_writer_added_meanwhile_is_updated_not_copied(
     tmp_path: Path,
 ) -> None:
@@ -346,8 +361,11 @@ def test_an_article_another_writer_added_meanwhile_is_updated_not_copied(
     bots = CorpusWriter(tmp_path / "news")
     bots.write(extract_article(article_page("Other", filler_paragraphs("x")), "https://o.ex/1"))
     assert CorpusWriter(tmp_path / "news").write(article).updated is False  # `add`
-    written = bots.write(article)
-    assert written.updated is True and written.path.name == DEPOT_FILE
+    same = bots.write(article)
+    assert (same.unchanged, same.updated, same.path.name) == (True, False, DEPOT_FILE)
+    changed = [*DEPOT_PARAGRAPHS, "Update: the state added $5 million for electric chargers."]
+    written = bots.write(extract_article(article_page(DEPOT, changed), "https://a.example/depot"))
+    assert (written.unchanged, written.updated, written.path.name) == (False, True, DEPOT_FILE)
     mask = os.umask(0)
     os.umask(mask)
     assert written.path.stat().st_mode & 0o777 == 0o666 & ~mask  # readable like any new file

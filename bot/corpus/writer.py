@@ -50,6 +50,9 @@ class Written:
     article: WebArticle
     passages: int
     updated: bool
+    unchanged: bool = False
+    """Its earlier file already held exactly this, so it was left as it was (and an
+    index following the corpus has nothing to read again)."""
 
 
 def writable_corpus(folder: Path) -> Path:
@@ -94,9 +97,17 @@ class CorpusWriter:
         path = earlier if earlier is not None and _is_ours(earlier) else self._new_name(article)
         text = markdown_file(article)
         parsed = _read_back(text, path.name)
-        replace_file(path, text)
+        unchanged = path == earlier and _holds(path, text)
+        if not unchanged:
+            replace_file(path, text)
         self._remember(article, path)
-        return Written(path, article, len(parsed.passages), updated=path == earlier)
+        return Written(
+            path,
+            article,
+            len(parsed.passages),
+            updated=path == earlier and not unchanged,
+            unchanged=unchanged,
+        )
 
     def _earlier(self, article: WebArticle) -> Path | None:
         """The file this article was written to before, if any. The folder is read the
@@ -262,3 +273,11 @@ def _url_key(url: str) -> str:
 
 def _headline_key(headline: str, date: str) -> tuple[str, str]:
     return (" ".join(headline.casefold().split()), date)
+
+
+def _holds(path: Path, text: str) -> bool:
+    """Whether the file already reads exactly ``text``."""
+    try:
+        return path.read_text(encoding="utf-8") == text
+    except (OSError, UnicodeDecodeError):
+        return False
