@@ -37,7 +37,7 @@ value suits every corpus, so ``coverage-bot evaluate --calibrate`` finds a corpu
 CHECKED = 5
 """How many of the best candidates the answer check reads at most (see CHECK_SURE). On the
 three question sets, reading all ten gained about one question in a hundred for twice the
-time."""
+time; six gave SQuAD part A the same hit@1 and MRR (0.858, 0.908) as five."""
 CHECK_SURE = 6.0
 """An answer check logit from which the candidate is taken to answer, and the ones after
 it are not read: the check reads the candidates best first, so a question often costs it
