@@ -175,13 +175,23 @@ def has_pronoun_speaker(text: str) -> bool:
 
 
 def _named_subject(text: str) -> bool:
-    """Whether the paragraph opens with a name doing something ("Whitfield blamed the gap
-    on costs that she said ..."): the pronoun is then that person, not someone before."""
-    first = re.match(r"([A-Z][a-z]+)\s+[a-z]", text)
-    if first is None or first[1] in _NOT_A_NAME:
+    """Whether the paragraph opens with a name and its verb ("Whitfield blamed the gap on
+    costs that she said ..."): the pronoun is then that person, not someone before. An
+    opening phrase is not a name: "Asked whether ...", "Speaking to reporters, ...",
+    "Outside the courthouse, ...", "Now she says"."""
+    opening = _NAME_AND_VERB.match(text)
+    if opening is None or opening["name"] in _NOT_A_NAME:
         return False
-    word = first[1].casefold()
-    return word not in _NOT_A_SPEAKER and not word.endswith("ly")  # "Later she said"
+    name, verb = opening["name"].casefold(), opening["verb"].casefold()
+    return (
+        name not in _NOT_A_SPEAKER
+        and not name.endswith(("ly", "ed", "ing"))
+        and verb not in _NOT_A_SPEAKER
+    )
+
+
+# A capitalised word and a verb in the past or the present ("blamed", "argues").
+_NAME_AND_VERB = re.compile(r"(?P<name>[A-Z][a-z]+)\s+(?P<verb>[a-z]+(?:ed|s))\b")
 
 
 def _other_speaker(text: str) -> bool:

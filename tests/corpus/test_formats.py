@@ -247,6 +247,12 @@ def test_a_paragraph_that_names_its_speaker_takes_nothing_from_the_one_before(
         ("Whitfield blamed the gap on costs that she said have not kept pace.", False),
         ("Then, she said, the talks ended.", True),
         ("Later she said the talks had ended.", True),
+        ("Asked whether the depot would reopen, she said it would by May.", True),
+        ("Speaking to reporters, he said the vote was close.", True),
+        ("Outside the courthouse, he said the ruling was wrong.", True),
+        ("Pressed on the cost, she said the district had no choice.", True),
+        ("Now she says the plan is dead.", True),
+        ("Ferreira argues that the cuts, she said, go too far.", False),
         ("The agency cut its offer, people familiar with the talks said, they said.", False),
     ],
 )
