@@ -241,17 +241,20 @@ def _system_error(error: OSError) -> int:
     """One line for an error of the system that the command did not handle itself: most
     often its output cannot be written (a full disk behind ``> file``), an error that
     names no file, since the files the commands read and write are named when they fail."""
-    reason = plain(error.strerror or str(error))
+    reason = plain(error.strerror or str(error) or type(error).__name__)
     if error.filename is None and error.errno in _OUTPUT_FAILURES:
         _silence_stdout()
         print(f"coverage-bot: cannot write the output: {reason}", file=sys.stderr)
     else:
-        where = f" ({plain(str(error.filename))})" if error.filename else ""
+        files = [str(name) for name in (error.filename, error.filename2) if name is not None]
+        where = f" ({plain(' -> '.join(files))})" if files else ""
         print(f"coverage-bot: {reason}{where}", file=sys.stderr)
     return EXIT_FAILURE
 
 
-_OUTPUT_FAILURES = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})
+_OUTPUT_FAILURES = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+"""What a write to a full disk or past a size limit fails with (not EIO, which a read of
+stdin can fail with as well)."""
 
 
 def _silence_stdout() -> None:

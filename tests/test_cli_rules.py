@@ -3,6 +3,7 @@ writes them, an ending to `chat`, declines that exit 0, and examples from their 
 
 from __future__ import annotations
 
+import errno
 import json
 import subprocess
 import sys
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from bot.cli import _system_error, main
 from bot.config import load_settings
 
 BUNDLED_CORPUS = Path(__file__).resolve().parent.parent / "corpus"
@@ -364,4 +365,15 @@ def test_evaluate_without_a_set_says_what_it_needs(capsys: pytest.CaptureFixture
         "",
         "coverage-bot: evaluate needs one or more of --questions FILE, --summaries FILE, "
         "--squad FILE\n",
+    )
+
+
+def test_an_error_of_the_system_no_command_expected_is_one_line_naming_its_files(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    error = OSError(errno.EACCES, "Permission denied", "news/.a.tmp", None, "news/a.md")
+    assert _system_error(error) == 1
+    assert _system_error(TimeoutError()) == 1
+    assert capsys.readouterr().err == (
+        "coverage-bot: Permission denied (news/.a.tmp -> news/a.md)\ncoverage-bot: TimeoutError\n"
     )
