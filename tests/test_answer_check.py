@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 import bot.cross_encoder
+from bot.analysis import spelled_out
 from bot.answer import CHECK_SURE, CHECK_VETO, CHECKED, Ranking
 from bot.cli import main
 from bot.corpus import Article, Corpus, Passage, load_corpus
@@ -76,7 +77,7 @@ def test_the_check_stops_at_the_first_candidate_it_is_sure_of(
     assert sure.best is not None and "more than a dozen" in sure.best.ref.passage.text
     assert sure.best.check is not None and sure.best.check >= CHECK_SURE
     # A passage is read under its headline; the sentences read after it choose the bold one.
-    headlines = tuple(f"{article.headline}. " for article in bundled.articles)
+    headlines = tuple(spelled_out(f"{article.headline}. ") for article in bundled.articles)
     assert len([text for text in read if text.startswith(headlines)]) == 1  # not five
     assert [hit.check for hit in sure.results[1:]] == [None] * (CHECKED - 1)
     read.clear()

@@ -143,7 +143,7 @@ def front_matter(text: str) -> tuple[dict[str, object], str]:
 
 def _key_line(text: str, key: str) -> int | None:
     """The line of the file on which front matter sets ``key``, if it does."""
-    pattern = re.compile(rf"{re.escape(key)}\s*:")
+    pattern = re.compile(rf"([\"']?){re.escape(key)}\1\s*:")
     for number, line in enumerate(text.splitlines()[1:], 2):
         if line.strip() == "---":
             break

@@ -66,10 +66,8 @@ def parse_scraped_page(text: str, source: str) -> list[ParsedArticle | FormatNot
     articles = [_article(section, date, source) for section, date in sections if section]
     with_text = [article for article in articles if article.passages]
     if not with_text:
-        raise CorpusFormatError(
-            "the page has a headline (its first line) but no text under it", line=lines[0][0]
-        )
-    if date_match is None:
+        raise CorpusFormatError("the page has a headline but no text under it", line=lines[0][0])
+    if date_match is None and any(article.date is None for article in with_text):
         return [*with_text, FormatNote(_UNDATED, line=1)]
     return with_text
 

@@ -281,3 +281,19 @@ def test_a_text_page_without_a_date_line_loads_undated_and_says_so(tmp_path: Pat
     [warning] = loaded.warnings
     assert (warning.line, warning.skipped) == (1, False)
     assert warning.message.startswith("no date, so the article is undated")
+
+
+def test_a_page_whose_only_text_is_a_dated_teaser_is_not_called_undated(tmp_path: Path) -> None:
+    page = "Budget vote set\nGo deeper\nTeaser head\nTeaser text.\nGo deeperArrowJan 9, 2020\n"
+    write(tmp_path, "page.txt", page)
+    loaded = load_corpus(tmp_path)
+    assert [(a.headline, str(a.date)) for a in loaded.corpus.articles] == [
+        ("Teaser head", "2020-01-09")
+    ]
+    assert loaded.warnings == ()
+
+
+def test_a_bad_date_under_a_quoted_key_is_reported_on_its_line(tmp_path: Path) -> None:
+    write(tmp_path, "a.md", '---\nheadline: H\n"date": 2025-13-45\n---\nText.\n')
+    [warning] = load_corpus(tmp_path).warnings
+    assert (warning.line, warning.skipped) == (3, True)
