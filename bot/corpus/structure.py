@@ -153,10 +153,11 @@ _SPEAKER_AFTER = re.compile(
     rf"\b(?:said|says|added|wrote|noted|argued|warned)\s+(?!(?:He|She|They|It|{_CALENDAR})\b)[A-Z]"
 )
 _OPENERS = "The|A|An|In|On|At|But|And|For|If|When|After|Before|As|By|Of|To|This|That|It"
-_NOT_A_NAME = frozenset(f"{_OPENERS}|{_CALENDAR}|He|She|They|We|I".split("|"))
-_PERSON = re.compile(
-    rf"\b(?!(?:{_OPENERS}|He|She|They|We|I)\b)[A-Z][a-z]+(?: [A-Z]\.)? [A-Z][a-z]+"
-)
+_PRONOUNS = "He|She|They|We|I"
+_PERSON = re.compile(rf"\b(?!(?:{_OPENERS}|{_PRONOUNS})\b)[A-Z][a-z]+(?: [A-Z]\.)? [A-Z][a-z]+")
+# A capitalised word and a verb in the past or the present ("Whitfield blamed", "argues").
+_NAME_AND_VERB = re.compile(r"(?P<name>[A-Z][a-z]+)\s+(?P<verb>[a-z]+(?:ed|s))\b")
+_NOT_A_NAME = frozenset(f"{_OPENERS}|{_CALENDAR}|{_PRONOUNS}".split("|"))
 
 
 def has_pronoun_speaker(text: str) -> bool:
@@ -188,10 +189,6 @@ def _named_subject(text: str) -> bool:
         and not name.endswith(("ly", "ed", "ing"))
         and verb not in _NOT_A_SPEAKER
     )
-
-
-# A capitalised word and a verb in the past or the present ("blamed", "argues").
-_NAME_AND_VERB = re.compile(r"(?P<name>[A-Z][a-z]+)\s+(?P<verb>[a-z]+(?:ed|s))\b")
 
 
 def _other_speaker(text: str) -> bool:
