@@ -11,7 +11,7 @@ import pytest
 
 import bot.cross_encoder
 from bot.analysis import spelled_out
-from bot.answer import CHECK_SURE, CHECK_VETO, CHECKED, Ranking
+from bot.answer import CHECK_SKIP_LEAD, CHECK_SURE, CHECK_VETO, CHECKED, Ranking
 from bot.cli import main
 from bot.corpus import Article, Corpus, Passage, load_corpus
 from bot.cross_encoder import CrossEncoder, default_cross_encoder_files, load_cross_encoder
@@ -86,6 +86,48 @@ def test_the_check_stops_at_the_first_candidate_it_is_sure_of(
     assert len([text for text in read if text.startswith(headlines)]) == CHECKED
     assert all(hit.check is not None and hit.check < CHECK_SURE for hit in unsure.results)
     assert "Military action like this is not sufficient" in unsure.results[0].ref.passage.body
+
+
+def _counting_reads(
+    all_stages: Ranking, monkeypatch: pytest.MonkeyPatch
+) -> tuple[Ranking, list[str]]:
+    """All stages with an answer check that records the texts it reads (passages and
+    sentences alike), and that record."""
+    check = CrossEncoder(default_cross_encoder_files(), capacity=0)
+    read: list[str] = []
+    scores = check.scores
+    monkeypatch.setattr(check, "scores", lambda q, texts: read.extend(texts) or scores(q, texts))
+    return replace(all_stages, cross_encoder=check), read
+
+
+def test_a_clear_lead_on_a_passage_holding_the_question_is_not_checked(
+    bundled: Corpus, all_stages: Ranking, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Words and meaning agree on one passage, far ahead: no model run is spent on it.
+    ranking, read = _counting_reads(all_stages, monkeypatch)
+    answer = ranking.answerer(bundled).answer("What did Michael Singh tell Axios?")
+    assert answer.best is not None
+    assert answer.best.ref.passage.text.startswith("Michael Singh, managing director")
+    assert [hit.check for hit in answer.results] == [None] * len(answer.results)
+    headlines = tuple(spelled_out(f"{article.headline}. ") for article in bundled.articles)
+    assert not [text for text in read if text.startswith(headlines)]
+
+
+def test_a_clear_lead_on_a_passage_missing_some_of_the_question_is_still_checked(
+    all_stages: Ranking, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Harlow Springs' budget article says nothing of the mayor's position on it; the
+    # earlier stages alone put its budget paragraph well ahead and would answer with it.
+    corpus = load_corpus(Path(__file__).parent / "data/harlow_springs/corpus").corpus
+    question = "What is the mayor's position on the budget?"
+    earlier = Ranking(all_stages.reranker).answerer(corpus).answer(question)
+    assert earlier.best is not None
+    assert earlier.results[0].score - earlier.results[1].score >= CHECK_SKIP_LEAD
+    ranking, read = _counting_reads(all_stages, monkeypatch)
+    checked = ranking.answerer(corpus).answer(question)
+    assert read
+    assert checked.best is None
+    assert checked.results[0].check is not None and checked.results[0].check < CHECK_VETO
 
 
 def test_an_answer_the_check_all_but_rules_out_is_declined(
