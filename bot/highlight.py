@@ -34,6 +34,9 @@ _TIME = re.compile(
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+(?:[A-Z]\.\s*)?[A-Z][a-z]+)+")
 _PLACE = re.compile(r"\b(?:in|at|near|from|to|outside|inside|across)\s+(?:the\s+)?[A-Z]\w+")
 _QUOTE = re.compile(r"[\"“”]")
+_ATTRIBUTION = re.compile(r"^\s*(?:[—–―]|--?\s)")
+"""A line that names who spoke the quotation above it ("— Trump on Twitter"): it shares
+the speaker's name with "What did Trump say?", but says who, not what was said."""
 _KINDS: list[tuple[re.Pattern[str], re.Pattern[str]]] = [
     (
         re.compile(
@@ -88,7 +91,8 @@ def best_sentence(
     similarities: Sequence[float] | None = None,
     check: SentenceCheck | None = None,
 ) -> str:
-    """The sentence that best answers the question (the first of equals). With ``check``
+    """The sentence that best answers the question (the first of equals); a speaker's
+    attribution line only for a question that asks who. With ``check``
     (the answer check's model), the sentences whose merit comes within CHECK_MARGIN of the
     best are read with the question, and the one it rates highest is chosen: it reads
     what the words mean together ("who founded" against "was established by"), where
@@ -106,8 +110,13 @@ def best_sentence(
         return lexical + semantic + fits
 
     merits = [merit(number) for number in range(len(sentences))]
-    best = max(range(len(sentences)), key=merits.__getitem__)
-    close = [n for n, value in enumerate(merits) if value >= merits[best] - CHECK_MARGIN]
+    eligible = [
+        number
+        for number, sentence in enumerate(sentences)
+        if kind is _NAME or not _ATTRIBUTION.match(sentence)
+    ] or list(range(len(sentences)))
+    best = max(eligible, key=merits.__getitem__)
+    close = [n for n in eligible if merits[n] >= merits[best] - CHECK_MARGIN]
     if check is None or len(close) < 2:
         return sentences[best]
     logits = check([sentences[n] for n in close])

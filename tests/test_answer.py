@@ -12,6 +12,7 @@ from bot.answer import (
     clean_question,
 )
 from bot.corpus import Article, Corpus, Passage
+from bot.highlight import best_sentence
 
 ALL_IS_WELL = 'Trump says "all is well" after Iranian strikes on bases hosting U.S. troops'
 
@@ -33,6 +34,23 @@ def test_answer_names_headline_and_highlights_the_matching_sentence(answerer: An
     assert answer.best.ref.article.headline == ALL_IS_WELL
     assert answer.best.ref.passage.label == "Behind the scenes"
     assert answer.sentence == "Pelosi told the room to pray."
+
+
+def test_what_someone_said_is_bold_in_their_words_not_the_line_that_names_them(
+    answerer: Answerer,
+) -> None:
+    # The tweet is quoted, then attributed: "... tomorrow morning." — Trump on Twitter
+    answer = answerer.answer("What did Trump say on Twitter?")
+    assert answer.best is not None
+    assert answer.best.ref.passage.body.endswith("— Trump on Twitter")
+    assert answer.sentence == "All is well!"
+
+
+def test_a_speakers_line_alone_is_still_bold_when_it_is_all_there_is() -> None:
+    lines = ["— Trump on Twitter"]
+    assert best_sentence("What did Trump say?", lines, {"trump": 1.0}, str.split) == lines[0]
+    two = ["“We are ready.”", "— Gen. Mark Milley"]
+    assert best_sentence("Who said they were ready?", two, {"readi": 1.0}, str.split) == two[0]
 
 
 def test_acronym_question_finds_the_spelled_out_name(answerer: Answerer) -> None:
