@@ -118,14 +118,23 @@ def load_reranker(model_folder: Path | None = None) -> SemanticReranker:
     return SemanticReranker(Embedder(files))
 
 
+SPLITS_KEPT = 20_000
+"""Passages whose sentences are kept once split (a few MiB): pysbd takes a millisecond or
+two a passage, and the same candidates come back question after question."""
+
+
 def passage_sentences(ref: PassageRef) -> list[str]:
     """The sentences a passage is compared by, and one of which is set in bold: those of
     the passage as it reads on the page (label and speaker included), never none, with
     a quotation of several sentences taken apart (see :func:`_within_quotes`)."""
-    body = ref.passage.body
-    return [
+    return list(_body_sentences(ref.passage.body))
+
+
+@lru_cache(maxsize=SPLITS_KEPT)
+def _body_sentences(body: str) -> tuple[str, ...]:
+    return tuple(
         piece for sentence in split_sentences(body) or [body] for piece in _within_quotes(sentence)
-    ]
+    )
 
 
 _QUOTE_MARK = re.compile(r"[\"“”]")

@@ -12,11 +12,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import bot.rerank
 from bot.answer import Answerer
 from bot.cli import main
 from bot.corpus import Corpus, load_corpus
 from bot.embedding import Embedder, EmbeddingUnavailable, default_model, model_in_folder
-from bot.rerank import SemanticReranker, load_reranker
+from bot.rerank import SemanticReranker, load_reranker, passage_sentences
 
 BUNDLED_CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 
@@ -125,3 +126,13 @@ def test_the_packages_that_ship_the_models_are_read_never_run(load: str, package
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_a_passage_is_split_into_sentences_once_however_often_it_is_a_candidate(
+    bundled: Corpus, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ref = bundled.passages[3]
+    first = passage_sentences(ref)
+    monkeypatch.setattr(bot.rerank, "split_sentences", lambda text: pytest.fail("split again"))
+    again = passage_sentences(ref)
+    assert again == first and again is not first  # a copy: callers may change theirs
