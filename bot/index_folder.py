@@ -205,6 +205,10 @@ def corpus_path_problem(recorded: object) -> str | None:
     return None
 
 
+_SHOWN_NAME = 60
+"""The longest CURRENT content quoted in a message; longer (or unprintable) is garbage."""
+
+
 def current_generation(folder: Path) -> Path:
     """The folder holding the current index in ``folder``: the generation CURRENT names,
     or, for an index of the older one-folder format, the folder itself (whose manifest
@@ -229,6 +233,8 @@ def current_generation(folder: Path) -> Path:
         raise _not_an_index(folder)
     if name is None:
         raise IndexLoadError(f"{folder} is damaged (its CURRENT is not a regular file)")
+    if len(name) > _SHOWN_NAME or not name.isprintable():
+        raise IndexLoadError(f"{folder} is damaged (its CURRENT file names no generation)")
     raise IndexLoadError(f"{folder} is damaged (its CURRENT file names {name!r})")
 
 

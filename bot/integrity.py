@@ -248,8 +248,18 @@ def verify_index(folder: Path, manifest: dict[str, Any]) -> None:
     except Damage as error:
         raise damaged(folder, error.file, error.why) from error
     except OSError as error:
-        file = Path(error.filename).name if error.filename else "a file"
-        raise damaged(folder, file, error.strerror or str(error)) from error
+        raise damaged(
+            folder, _inside_generation(folder, error.filename), error.strerror or str(error)
+        ) from error
+
+
+def _inside_generation(folder: Path, filename: str | bytes | int | None) -> str:
+    """A file's path inside the generation, for messages ("segments/segment-000000/
+    postings_docs.npy", not just its name, which every segment has)."""
+    if not isinstance(filename, str):
+        return "a file"
+    path = Path(filename)
+    return path.relative_to(folder).as_posix() if path.is_relative_to(folder) else path.name
 
 
 def _verify(folder: Path, manifest: dict[str, Any]) -> None:

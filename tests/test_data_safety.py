@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from bot.index_folder import IndexLoadError, current_generation
 from bot.knowledge import build_index
 
 LLAMA = (
@@ -162,6 +163,15 @@ def test_a_corpus_that_is_the_home_folder_is_refused_before_an_index_is_built(
         "point at the folder that holds the coverage\n"
     )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.md"]
+
+
+def test_a_current_file_of_garbage_is_refused_without_echoing_it(tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    build_index(BUNDLED_CORPUS, index)
+    (index / "CURRENT").write_bytes(bytes(range(256)) * 2)
+    with pytest.raises(IndexLoadError) as refusal:
+        current_generation(index)
+    assert str(refusal.value) == f"{index} is damaged (its CURRENT file names no generation)"
 
 
 def test_a_current_file_that_links_to_dev_zero_is_refused_then_a_rebuild_repairs_it(

@@ -106,6 +106,14 @@ def test_an_array_truncated_to_nothing_is_refused(
     assert_refused(index, at(name), "it is empty", capsys)
 
 
+@pytest.mark.parametrize("name", ["postings_docs.npy", "indptr.npy"])
+def test_a_missing_segment_file_is_named_by_its_place_in_the_segment(
+    index: Path, name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (current_generation(index) / at(name)).unlink()
+    assert_refused(index, at(name), "No such file or directory", capsys)
+
+
 @pytest.mark.parametrize("name", ["postings_docs.npy", "postings_tf.npy", "indptr.npy"])
 def test_a_flipped_byte_is_refused(
     index: Path, name: str, capsys: pytest.CaptureFixture[str]

@@ -47,7 +47,9 @@ def _article(line: str, source: str, number: int) -> tuple[ParsedArticle, list[F
     try:
         record = json.loads(line)
     except json.JSONDecodeError as error:
-        raise CorpusFormatError(f"not valid JSON: {error.msg}") from error
+        # JSONDecodeError's msg leaves its position to be added: "... starting at".
+        at = "" if error.msg.endswith(" at") else " at"
+        raise CorpusFormatError(f"not valid JSON: {error.msg}{at} column {error.colno}") from error
     if not isinstance(record, dict):
         raise CorpusFormatError("expected a JSON object with 'headline', 'date' and 'body'")
     headline = _text(record, "headline") or _text(record, "title")

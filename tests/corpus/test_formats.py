@@ -96,6 +96,12 @@ def test_jsonl_articles_with_body_or_paragraphs(tmp_path: Path) -> None:
     assert markets.url == "https://example.com/markets"
 
 
+def test_a_jsonl_line_cut_off_in_a_string_says_where_the_string_starts(tmp_path: Path) -> None:
+    write(tmp_path, "cut.jsonl", '{"headline": "Cut", "date": "2025-02-03", "body": "The heli')
+    [warning] = [str(w) for w in load_corpus(tmp_path).warnings]
+    assert warning.endswith(": not valid JSON: Unterminated string starting at column 51")
+
+
 def test_malformed_jsonl_lines_are_skipped_with_file_and_line(tmp_path: Path) -> None:
     good = json.dumps({"headline": "Good", "date": "2020-01-08", "body": "Fine text."})
     write(
@@ -119,7 +125,9 @@ def test_malformed_jsonl_lines_are_skipped_with_file_and_line(tmp_path: Path) ->
     assert [w.split(": ", 1)[0] for w in warnings] == [
         f"{tmp_path / 'mixed.jsonl'}:{n}" for n in (2, 3, 4, 5, 6, 7)
     ]
-    assert "not valid JSON" in warnings[0]
+    assert warnings[0].endswith(
+        ": not valid JSON: Expecting property name enclosed in double quotes at column 2"
+    )
     assert "missing 'headline'" in warnings[1]
     assert "not a date" in warnings[2]
     assert "missing 'body'" in warnings[3]
