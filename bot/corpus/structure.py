@@ -90,13 +90,15 @@ def article_date(
     value: object, key: str, add: str, line: int | None = None
 ) -> tuple[dt.date | None, list[FormatNote]]:
     """An article's date, in every format alike: a missing or blank one loads the article
-    undated with a note saying how to ``add`` one; one that is not a date is an error."""
+    undated with a note saying how to ``add`` one; one that is not a date ("2025-13-45")
+    loads it undated too, with a note naming the value: a typo in a date must not take a
+    whole article out of the answers, nor be guessed into another day."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None, [FormatNote(f"no date, so the article is undated ({add})", line)]
     try:
         return parse_date(value), []
     except ValueError as error:
-        raise CorpusFormatError(f"{key}: {error}", line=line) from error
+        return None, [FormatNote(f"{key}: {error}; the article is loaded undated", line)]
 
 
 MAX_URL_CHARS = 2048
