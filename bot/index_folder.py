@@ -373,6 +373,15 @@ def _claim(folder: Path) -> _Claim:
     legacy = _legacy_files(folder, entries)
     if entries and legacy is None:
         shown = ", ".join(entries[:3]) + (", ..." if len(entries) > 3 else "")
+        if _CURRENT in entries or any(_is_generation(name) for name in entries):
+            # An index's layout without its marker: ours once, perhaps, but nothing
+            # proves it, and a rebuild replaces what it finds.
+            raise IndexFolderError(
+                f"refusing to write the index to {folder}: it looks like an index, but its "
+                f"{INDEX_MARKER} file is missing, so coverage-bot cannot tell that it wrote "
+                f"the files there ({shown}); if it did, delete the folder and build again, "
+                "or choose a new or empty folder for the index"
+            )
         raise IndexFolderError(
             f"refusing to write the index to {folder}: it holds files coverage-bot did not "
             f"write ({shown}); choose a new or empty folder for the index"

@@ -109,6 +109,27 @@ def test_out_holding_a_users_files_is_refused_and_they_stay(
     assert snapshot(tmp_path) == before
 
 
+def test_an_index_that_lost_its_marker_is_refused_with_what_to_do_and_stays(
+    corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    index = tmp_path / "index"
+    build_index(corpus, index)
+    (index / "COVERAGE-BOT-INDEX").unlink()
+    before = snapshot(tmp_path)
+    assert main(["index", str(corpus), "--out", str(index)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(
+        f"coverage-bot: refusing to write the index to {index}: it looks like an index, but "
+        "its COVERAGE-BOT-INDEX file is missing, so coverage-bot cannot tell that it wrote "
+        "the files there (CURRENT, generation-"
+    )
+    assert err.endswith(
+        "if it did, delete the folder and build again, or choose a new or empty folder for "
+        "the index\n"
+    )
+    assert snapshot(tmp_path) == before
+
+
 def test_out_that_is_a_file_is_refused_and_the_file_is_not_moved(
     corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
