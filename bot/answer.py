@@ -101,10 +101,14 @@ _DISCORD_MARKUP = re.compile(
 _SPACE = re.compile(r"\s+")
 _DROPPED = frozenset({"Cc", "Cf", "Co", "Cs"})
 """Control, format, private-use and surrogate characters: not words, so not kept."""
-_INVISIBLE_SPACES = frozenset("\u200b")
-"""Format characters that part words (a zero-width space, pasted from a web page between
-"Maple" and "Ridge"): read as a space, where the other format characters are dropped
-(a soft hyphen inside "gov\u00adernor" must not split it)."""
+_ZERO_WIDTH_SPACE = re.compile("\u200b+")
+ESCAPE_SEQUENCE = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI: colours, cursor moves ("\x1b[31m")
+    r"|\x1b\][^\x07\x1b]{0,512}(?:\x07|\x1b\\)"  # OSC, ended: window titles, links
+)
+"""A terminal escape sequence, removed whole (not leaving "[31m" behind). Only whole
+sequences that begin with ESC: a lone C1 byte (a Latin-1 file's 0x9D) or an unended one
+is dropped as a control character, and the text after it stays."""
 _WORD = re.compile(r"[^\W\d_][\w'’.-]*")
 _QUESTION_OPENERS = frozenset(
     """who what when where why how which whose whom is are was were do does did can could
@@ -200,6 +204,21 @@ Example = Callable[[], str | None] | None
 """Where a message that asks for a better question gets its example, asked only then."""
 
 
+def _zero_width_spaces(text: str) -> str:
+    """Zero-width spaces dropped inside a word ("be\u200bds", a line-break hint pasted from a
+    web page) and read as a space where they part words: before a capital
+    ("Maple\u200bRidge") or beside anything but a letter. The other format characters
+    are dropped (a soft hyphen inside "gov\u00adernor" must not split it)."""
+
+    def replaced(found: re.Match[str]) -> str:
+        before = text[found.start() - 1 : found.start()]
+        after = text[found.end() : found.end() + 1]
+        inside = before.isalpha() and after.isalpha() and not after.isupper()
+        return "" if inside else " "
+
+    return _ZERO_WIDTH_SPACE.sub(replaced, text)
+
+
 def clean_question(raw: str, example: Example = None) -> str:
     """The question as plain text, or QuestionError saying what is wrong with it (and
     suggesting ``example``, a question the loaded coverage answers).
@@ -208,10 +227,11 @@ def clean_question(raw: str, example: Example = None) -> str:
     format characters are dropped.
     """
     text = _DISCORD_MARKUP.sub(lambda m: m["emoji"] or " ", raw)
+    text = _zero_width_spaces(ESCAPE_SEQUENCE.sub("", text))
     text = "".join(
-        " " if ch.isspace() or ch in _INVISIBLE_SPACES else ch
+        " " if ch.isspace() else ch
         for ch in text
-        if ch.isspace() or ch in _INVISIBLE_SPACES or unicodedata.category(ch) not in _DROPPED
+        if ch.isspace() or unicodedata.category(ch) not in _DROPPED
     )
     text = _SPACE.sub(" ", text).strip()
     if not text:
@@ -219,7 +239,7 @@ def clean_question(raw: str, example: Example = None) -> str:
     if len(text) > MAX_QUESTION_CHARS:
         raise QuestionError(
             f"That question is {len(text):,} characters long; "
-            f"please keep it under {MAX_QUESTION_CHARS:,}."
+            f"please keep it to {MAX_QUESTION_CHARS:,} at most."
         )
     return text
 

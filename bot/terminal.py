@@ -8,7 +8,6 @@ parsed, and escape sequences in a file cannot drive the terminal.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +18,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from bot.answer import Answer, Hit
+from bot.answer import ESCAPE_SEQUENCE, Answer, Hit
 from bot.corpus import Article
 from bot.summary import Summary
 
@@ -37,20 +36,12 @@ _UNSAFE = str.maketrans(
 )
 
 
-_ESCAPE_SEQUENCE = re.compile(
-    r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI: colours, cursor moves ("\x1b[31m")
-    r"|\x1b\][^\x07\x1b]{0,512}(?:\x07|\x1b\\)"  # OSC, ended: window titles, links
-)
-"""Only whole sequences that begin with ESC: a lone C1 byte (a Latin-1 file's 0x9D) or an
-unended one is dropped as a control character, and the text after it stays."""
-
-
 def plain(text: str) -> str:
     """``text`` as a terminal may show it: escape sequences removed whole (not leaving
     "[31m" behind), then any other C0 and C1 control characters and bidi overrides dropped, so
     that corpus text cannot move the cursor, retitle the window or reverse what follows
     it; line breaks stay, other spacing becomes a space."""
-    return _ESCAPE_SEQUENCE.sub("", text).translate(_UNSAFE)
+    return ESCAPE_SEQUENCE.sub("", text).translate(_UNSAFE)
 
 
 def plain_text(text: str, style: str = "") -> Text:

@@ -93,7 +93,7 @@ def test_empty_questions_get_a_clear_message(answerer: Answerer, question: str) 
 
 
 def test_huge_question_is_refused_with_its_length(answerer: Answerer) -> None:
-    with pytest.raises(QuestionError, match="5,000 characters long; please keep it under 1,000"):
+    with pytest.raises(QuestionError, match="5,000 characters long; please keep it to 1,000 at"):
         answerer.answer("Iran missiles? " * 333 + "Iran?")
 
 
@@ -122,6 +122,19 @@ def test_control_characters_are_dropped() -> None:
 def test_a_zero_width_space_parts_words_and_a_soft_hyphen_joins_them() -> None:
     assert clean_question("When was Maple\u200bRidge built?") == "When was Maple Ridge built?"
     assert clean_question("What did the gov\u00adernor say?") == "What did the governor say?"
+    assert clean_question("Who is\u200b\u200bPelosi?") == "Who is Pelosi?"
+
+
+def test_a_zero_width_space_inside_a_word_leaves_the_word_whole() -> None:
+    # A line-break hint pasted from a web page or a chat app, mid-word.
+    assert clean_question("What did Alma Tor\u200bres say?") == "What did Alma Torres say?"
+    assert clean_question("How many be\u200bds?") == "How many beds?"
+
+
+def test_an_escape_sequence_in_a_question_goes_whole() -> None:
+    assert clean_question("How many\x07 beds\x1b[31m will it have?") == (
+        "How many beds will it have?"
+    )
 
 
 def test_custom_emoji_keeps_its_name() -> None:

@@ -155,7 +155,7 @@ async def test_four_thousand_character_question_gets_a_clear_message(running: Ha
     await running.fake.message_create(mention("Iran? " * 667), author=READER, mentions=[BOT_USER])
     [reply] = await bot_replies(running.fake, CHANNEL_ID)
     assert reply.json["content"] == (
-        "That question is 4,001 characters long; please keep it under 1,000."
+        "That question is 4,001 characters long; please keep it to 1,000 at most."
     )
     assert reply.json["allowed_mentions"] == NO_PINGS
 
