@@ -116,7 +116,9 @@ def render_answer(answer: Answer) -> RenderableType:
     for rank, hit in enumerate(others, 2):
         preview = plain(hit.ref.passage.body)
         if len(preview) > _PREVIEW_CHARS:
-            preview = preview[:_PREVIEW_CHARS].rsplit(" ", 1)[0] + "…"
+            preview = preview[:_PREVIEW_CHARS].rsplit(" ", 1)[0]
+            # After a whole sentence the ellipsis stands apart ("open. …", not "open.…").
+            preview += " …" if preview.endswith((".", "!", "?", '."', ".”")) else "…"
         lines.append_text(plain_text(f"{rank}. {hit.ref.article.headline}: ", style="cyan"))
         lines.append_text(Text(preview + "\n"))
     return Group(panel, lines)

@@ -261,3 +261,18 @@ def test_a_lone_control_byte_takes_no_text_with_it() -> None:
     )
     assert plain("\x1bHello, \x9b5 off") == "Hello, 5 off"
     assert plain("\x1b[1;31mred\x1b[0m and \x1b]0;title\x07done") == "red and done"
+
+
+def test_a_preview_cut_after_a_sentence_sets_its_ellipsis_apart() -> None:
+    first = (
+        "The attorney general did not require the two hospitals to keep the maternity unit open."
+    )
+    found = Article(
+        "ag",
+        "Attorney general approves merger",
+        (Passage("Approved with conditions."), Passage(f"{first} It asked for a report.")),
+        dt.date(2020, 1, 8),
+    )
+    top, other = Corpus((found,)).passages
+    answer = Answer("Who approved?", Hit(top, 2.0), None, (Hit(top, 2.0), Hit(other, 1.0)))
+    assert "maternity unit open. …\n" in shown(render_answer(answer), width=200)
