@@ -102,6 +102,11 @@ async def _add_one(fetcher: Fetcher, writer: CorpusWriter, given: str) -> Writte
 
 
 def _written_line(written: Written | AddedArticle) -> str:
+    if isinstance(written, Written) and written.kept_edits:
+        return plain(
+            f"kept: {written.path} was edited since coverage-bot wrote it, so the page's new "
+            f"text ({written.article.headline}) was not written; move the file away to take it"
+        )
     if isinstance(written, Written) and written.unchanged:
         what = "unchanged"
     else:

@@ -321,3 +321,22 @@ async def test_an_item_whose_article_is_already_in_the_corpus_is_not_announced(
     [feed] = report.feeds
     assert feed.result == "1 new item: 1 not added"
     assert feed.notes == (f"already in the corpus, unchanged: {item['link']}",)
+
+
+async def test_an_item_whose_file_an_editor_changed_leaves_their_file_as_it_is(
+    site: Site, tmp_path: Path
+) -> None:
+    item = story(site, "/s/garage", "Garage reopens", 21)
+    url = site.serve("/feed/garage", rss([item]), "application/rss+xml")
+    await poller(tmp_path, url).poll_due(NOON)
+    [written] = (tmp_path / "news").iterdir()
+    edited = written.read_text(encoding="utf-8") + "\nCorrection: the garage has 400 spaces.\n"
+    written.write_text(edited, encoding="utf-8")
+    news = [*filler_paragraphs("Garage reopens"), "Update: the garage opens at 6 a.m."]
+    site.serve("/s/garage", article_page("Garage reopens", news, date="2025-03-21"))
+    again = Poller([url], tmp_path / "new-state", tmp_path / "news", interval=900)
+    report = await again.poll_due(NOON)
+    assert report.articles == ()
+    [feed] = report.feeds
+    assert feed.notes == (f"not written over {written}, edited since: {item['link']}",)
+    assert written.read_text(encoding="utf-8") == edited

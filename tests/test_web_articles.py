@@ -3,6 +3,7 @@ when they are not articles, and written into the corpus as Markdown the bot answ
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -69,8 +70,13 @@ def test_add_writes_the_article_as_markdown_the_bot_answers_from(
     text = (tmp_path / "news" / DEPOT_FILE).read_text(encoding="utf-8")
     assert text.startswith(
         f"---\nheadline: {DEPOT}\ndate: '2025-03-22'\nurl: {url}\nsource: Valley Courier\n"
-        "author: Dana Whitfield\nwritten_by: coverage-bot\n---\n"
+        "author: Dana Whitfield\nwritten_by: coverage-bot\nwritten_sha256: "
     )
+    # what was written, so that a later edit can be told apart (the stamp line aside)
+    stamp = re.search(r"^written_sha256: ([0-9a-f]{64})\n", text, re.MULTILINE)
+    assert stamp is not None
+    unstamped = text.replace(stamp[0], "")
+    assert hashlib.sha256(unstamped.encode()).hexdigest() == stamp[1]
     assert "By Dana Whitfield" not in text and "All rights reserved" not in text  # boilerplate
     code, out, _ = run(capsys, "--corpus", "news", "ask", "How much will the bus depot cost?")
     assert code == 0 and "$48 million" in out and "Mar 22, 2025" in out
@@ -351,6 +357,30 @@ def test_a_page_added_again_unchanged_leaves_its_file_alone(
     code, out, _ = run(capsys, "add", "--corpus", "news", url)
     assert (code, out) == (0, f"unchanged: {DEPOT} (4 passages) -> news/{DEPOT_FILE}\n")
     assert written.stat().st_mtime_ns == 1_000_000_000  # not rewritten: no index to redo
+
+
+def test_an_editors_correction_survives_the_page_added_again(
+    site: Site, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = depot_page(site)
+    run(capsys, "add", "--corpus", "news", url)
+    written = tmp_path / "news" / DEPOT_FILE
+    edited = written.read_text(encoding="utf-8").replace("$48 million", "$49 million")
+    assert edited != written.read_text(encoding="utf-8")
+    written.write_text(edited, encoding="utf-8")
+    code, out, _ = run(capsys, "add", "--corpus", "news", url)  # the page as it was
+    assert (code, out) == (0, f"unchanged: {DEPOT} (4 passages) -> news/{DEPOT_FILE}\n")
+    assert written.read_text(encoding="utf-8") == edited
+    changed = [*DEPOT_PARAGRAPHS, "Update: the state added $5 million for electric chargers."]
+    site.serve("/article/depot", article_page(DEPOT, changed, canonical=url))
+    code, out, _ = run(capsys, "add", "--corpus", "news", url)  # the page has news too
+    assert (code, out) == (
+        0,
+        f"kept: news/{DEPOT_FILE} was edited since coverage-bot wrote it, so the page's new "
+        f"text ({DEPOT}) was not written; move the file away to take it\n",
+    )
+    assert written.read_text(encoding="utf-8") == edited
+    assert [p.name for p in (tmp_path / "news").iterdir()] == [DEPOT_FILE]
 
 
 def test_an_article_another_writer_added_meanwhile_is_updated_not_copied(

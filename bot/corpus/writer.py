@@ -6,12 +6,15 @@ reads like any other, so a rebuild from the folder answers the same, and a perso
 see, edit or delete what was added. Files coverage-bot writes say so in their front
 matter (``written_by: coverage-bot``); only those are ever replaced. The same article
 seen again (same url, or same headline and date) replaces its own file, atomically;
-a name taken by anyone else's file makes the new file take another.
+a name taken by anyone else's file makes the new file take another. Each file also
+records the sha256 of what was written (``written_sha256``), so a file someone edited
+since is told apart and kept as they left it.
 """
 
 from __future__ import annotations
 
 import glob
+import hashlib
 import os
 import re
 import unicodedata
@@ -30,6 +33,8 @@ from bot.file_modes import replace_file
 MARKER_KEY = "written_by"
 MARKER = "coverage-bot"
 _MARKER_LINE = f"{MARKER_KEY}: {MARKER}".encode()
+WRITTEN_HASH_KEY = "written_sha256"
+_WRITTEN_HASH_LINE = re.compile(rf"^{WRITTEN_HASH_KEY}: ([0-9a-f]{{64}})\n", re.MULTILINE)
 _MARKDOWN_SUFFIXES = (".md", ".markdown")
 _SLUG_CHARS = 60
 _ALWAYS_ESCAPED = re.compile(r"([\\`*_\[\]])")
@@ -53,6 +58,9 @@ class Written:
     unchanged: bool = False
     """Its earlier file already held exactly this, so it was left as it was (and an
     index following the corpus has nothing to read again)."""
+    kept_edits: bool = False
+    """Its earlier file was edited by someone since coverage-bot wrote it, and the page
+    now reads differently: the file was kept as they left it, and this was not written."""
 
 
 def writable_corpus(folder: Path) -> Path:
@@ -97,16 +105,17 @@ class CorpusWriter:
         path = earlier if earlier is not None and _is_ours(earlier) else self._new_name(article)
         text = markdown_file(article)
         parsed = _read_back(text, path.name)
-        unchanged = path == earlier and _holds(path, text)
-        if not unchanged:
+        state = _state(path, text) if path == earlier else None
+        if state is None or state == "as written":
             replace_file(path, text)
         self._remember(article, path)
         return Written(
             path,
             article,
             len(parsed.passages),
-            updated=path == earlier and not unchanged,
-            unchanged=unchanged,
+            updated=state == "as written",
+            unchanged=state == "unchanged",
+            kept_edits=state == "edited",
         )
 
     def _earlier(self, article: WebArticle) -> Path | None:
@@ -200,7 +209,12 @@ def markdown_file(article: WebArticle) -> str:
     meta[MARKER_KEY] = MARKER
     head = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=1_000_000)
     body = "\n\n".join(_markdown_block(block) for block in article.blocks)
-    return f"---\n{head}---\n\n{body}\n"
+    unstamped = f"---\n{head}---\n\n{body}\n"
+    return f"---\n{head}{WRITTEN_HASH_KEY}: {_sha256(unstamped)}\n---\n\n{body}\n"
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _markdown_block(block: Block) -> str:
@@ -275,9 +289,29 @@ def _headline_key(headline: str, date: str) -> tuple[str, str]:
     return (" ".join(headline.casefold().split()), date)
 
 
-def _holds(path: Path, text: str) -> bool:
-    """Whether the file already reads exactly ``text``."""
+def _state(path: Path, text: str) -> str:
+    """What coverage-bot's earlier file of an article is, against ``text``, the article
+    as it would now be written: "unchanged" when it was written from the same text (the
+    file is left alone, and edits made to it since stay); "as written" when it is still
+    exactly what coverage-bot wrote, and may be replaced; "edited" when someone changed
+    it since (or it records no sha256 to tell by, as files of older versions do not),
+    and it must be kept."""
     try:
-        return path.read_text(encoding="utf-8") == text
+        held = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
-        return False
+        return "edited"
+    if held == text:
+        return "unchanged"
+    stamp = _stamp(held)
+    if stamp is None:
+        return "edited"
+    new = _stamp(text)
+    if new is not None and stamp[1] == new[1]:
+        return "unchanged"
+    as_written = held[: stamp.start()] + held[stamp.end() :]
+    return "as written" if _sha256(as_written) == stamp[1] else "edited"
+
+
+def _stamp(text: str) -> re.Match[str] | None:
+    """The ``written_sha256`` line of a file's front matter, if it has one."""
+    return _WRITTEN_HASH_LINE.search(text, 0, text.find("\n---", 3) + 1)
