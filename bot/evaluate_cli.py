@@ -33,6 +33,7 @@ from bot.evaluation import (
     squad_judges,
     squad_lines,
     summary_rouge,
+    unmatched_passages,
 )
 from bot.knowledge import Knowledge
 from bot.saved_threshold import (
@@ -159,11 +160,26 @@ def _evaluate(answerer: Answerer, args: argparse.Namespace, index: Path | None) 
     try:
         if questions is not None:
             cases = load_cases(questions)
+            for part in unmatched_passages(answerer.corpus, cases):
+                shown = part if len(part) <= 60 else f"{part[:60]}…"
+                print(
+                    plain(
+                        f"warning: no passage holds {shown!r}, as written, so its question "
+                        "can only be missed"
+                    ),
+                    file=sys.stderr,
+                )
             answerers = _rankings(answerer, answerer.corpus, index)
             lines += report_lines({name: evaluate(a, cases) for name, a in answerers.items()})
             if args.calibrate:
                 calibration = calibrate(answerer, case_judges(cases))
                 lines += calibration.lines(THRESHOLD_SETTING)
+                answerable = sum(bool(case.passages) for case in cases)
+                if answerable < MIN_CALIBRATION_QUESTIONS:
+                    lines.append(
+                        f"(found on {answerable} answerable questions, fewer than the "
+                        f"{MIN_CALIBRATION_QUESTIONS} --save asks for: one question moves it)"
+                    )
                 if index is not None and not args.save and calibration.attainable:
                     lines.append("(or add --save to keep it in the index folder)")
         if summaries is not None:

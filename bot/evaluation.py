@@ -99,8 +99,29 @@ def load_cases(path: Path) -> list[Case]:
             isinstance(passages, list) and all(isinstance(p, str) for p in passages)
         ):
             raise EvaluationInputError(f"{path}:{number}: question and passages must be text")
+        if not question.strip():
+            raise EvaluationInputError(f"{path}:{number}: the question is empty")
+        if any(not p.strip() for p in passages):
+            raise EvaluationInputError(
+                f"{path}:{number}: a passage is empty (it would match every passage); "
+                "give words the right passage holds, or [] for an off-topic question"
+            )
         cases.append(Case(question, tuple(passages)))
+    if not cases:
+        raise EvaluationInputError(f"the question set {path} holds no questions")
     return cases
+
+
+def unmatched_passages(corpus: CorpusView, cases: Sequence[Case]) -> list[str]:
+    """The expected passages (the words quoted from them) that no passage of the coverage
+    holds, as written: such a question can only be missed, and the figures would blame
+    the ranking for a typo or a curly quote in the question set."""
+    wanted = {part for case in cases for part in case.passages}
+    for ref in corpus.passages:
+        wanted = {part for part in wanted if part not in ref.passage.body}
+        if not wanted:
+            return []
+    return list(dict.fromkeys(part for case in cases for part in case.passages if part in wanted))
 
 
 def load_references(path: Path) -> dict[str, str]:

@@ -377,3 +377,51 @@ def test_an_error_of_the_system_no_command_expected_is_one_line_naming_its_files
     assert capsys.readouterr().err == (
         "coverage-bot: Permission denied (news/.a.tmp -> news/a.md)\ncoverage-bot: TimeoutError\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("lines", "why"),
+    [
+        ([], "the question set {path} holds no questions"),
+        ([{"question": " ", "passages": []}], "{path}:1: the question is empty"),
+        (
+            [{"question": MISSILES, "passages": [""]}],
+            "{path}:1: a passage is empty (it would match every passage); give words the "
+            "right passage holds, or [] for an off-topic question",
+        ),
+    ],
+)
+def test_a_question_set_that_can_measure_nothing_is_refused(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, lines: list[object], why: str
+) -> None:
+    questions = tmp_path / "questions.jsonl"
+    questions.write_text("".join(json.dumps(line) + "\n" for line in lines) + "\n")
+    assert run(capsys, "evaluate", "--questions", str(questions)) == (
+        2,
+        "",
+        f"coverage-bot: {why.format(path=questions)}\n",
+    )
+
+
+def test_an_expected_passage_no_passage_holds_is_a_warning_and_the_figures_follow(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COVERAGE_BOT_SEMANTIC", "false")
+    monkeypatch.setenv("COVERAGE_BOT_ANSWER_CHECK", "false")
+    questions = tmp_path / "questions.jsonl"
+    cases = [
+        {"question": MISSILES, "passages": ["more than a dozen"]},
+        {"question": "What did Khamenei say?", "passages": ["Khamenei’s sppech"]},  # typo
+    ]
+    questions.write_text("".join(json.dumps(case) + "\n" for case in cases))
+    code, out, err = run(capsys, "evaluate", "--questions", str(questions), "--calibrate")
+    assert code == 0
+    assert err == (
+        "warning: no passage holds 'Khamenei’s sppech', as written, so its question can only "
+        "be missed\n"
+    )
+    assert out.splitlines()[1].split() == ["answerable", "questions", "2"]
+    assert out.splitlines()[-1] == (
+        "(found on 2 answerable questions, fewer than the 20 --save asks for: one question "
+        "moves it)"
+    )
