@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime as dt
 import sys
 from collections.abc import Sequence
@@ -58,7 +59,10 @@ def _target_corpus(given: Path | None, settings: Settings, index: Path | None) -
 
 
 async def _add(inputs: Sequence[str], corpus: Path, index: Path | None) -> int:
-    """Each URL or file in turn, one line each; the index refreshed once at the end."""
+    """Each URL or file in turn, one line each; the index refreshed once at the end. A
+    corpus folder that did not exist is made, and said to be new (a mistyped --corpus
+    shows), or removed again if nothing was written into it."""
+    made = not corpus.exists()
     writer = CorpusWriter(corpus)
     refused = 0
     async with Fetcher() as fetcher:
@@ -71,6 +75,11 @@ async def _add(inputs: Sequence[str], corpus: Path, index: Path | None) -> int:
                 refused += 1
                 continue
             print(_written_line(written), flush=True)
+    if made and refused == len(inputs):
+        with contextlib.suppress(OSError):  # only if still empty: never anyone's files
+            corpus.rmdir()
+    elif made:
+        print(plain(f"note: made the corpus folder {corpus}, which was not there"), file=sys.stderr)
     if refused < len(inputs) and index is not None:
         _refresh(index, corpus)
     return EXIT_OK if not refused else EXIT_FAILURE

@@ -49,6 +49,9 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
             monkeypatch.delenv(name)
 
 
+NEW_FOLDER = "note: made the corpus folder news, which was not there\n"
+
+
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     code = main(list(argv))
     captured = capsys.readouterr()
@@ -65,7 +68,7 @@ def test_add_writes_the_article_as_markdown_the_bot_answers_from(
 ) -> None:
     url = depot_page(site)
     code, out, err = run(capsys, "add", "--corpus", "news", url)
-    assert (code, err) == (0, "")
+    assert (code, err) == (0, NEW_FOLDER)  # a mistyped --corpus would show
     assert out == f"added: {DEPOT} (4 passages) -> news/{DEPOT_FILE}\n"
     text = (tmp_path / "news" / DEPOT_FILE).read_text(encoding="utf-8")
     assert text.startswith(
@@ -102,9 +105,21 @@ def test_every_failure_is_one_line_and_the_other_inputs_still_go_in(
     }
     code, out, err = run(capsys, "add", "--corpus", "news", *inputs, good)
     assert code == 1
-    assert err.splitlines() == [f"refused {given}: {why}" for given, why in inputs.items()]
+    assert err.splitlines() == [
+        *(f"refused {given}: {why}" for given, why in inputs.items()),
+        NEW_FOLDER.strip(),
+    ]
     assert out == f"added: {DEPOT} (4 passages) -> news/{DEPOT_FILE}\n"
     assert site.huge_bytes_sent < 10 * 1024 * 1024  # refused on its Content-Length
+
+
+def test_a_new_corpus_folder_that_nothing_went_into_is_not_left_behind(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(capsys, "add", "--corpus", "newz", "no-such-page.html")
+    assert (code, out) == (1, "")
+    assert err == "refused no-such-page.html: cannot be read: No such file or directory\n"
+    assert not (tmp_path / "newz").exists()
 
 
 async def test_a_page_larger_than_the_cap_is_not_read_whole(site: Site) -> None:
@@ -253,7 +268,7 @@ def test_add_a_saved_html_file_and_refresh_the_index(
     saved = tmp_path / "saved.html"
     saved.write_text(article_page(DEPOT, DEPOT_PARAGRAPHS), encoding="utf-8")
     code, out, err = run(capsys, "add", "--corpus", "news", "--index", "idx", str(saved))
-    assert (code, err) == (0, "")
+    assert (code, err) == (0, NEW_FOLDER)
     assert out.splitlines() == [
         f"added: {DEPOT} (4 passages) -> news/{DEPOT_FILE}",
         "index updated: idx",
