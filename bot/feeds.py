@@ -244,8 +244,8 @@ class Poller:
             return f"could not write {item.link}: {error.strerror or error}", True
         if written.unchanged:
             return f"already in the corpus, unchanged: {item.link}", False
-        if written.kept_edits:
-            return f"not written over {written.path}, edited since: {item.link}", False
+        if written.kept:
+            return f"not written over {written.path}, which {written.kept}: {item.link}", False
         return added_article(written, feed)
 
     def _write(self, body: bytes, url: str, item: _Item) -> Written:

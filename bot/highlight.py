@@ -34,7 +34,7 @@ _TIME = re.compile(
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+(?:[A-Z]\.\s*)?[A-Z][a-z]+)+")
 _PLACE = re.compile(r"\b(?:in|at|near|from|to|outside|inside|across)\s+(?:the\s+)?[A-Z]\w+")
 _QUOTE = re.compile(r"[\"“”]")
-_ATTRIBUTION = re.compile(r"^\s*(?:[—–―]|--?\s)")
+_ATTRIBUTION = re.compile(r"^\s*[—–―]")
 """A line that names who spoke the quotation above it ("— Trump on Twitter"): it shares
 the speaker's name with "What did Trump say?", but says who, not what was said."""
 _KINDS: list[tuple[re.Pattern[str], re.Pattern[str]]] = [

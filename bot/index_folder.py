@@ -373,14 +373,14 @@ def _claim(folder: Path) -> _Claim:
     legacy = _legacy_files(folder, entries)
     if entries and legacy is None:
         shown = ", ".join(entries[:3]) + (", ..." if len(entries) > 3 else "")
-        if _CURRENT in entries or any(_is_generation(name) for name in entries):
+        if _looks_like_an_index(entries):
             # An index's layout without its marker: ours once, perhaps, but nothing
             # proves it, and a rebuild replaces what it finds.
             raise IndexFolderError(
                 f"refusing to write the index to {folder}: it looks like an index, but its "
                 f"{INDEX_MARKER} file is missing, so coverage-bot cannot tell that it wrote "
-                f"the files there ({shown}); if it did, delete the folder and build again, "
-                "or choose a new or empty folder for the index"
+                f"the files there ({shown}); if it did, move the folder aside and build "
+                "again, or choose a new or empty folder for the index"
             )
         raise IndexFolderError(
             f"refusing to write the index to {folder}: it holds files coverage-bot did not "
@@ -388,6 +388,21 @@ def _claim(folder: Path) -> _Claim:
         )
     (folder / INDEX_MARKER).write_text(_MARKER_TEXT, encoding="utf-8")
     return _Claim(folder, created, legacy or [])
+
+
+_INDEX_FILES = frozenset(
+    {_CURRENT, _NEW_CURRENT, _LOCK, VECTORS_FILE, f"{VECTORS_FILE}-wal", f"{VECTORS_FILE}-shm"}
+    | {"calibration.json"}  # bot.saved_threshold's CALIBRATION_FILE (it imports this module)
+)
+
+
+def _looks_like_an_index(entries: list[str]) -> bool:
+    """Whether a folder's entries are an index folder's and nothing else (a generation
+    among them), as one that lost its marker file would hold: a database's folder with a
+    CURRENT file of its own is not taken for one."""
+    return any(map(_is_generation, entries)) and all(
+        name in _INDEX_FILES or _is_generation(name) for name in entries
+    )
 
 
 def _legacy_files(folder: Path, entries: list[str]) -> list[Path] | None:

@@ -118,9 +118,10 @@ def load_reranker(model_folder: Path | None = None) -> SemanticReranker:
     return SemanticReranker(Embedder(files))
 
 
-SPLITS_KEPT = 20_000
-"""Passages whose sentences are kept once split (a few MiB): pysbd takes a millisecond or
-two a passage, and the same candidates come back question after question."""
+SPLITS_KEPT = 5_000
+"""Passages whose sentences are kept once split (about 5 MiB of news paragraphs, with
+their text): pysbd takes a millisecond or two a passage, and the same candidates come
+back question after question."""
 
 
 def passage_sentences(ref: PassageRef) -> list[str]:

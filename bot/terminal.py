@@ -8,6 +8,7 @@ parsed, and escape sequences in a file cannot drive the terminal.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +25,7 @@ from bot.summary import Summary
 
 NO_ANSWER = "The coverage doesn't answer that. `coverage-bot articles` lists what it covers."
 _PREVIEW_CHARS = 90
+_SENTENCE_END = re.compile(r"[.!?][\"”’']?$")
 _HEADLINE_MIN_WIDTH = 20
 """Below this many columns for the headline, the articles are listed one under another."""
 _BORDER_TEXT_MARGIN = 6
@@ -118,7 +120,7 @@ def render_answer(answer: Answer) -> RenderableType:
         if len(preview) > _PREVIEW_CHARS:
             preview = preview[:_PREVIEW_CHARS].rsplit(" ", 1)[0]
             # After a whole sentence the ellipsis stands apart ("open. …", not "open.…").
-            preview += " …" if preview.endswith((".", "!", "?", '."', ".”")) else "…"
+            preview += " …" if _SENTENCE_END.search(preview) else "…"
         lines.append_text(plain_text(f"{rank}. {hit.ref.article.headline}: ", style="cyan"))
         lines.append_text(Text(preview + "\n"))
     return Group(panel, lines)

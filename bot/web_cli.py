@@ -62,7 +62,7 @@ async def _add(inputs: Sequence[str], corpus: Path, index: Path | None) -> int:
     """Each URL or file in turn, one line each; the index refreshed once at the end. A
     corpus folder that did not exist is made, and said to be new (a mistyped --corpus
     shows), or removed again if nothing was written into it."""
-    made = not corpus.exists()
+    made = [folder for folder in (corpus, *corpus.parents) if not folder.exists()]
     writer = CorpusWriter(corpus)
     refused = 0
     async with Fetcher() as fetcher:
@@ -76,8 +76,9 @@ async def _add(inputs: Sequence[str], corpus: Path, index: Path | None) -> int:
                 continue
             print(_written_line(written), flush=True)
     if made and refused == len(inputs):
-        with contextlib.suppress(OSError):  # only if still empty: never anyone's files
-            corpus.rmdir()
+        with contextlib.suppress(OSError):  # only while empty: never anyone's files
+            for folder in made:  # the deepest first
+                folder.rmdir()
     elif made:
         print(plain(f"note: made the corpus folder {corpus}, which was not there"), file=sys.stderr)
     if refused < len(inputs) and index is not None:
@@ -111,10 +112,11 @@ async def _add_one(fetcher: Fetcher, writer: CorpusWriter, given: str) -> Writte
 
 
 def _written_line(written: Written | AddedArticle) -> str:
-    if isinstance(written, Written) and written.kept_edits:
+    if isinstance(written, Written) and written.kept:
         return plain(
-            f"kept: {written.path} was edited since coverage-bot wrote it, so the page's new "
-            f"text ({written.article.headline}) was not written; move the file away to take it"
+            f"kept: {written.path} {written.kept}, so the page's new text "
+            f"({written.article.headline}) was not written; move the file out of the corpus "
+            "folder (or delete it) to take it"
         )
     if isinstance(written, Written) and written.unchanged:
         what = "unchanged"

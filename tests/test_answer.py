@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.analysis import analyze
 from bot.answer import (
     MAX_QUESTION_CHARS,
     Answerer,
@@ -46,11 +47,13 @@ def test_what_someone_said_is_bold_in_their_words_not_the_line_that_names_them(
     assert answer.sentence == "All is well!"
 
 
-def test_a_speakers_line_alone_is_still_bold_when_it_is_all_there_is() -> None:
+def test_a_speakers_line_is_bold_for_who_or_when_it_is_all_there_is() -> None:
     lines = ["— Trump on Twitter"]
     assert best_sentence("What did Trump say?", lines, {"trump": 1.0}, str.split) == lines[0]
-    two = ["“We are ready.”", "— Gen. Mark Milley"]
-    assert best_sentence("Who said they were ready?", two, {"readi": 1.0}, str.split) == two[0]
+    two = ["All is well!", "— Trump on Twitter"]
+    terms = {"twitter": 1.0}  # only the speaker's line shares the question's word
+    assert best_sentence("Who said that on Twitter?", two, terms, analyze) == two[1]
+    assert best_sentence("What was said on Twitter?", two, terms, analyze) == two[0]
 
 
 def test_acronym_question_finds_the_spelled_out_name(answerer: Answerer) -> None:

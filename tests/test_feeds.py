@@ -338,5 +338,7 @@ async def test_an_item_whose_file_an_editor_changed_leaves_their_file_as_it_is(
     report = await again.poll_due(NOON)
     assert report.articles == ()
     [feed] = report.feeds
-    assert feed.notes == (f"not written over {written}, edited since: {item['link']}",)
+    assert feed.notes == (
+        f"not written over {written}, which was edited since coverage-bot wrote it: {item['link']}",
+    )
     assert written.read_text(encoding="utf-8") == edited

@@ -124,8 +124,24 @@ def test_an_index_that_lost_its_marker_is_refused_with_what_to_do_and_stays(
         "the files there (CURRENT, generation-"
     )
     assert err.endswith(
-        "if it did, delete the folder and build again, or choose a new or empty folder for "
-        "the index\n"
+        "if it did, move the folder aside and build again, or choose a new or empty folder "
+        "for the index\n"
+    )
+    assert snapshot(tmp_path) == before
+
+
+def test_a_database_folder_with_a_current_file_is_not_taken_for_an_index(
+    corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "leveldb"
+    folder.mkdir()
+    (folder / "CURRENT").write_text("MANIFEST-000004\n")
+    (folder / "000005.ldb").write_bytes(b"\x00" * 64)
+    before = snapshot(tmp_path)
+    assert main(["index", str(corpus), "--out", str(folder)]) == 2
+    assert capsys.readouterr().err == (
+        f"coverage-bot: refusing to write the index to {folder}: it holds files coverage-bot "
+        "did not write (000005.ldb, CURRENT); choose a new or empty folder for the index\n"
     )
     assert snapshot(tmp_path) == before
 

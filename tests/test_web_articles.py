@@ -116,10 +116,10 @@ def test_every_failure_is_one_line_and_the_other_inputs_still_go_in(
 def test_a_new_corpus_folder_that_nothing_went_into_is_not_left_behind(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, err = run(capsys, "add", "--corpus", "newz", "no-such-page.html")
+    code, out, err = run(capsys, "add", "--corpus", "typo/newz", "no-such-page.html")
     assert (code, out) == (1, "")
     assert err == "refused no-such-page.html: cannot be read: No such file or directory\n"
-    assert not (tmp_path / "newz").exists()
+    assert not (tmp_path / "typo").exists()
 
 
 async def test_a_page_larger_than_the_cap_is_not_read_whole(site: Site) -> None:
@@ -392,10 +392,31 @@ def test_an_editors_correction_survives_the_page_added_again(
     assert (code, out) == (
         0,
         f"kept: news/{DEPOT_FILE} was edited since coverage-bot wrote it, so the page's new "
-        f"text ({DEPOT}) was not written; move the file away to take it\n",
+        f"text ({DEPOT}) was not written; move the file out of the corpus folder (or delete "
+        "it) to take it\n",
     )
     assert written.read_text(encoding="utf-8") == edited
     assert [p.name for p in (tmp_path / "news").iterdir()] == [DEPOT_FILE]
+
+
+def test_a_file_of_an_earlier_version_is_kept_and_the_message_says_why(
+    site: Site, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = depot_page(site)
+    run(capsys, "add", "--corpus", "news", url)
+    written = tmp_path / "news" / DEPOT_FILE
+    older = re.sub(r"written_sha256: \w+\n", "", written.read_text(encoding="utf-8"))
+    written.write_text(older, encoding="utf-8")  # as versions before the record wrote it
+    changed = [*DEPOT_PARAGRAPHS, "Update: the state added $5 million for electric chargers."]
+    site.serve("/article/depot", article_page(DEPOT, changed, canonical=url))
+    code, out, _ = run(capsys, "add", "--corpus", "news", url)
+    assert (code, out) == (
+        0,
+        f"kept: news/{DEPOT_FILE} was written by an earlier coverage-bot, which kept no record "
+        f"to tell edits by, so the page's new text ({DEPOT}) was not written; move the file "
+        "out of the corpus folder (or delete it) to take it\n",
+    )
+    assert written.read_text(encoding="utf-8") == older
 
 
 def test_an_article_another_writer_added_meanwhile_is_updated_not_copied(

@@ -58,9 +58,9 @@ class Written:
     unchanged: bool = False
     """Its earlier file already held exactly this, so it was left as it was (and an
     index following the corpus has nothing to read again)."""
-    kept_edits: bool = False
-    """Its earlier file was edited by someone since coverage-bot wrote it, and the page
-    now reads differently: the file was kept as they left it, and this was not written."""
+    kept: str | None = None
+    """Why its earlier file was kept, and this not written, though the page now reads
+    differently ("was edited since coverage-bot wrote it"); None when it was written."""
 
 
 def writable_corpus(folder: Path) -> Path:
@@ -115,7 +115,7 @@ class CorpusWriter:
             len(parsed.passages),
             updated=state == "as written",
             unchanged=state == "unchanged",
-            kept_edits=state == "edited",
+            kept=_KEPT.get(state or ""),
         )
 
     def _earlier(self, article: WebArticle) -> Path | None:
@@ -289,13 +289,20 @@ def _headline_key(headline: str, date: str) -> tuple[str, str]:
     return (" ".join(headline.casefold().split()), date)
 
 
+_KEPT = {
+    "edited": "was edited since coverage-bot wrote it",
+    "unrecorded": "was written by an earlier coverage-bot, which kept no record to tell edits by",
+}
+"""What the add and feed messages say of a kept file, by its :func:`_state`."""
+
+
 def _state(path: Path, text: str) -> str:
     """What coverage-bot's earlier file of an article is, against ``text``, the article
     as it would now be written: "unchanged" when it was written from the same text (the
     file is left alone, and edits made to it since stay); "as written" when it is still
     exactly what coverage-bot wrote, and may be replaced; "edited" when someone changed
-    it since (or it records no sha256 to tell by, as files of older versions do not),
-    and it must be kept."""
+    it since (or it cannot be read back), and "unrecorded" when it records no sha256 to
+    tell by (files of older versions): both are kept."""
     try:
         held = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
@@ -304,7 +311,7 @@ def _state(path: Path, text: str) -> str:
         return "unchanged"
     stamp = _stamp(held)
     if stamp is None:
-        return "edited"
+        return "unrecorded"
     new = _stamp(text)
     if new is not None and stamp[1] == new[1]:
         return "unchanged"
