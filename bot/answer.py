@@ -14,7 +14,7 @@ from functools import cached_property
 
 import numpy as np
 
-from bot.analysis import analyze, spelled_out, spellings
+from bot.analysis import acronyms_spelled_out, analyze, spelled_out, spellings
 from bot.corpus import CorpusView, PassageRef
 from bot.cross_encoder import CrossEncoder
 from bot.examples import example_question
@@ -278,8 +278,9 @@ def passage_terms(ref: PassageRef) -> list[str]:
 class Answerer:
     """Answers questions from one corpus: BM25 finds candidates, the semantic stage (when
     there is one) re-ranks them by meaning, the answer check (when there is one) reads
-    the best few with the question and has the last word, and the answer is declined
-    when the best passage holds too little of the question or the check rules it out."""
+    the best few with the question and has the last word (unless the earlier stages
+    agree on a clear lead: CHECK_SKIP_LEAD), and the answer is declined when the best
+    passage holds too little of the question or the check rules it out."""
 
     def __init__(
         self,
@@ -341,8 +342,11 @@ class Answerer:
             return Answer(text, None, None, ())
         weights = self.term_weights(terms)
         scored, refs = self._readable(scored, results)
-        # The models read what the analyzer reads: "Ｗｈｏ" (full width) as "Who".
-        model_text = unicodedata.normalize("NFKC", text)
+        # The models read what the analyzer reads: "Ｗｈｏ" (full width) as "Who", and "the
+        # FTC" as the name the candidates give it, as its initials match it in the index.
+        model_text = acronyms_spelled_out(
+            unicodedata.normalize("NFKC", text), (ref.passage.standalone for ref in refs)
+        )
         question_vector = self.reranker.question_vector(model_text) if self.reranker else None
         similarities = (
             self.reranker.passage_similarities(question_vector, refs, self.vectors)
@@ -368,7 +372,7 @@ class Answerer:
         evidence = 0.0 if self.unknown_names(text) else self.evidence(weights, best)
         if declines(evidence, self.threshold):
             return Answer(text, None, None, ranked, evidence)
-        sentence = self.best_sentence(text, best.ref, weights, question_vector)
+        sentence = self.best_sentence(text, best.ref, weights, question_vector, model_text)
         return Answer(text, best, sentence, ranked, evidence)
 
     def _clear_lead(self, weights: dict[str, float], hits: list[Hit]) -> bool:
@@ -472,8 +476,10 @@ class Answerer:
         ref: PassageRef,
         weights: dict[str, float],
         question_vector: np.ndarray | None = None,
+        model_question: str | None = None,
     ) -> str:
-        """The sentence of the passage that answers the question (see bot.highlight)."""
+        """The sentence of the passage that answers the question (see bot.highlight);
+        ``model_question`` is the question as the models read it, if not ``question``."""
         sentences = passage_sentences(ref)
         similarities = (
             self.reranker.sentence_similarities(question_vector, ref, self.vectors)
@@ -481,7 +487,12 @@ class Answerer:
             else None
         )
         return best_sentence(
-            question, sentences, weights, analyze, similarities, self._sentence_check(question)
+            question,
+            sentences,
+            weights,
+            analyze,
+            similarities,
+            self._sentence_check(model_question or question),
         )
 
     def _sentence_check(self, question: str) -> SentenceCheck | None:

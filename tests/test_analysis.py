@@ -49,6 +49,26 @@ def test_text_in_capitals_is_not_read_as_acronyms() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("question", "read"),
+    [
+        ("What did the FTC decide?", "What did the Federal Trade Commission decide?"),
+        ("Did the FTC and the FAA meet?", "Did the Federal Trade Commission and the FAA meet?"),
+        ("What did the NTSB find?", "What did the NTSB find?"),  # no such name: as asked
+        ("Who won the NFL title?", "Who won the NFL title?"),  # the text writes it too
+        ("What did the FDA say?", "What did the FDA say?"),  # two names: either would do
+        ("WHAT DID THE FTC DECIDE", "WHAT DID THE FTC DECIDE"),  # capitals say nothing
+    ],
+)
+def test_an_acronym_is_read_as_the_one_name_the_texts_give_it(question: str, read: str) -> None:
+    texts = [
+        "The Federal Trade Commission closed its review. Regulators in Washington agreed.",
+        "The National Football League (NFL) named the Food and Drug Administration a sponsor.",
+        "The Florida Dental Association disagreed.",
+    ]
+    assert analysis.acronyms_spelled_out(question, texts) == read
+
+
 def test_hyphenated_words_give_the_whole_and_its_parts() -> None:
     assert analyze("de-escalation") == ["de-escal", "de", "escal"]
 

@@ -130,6 +130,60 @@ def test_a_clear_lead_on_a_passage_missing_some_of_the_question_is_still_checked
     assert checked.results[0].check is not None and checked.results[0].check < CHECK_VETO
 
 
+MERGER = """---
+headline: Attorney general approves hospital merger with conditions
+date: 2026-01-27
+---
+The state attorney general approved the merger of St. Brendan's Hospital and Valley General
+Medical Center on Tuesday, attaching 14 conditions that will be in force for ten years.
+
+The merged system must hold prices for commercial insurers to no more than the rate of
+medical inflation for five years, and spend at least $30 million on charity care each year.
+
+The attorney general did not require the hospitals to keep the maternity unit open.
+
+The Federal Trade Commission closed its review in December without taking action.
+"""
+
+
+def test_an_acronym_is_checked_as_the_name_the_coverage_spells_out(
+    tmp_path: Path, all_stages: Ranking
+) -> None:
+    # The index finds "FTC" in "Federal Trade Commission" by its initials; the models,
+    # reading "FTC" beside it, had ruled the passage out and the question was declined.
+    (tmp_path / "merger.md").write_text(MERGER, encoding="utf-8")
+    corpus = load_corpus(tmp_path).corpus
+    answer = all_stages.answerer(corpus).answer("What did the FTC decide?")
+    assert answer.best is not None
+    assert answer.best.ref.passage.text.startswith("The Federal Trade Commission closed")
+    assert answer.question == "What did the FTC decide?"  # as asked, in the reply
+
+
+def test_an_acronym_two_candidates_spell_out_differently_is_read_as_asked(
+    tmp_path: Path, all_stages: Ranking, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Read as either name, the question would seem to ask about that one.
+    (tmp_path / "trade.md").write_text(
+        "---\nheadline: Merger review\ndate: 2026-01-27\n---\n"
+        "The Federal Trade Commission closed its merger review in December.\n\n"
+        "The Fair Trade Coalition said the merger review was too quick.\n",
+        encoding="utf-8",
+    )
+    check = CrossEncoder(default_cross_encoder_files(), capacity=0)
+    asked: list[str] = []
+    scores = check.scores
+    monkeypatch.setattr(check, "scores", lambda q, texts: asked.append(q) or scores(q, texts))
+    question = "What did the FTC say about the merger review?"
+    answerer = replace(all_stages, cross_encoder=check).answerer(load_corpus(tmp_path).corpus)
+    answerer.answer(question)
+    assert asked and set(asked) == {question}
+    (tmp_path / "trade.md").write_text(MERGER, encoding="utf-8")  # one name: spelled out
+    asked.clear()
+    answerer = replace(all_stages, cross_encoder=check).answerer(load_corpus(tmp_path).corpus)
+    answerer.answer("What did the FTC decide?")
+    assert set(asked) == {"What did the Federal Trade Commission decide?"}
+
+
 def test_an_answer_the_check_all_but_rules_out_is_declined(
     bundled: Corpus, all_stages: Ranking
 ) -> None:
