@@ -46,7 +46,7 @@ async def start_bot(fake: FakeDiscord, settings: Settings, knowledge: Knowledge)
 
 
 async def stop_bot(bot: CoverageBot) -> None:
-    await bot.close()
+    await asyncio.wait_for(bot.close(), 30)  # a hang fails the test, not the whole run
     await asyncio.wait_for(bot.runner, 10)  # type: ignore[attr-defined]
 
 

@@ -8,6 +8,7 @@ feeds add`` is followed from the next tick without a restart.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 
@@ -25,6 +26,8 @@ log = logging.getLogger(__name__)
 
 TICK_SECONDS = 60.0
 """How often the loop asks the poller whether a feed is due."""
+UNLOAD_WAIT_SECONDS = 10.0
+"""How long closing the bot waits for a poll it cancelled to end."""
 
 
 class Feeds(commands.Cog):
@@ -40,7 +43,12 @@ class Feeds(commands.Cog):
             self.follow.start()
 
     async def cog_unload(self) -> None:
+        """Stop polling, and let a poll under way end before the bot closes its database
+        (an announcement may be reading the servers' settings); at most 10 s."""
         self.follow.cancel()
+        task = self.follow.get_task()
+        if task is not None and not task.done():
+            await asyncio.wait({task}, timeout=UNLOAD_WAIT_SECONDS)
 
     @tasks.loop(seconds=TICK_SECONDS)
     async def follow(self) -> None:
