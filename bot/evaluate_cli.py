@@ -22,6 +22,7 @@ from bot.evaluation import (
     MAX_ANSWERABLE_DECLINED,
     Calibration,
     EvaluationInputError,
+    answerable_count,
     calibrate,
     case_judges,
     evaluate,
@@ -123,7 +124,7 @@ def _check_save(args: argparse.Namespace, index: Path | None, settings: Settings
             EXIT_USAGE,
         )
     try:
-        answerable = sum(bool(case.passages) for case in load_cases(args.questions))
+        answerable = answerable_count(load_cases(args.questions))
     except EvaluationInputError as error:
         raise CommandError(str(error), EXIT_USAGE) from error
     if answerable < MIN_CALIBRATION_QUESTIONS:
@@ -174,7 +175,7 @@ def _evaluate(answerer: Answerer, args: argparse.Namespace, index: Path | None) 
             if args.calibrate:
                 calibration = calibrate(answerer, case_judges(cases))
                 lines += calibration.lines(THRESHOLD_SETTING)
-                answerable = sum(bool(case.passages) for case in cases)
+                answerable = answerable_count(cases)
                 if answerable < MIN_CALIBRATION_QUESTIONS:
                     lines.append(
                         f"(found on {answerable} answerable questions, fewer than the "

@@ -114,6 +114,11 @@ def load_cases(path: Path) -> list[Case]:
     return cases
 
 
+def answerable_count(cases: Sequence[Case]) -> int:
+    """How many of the questions should be answered (the others should be declined)."""
+    return sum(bool(case.passages) for case in cases)
+
+
 UNMATCHED_SCAN_PASSAGES = 100_000
 """The most passages :func:`unmatched_passages` reads: past it (an index folder of a large
 archive, read from disk), the check is left out rather than read every article."""
@@ -179,7 +184,7 @@ def evaluate(answerer: Answerer, cases: list[Case]) -> Report:
             misses.append(f"missed: {case.question}")
         rank = next((r for r, hit in enumerate(answer.results, 1) if case.accepts(hit)), None)
         reciprocal_ranks += 1 / rank if rank else 0.0
-    answerable = sum(1 for case in cases if case.passages)
+    answerable = answerable_count(cases)
     return Report(
         answerable=answerable,
         hit_at_1=hits / answerable if answerable else 0.0,

@@ -50,6 +50,7 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 NEW_FOLDER = "note: made the corpus folder news, which was not there\n"
+DEPOT_UPDATED = [*DEPOT_PARAGRAPHS, "Update: the state added $5 million for electric chargers."]
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -183,10 +184,9 @@ def test_the_same_article_again_updates_its_one_file(
 ) -> None:
     url = depot_page(site)
     run(capsys, "add", "--corpus", "news", url)
-    changed = [*DEPOT_PARAGRAPHS, "Update: the state added $5 million for electric chargers."]
-    site.serve("/article/depot", article_page(DEPOT, changed, canonical=url))
+    site.serve("/article/depot", article_page(DEPOT, DEPOT_UPDATED, canonical=url))
     # and once more from another address that names the same canonical url
-    site.serve("/amp/depot", article_page(DEPOT, changed, canonical=url))
+    site.serve("/amp/depot", article_page(DEPOT, DEPOT_UPDATED, canonical=url))
     code, out, _ = run(capsys, "add", "--corpus", "news", url, site.url("/amp/depot"))
     assert code == 0
     assert out.splitlines() == [
@@ -386,8 +386,7 @@ def test_an_editors_correction_survives_the_page_added_again(
     code, out, _ = run(capsys, "add", "--corpus", "news", url)  # the page as it was
     assert (code, out) == (0, f"unchanged: {DEPOT} (4 passages) -> news/{DEPOT_FILE}\n")
     assert written.read_text(encoding="utf-8") == edited
-    changed = [*DEPOT_PARAGRAPHS, "Update: the state added $5 million for electric chargers."]
-    site.serve("/article/depot", article_page(DEPOT, changed, canonical=url))
+    site.serve("/article/depot", article_page(DEPOT, DEPOT_UPDATED, canonical=url))
     code, out, _ = run(capsys, "add", "--corpus", "news", url)  # the page has news too
     assert (code, out) == (
         0,
@@ -407,8 +406,7 @@ def test_a_file_of_an_earlier_version_is_kept_and_the_message_says_why(
     written = tmp_path / "news" / DEPOT_FILE
     older = re.sub(r"written_sha256: \w+\n", "", written.read_text(encoding="utf-8"))
     written.write_text(older, encoding="utf-8")  # as versions before the record wrote it
-    changed = [*DEPOT_PARAGRAPHS, "Update: the state added $5 million for electric chargers."]
-    site.serve("/article/depot", article_page(DEPOT, changed, canonical=url))
+    site.serve("/article/depot", article_page(DEPOT, DEPOT_UPDATED, canonical=url))
     code, out, _ = run(capsys, "add", "--corpus", "news", url)
     assert (code, out) == (
         0,
@@ -429,8 +427,7 @@ def test_an_article_another_writer_added_meanwhile_is_updated_not_copied(
     assert CorpusWriter(tmp_path / "news").write(article).updated is False  # `add`
     same = bots.write(article)
     assert (same.unchanged, same.updated, same.path.name) == (True, False, DEPOT_FILE)
-    changed = [*DEPOT_PARAGRAPHS, "Update: the state added $5 million for electric chargers."]
-    written = bots.write(extract_article(article_page(DEPOT, changed), "https://a.example/depot"))
+    written = bots.write(extract_article(article_page(DEPOT, DEPOT_UPDATED), "https://a.example/depot"))
     assert (written.unchanged, written.updated, written.path.name) == (False, True, DEPOT_FILE)
     mask = os.umask(0)
     os.umask(mask)

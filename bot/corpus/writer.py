@@ -307,8 +307,6 @@ def _state(path: Path, text: str) -> str:
         held = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return "edited"
-    if held == text:
-        return "unchanged"
     stamp = _stamp(held)
     if stamp is None:
         return "unrecorded"
