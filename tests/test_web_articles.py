@@ -427,7 +427,9 @@ def test_an_article_another_writer_added_meanwhile_is_updated_not_copied(
     assert CorpusWriter(tmp_path / "news").write(article).updated is False  # `add`
     same = bots.write(article)
     assert (same.unchanged, same.updated, same.path.name) == (True, False, DEPOT_FILE)
-    written = bots.write(extract_article(article_page(DEPOT, DEPOT_UPDATED), "https://a.example/depot"))
+    written = bots.write(
+        extract_article(article_page(DEPOT, DEPOT_UPDATED), "https://a.example/depot")
+    )
     assert (written.unchanged, written.updated, written.path.name) == (False, True, DEPOT_FILE)
     mask = os.umask(0)
     os.umask(mask)
