@@ -86,9 +86,10 @@ def model_in_folder(folder: Path) -> ModelFiles:
 
 class OnnxModel:
     """A transformer exported to ONNX and its tokenizer, both checked against their
-    sha256 when pinned, run on one thread; texts go through in batches of similar length."""
+    sha256 when pinned, run on one thread (unless told more); texts go through in batches
+    of similar length."""
 
-    def __init__(self, files: ModelFiles, max_tokens: int = MAX_TOKENS) -> None:
+    def __init__(self, files: ModelFiles, max_tokens: int = MAX_TOKENS, threads: int = 1) -> None:
         try:
             import onnxruntime
             from tokenizers import Tokenizer
@@ -106,7 +107,8 @@ class OnnxModel:
         try:
             tokenizer = Tokenizer.from_file(str(files.tokenizer))
             options = onnxruntime.SessionOptions()
-            options.intra_op_num_threads = 1  # one question at a time on one core
+            # One question at a time on one core; embedding a whole index may use more.
+            options.intra_op_num_threads = threads
             options.inter_op_num_threads = 1
             options.log_severity_level = 3
             session = onnxruntime.InferenceSession(
@@ -120,7 +122,7 @@ class OnnxModel:
         self._session = session
         self._inputs = {i.name for i in session.get_inputs()}
         self.width = int(session.get_outputs()[0].shape[-1])
-        self._lock = threading.Lock()  # one run at a time: the session has one thread
+        self._lock = threading.Lock()  # one run at a time: the session's threads are set
 
     def _batched(
         self, encodings: Sequence[Encoding], finish: Finish, size: int = _BATCH

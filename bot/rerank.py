@@ -54,14 +54,9 @@ class PassageVectors:
         missing = {k: ref for k, ref in zip(keys, refs, strict=True) if k not in known}
         loaded = stored.get(list(missing)) if stored is not None and missing else {}
         unseen = {k: ref for k, ref in missing.items() if k not in loaded}
-        fresh: dict[bytes, np.ndarray] = {}
-        if unseen:
-            sentences = [passage_sentences(ref) for ref in unseen.values()]
-            flat = self._embedder.embed([s for group in sentences for s in group])
-            ends = np.cumsum([len(group) for group in sentences])
-            fresh = dict(zip(unseen, np.split(flat.astype(np.float16), ends[:-1]), strict=True))
-            if stored is not None:
-                stored.put(fresh.items())
+        fresh = self._embedded(unseen) if unseen else {}
+        if stored is not None:
+            stored.put(fresh.items())
         with self._lock:
             for key, matrix in (*loaded.items(), *fresh.items()):
                 if key not in self._vectors:
@@ -71,6 +66,24 @@ class PassageVectors:
             while self._size > self._capacity and self._vectors:
                 self._size -= len(self._vectors.popitem(last=False)[1])
         return [known[k] for k in keys]
+
+    def fill(self, refs: Sequence[PassageRef], stored: VectorFile) -> int:
+        """Embed the passages ``stored`` does not hold yet and write them there, without
+        keeping them in memory (an index embedded ahead of its questions would only push
+        the questions' own passages out); how many were embedded."""
+        keys = {self._key(ref.passage.body): ref for ref in refs}
+        held = stored.get(list(keys))
+        unseen = {key: ref for key, ref in keys.items() if key not in held}
+        if unseen:
+            stored.put(self._embedded(unseen).items())
+        return len(unseen)
+
+    def _embedded(self, refs: dict[bytes, PassageRef]) -> dict[bytes, np.ndarray]:
+        """The passages' sentence vectors by key, embedded now in one run of the model."""
+        sentences = [passage_sentences(ref) for ref in refs.values()]
+        flat = self._embedder.embed([s for group in sentences for s in group])
+        ends = np.cumsum([len(group) for group in sentences])
+        return dict(zip(refs, np.split(flat.astype(np.float16), ends[:-1]), strict=True))
 
     def _key(self, text: str) -> bytes:
         """The passage's text and the model that embeds it, hashed: the same key in
@@ -101,6 +114,10 @@ class SemanticReranker:
             dtype=np.float32,
         )
 
+    def fill(self, refs: Sequence[PassageRef], stored: VectorFile) -> int:
+        """Embed into ``stored`` the passages it does not hold (see PassageVectors.fill)."""
+        return self._passages.fill(refs, stored)
+
     def sentence_similarities(
         self, question: np.ndarray, ref: PassageRef, stored: VectorFile | None = None
     ) -> np.ndarray:
@@ -110,12 +127,12 @@ class SemanticReranker:
 
 
 @lru_cache(maxsize=2)
-def load_reranker(model_folder: Path | None = None) -> SemanticReranker:
-    """The semantic stage with the default model, or with the model in ``model_folder``;
-    EmbeddingUnavailable says why it cannot be had. Loaded once a process: reloading the
-    corpus keeps the model and the sentence vectors it has computed."""
+def load_reranker(model_folder: Path | None = None, threads: int = 1) -> SemanticReranker:
+    """The semantic stage with the default model, or with the model in ``model_folder``,
+    on ``threads`` threads; EmbeddingUnavailable says why it cannot be had. Loaded once a
+    process: reloading the corpus keeps the model and the sentence vectors it has computed."""
     files = default_model() if model_folder is None else model_in_folder(model_folder)
-    return SemanticReranker(Embedder(files))
+    return SemanticReranker(Embedder(files, threads=threads))
 
 
 SPLITS_KEPT = 5_000

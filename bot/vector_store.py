@@ -26,13 +26,20 @@ _BUSY_SECONDS = 1.0
 _LOOKUP_CHUNK = 500  # SQLite's limit on bound parameters is far above; this keeps SQL short
 
 
+class VectorFileError(Exception):
+    """A vector file that must be written (``strict``) and cannot be; the message says why."""
+
+
 class VectorFile:
     """Float16 matrices (one row a sentence) by key, in ``path``; every failure is a
-    warning once and a miss, never an error for the question being answered."""
+    warning once and a miss, never an error for the question being answered. A
+    ``strict`` one, for embedding an index ahead of its questions (whose whole point is
+    the file), raises VectorFileError instead."""
 
-    def __init__(self, path: Path, dimension: int) -> None:
+    def __init__(self, path: Path, dimension: int, strict: bool = False) -> None:
         self.path = path
         self._dimension = dimension
+        self._strict = strict
         self._lock = threading.Lock()
         self._connection: sqlite3.Connection | None = None
         self._broken = False
@@ -56,6 +63,13 @@ class VectorFile:
         if rows:
             self._run("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)", rows, many=True)
 
+    def close(self) -> None:
+        """Close the file (a later use opens it again)."""
+        with self._lock:
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None
+
     def _run(self, sql: str, parameters: Sequence[object], many: bool = False) -> list[tuple]:
         with self._lock:
             if self._broken:
@@ -69,6 +83,8 @@ class VectorFile:
                     return connection.execute(sql, parameters).fetchall()
             except (sqlite3.Error, OSError) as error:
                 self._broken = True
+                if self._strict:
+                    raise VectorFileError(f"cannot keep vectors in {self.path}: {error}") from error
                 log.warning("vector cache %s not used: %s", self.path, error)
                 return []
 
