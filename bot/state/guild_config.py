@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
@@ -70,17 +71,25 @@ def range_error(name: str, value: Any) -> str | None:
     if value is None:
         return None
     if name == "results" and not 1 <= value <= MAX_TOP:
-        return f"The number of results must be from 1 to {MAX_TOP}, not {value:g}."
+        return f"The number of results must be from 1 to {MAX_TOP}, not {_given(value)}."
     if name == "cooldown_rate" and not 1 <= value <= MAX_COOLDOWN_RATE:
-        return f"The cooldown must allow from 1 to {MAX_COOLDOWN_RATE} questions, not {value:g}."
+        return (
+            f"The cooldown must allow from 1 to {MAX_COOLDOWN_RATE} questions, not {_given(value)}."
+        )
     if name == "cooldown_seconds" and not (
         MIN_COOLDOWN_SECONDS <= value <= MAX_COOLDOWN_SECONDS and math.isfinite(value)
     ):
         return (
             f"The cooldown period must be from {MIN_COOLDOWN_SECONDS:g} to "
-            f"{MAX_COOLDOWN_SECONDS:g} seconds, not {value:g}."
+            f"{MAX_COOLDOWN_SECONDS:g} seconds, not {_given(value)}."
         )
     return None
+
+
+def _given(value: float) -> str:
+    """A refused value as it was given: a whole number in full, a fraction to twelve
+    digits (86400.0001 is not "86400", the limit it was refused for)."""
+    return str(value) if isinstance(value, int) else f"{value:.12g}"
 
 
 class GuildConfigs:
@@ -110,27 +119,38 @@ class GuildConfigs:
 
     async def change(self, guild_id: int, **values: Any) -> GuildConfig:
         """Set some of the server's values (None: back to the default); the result."""
-        unknown = set(values) - set(FIELDS)
-        if unknown:
-            raise ValueError(f"not a server setting: {', '.join(sorted(unknown))}")
-        stored = {name: _stored(name, value) for name, value in values.items()}
+        config, _ = await self.update(guild_id, lambda _: values)
+        return config
 
-        async def write(connection: AsyncConnection) -> GuildConfig:
+    async def update(
+        self, guild_id: int, work: Callable[[GuildConfig], dict[str, Any]]
+    ) -> tuple[GuildConfig, dict[str, Any]]:
+        """Set the values ``work`` gives from the server's settings as they are, read in
+        the same transaction as the write, so two admins adding a channel at once both
+        get theirs; the result and the values set (none: nothing was written)."""
+
+        async def write(connection: AsyncConnection) -> tuple[GuildConfig, dict[str, Any]]:
             table = guild_settings
             where = table.c.guild_id == guild_id
-            row = (await connection.execute(select(table).where(where))).first()
+            row = (await connection.execute(select(table).where(where).with_for_update())).first()
+            current = dict(row._mapping) if row is not None else {}
+            values = work(self._merged(current))
+            unknown = set(values) - set(FIELDS)
+            if unknown:
+                raise ValueError(f"not a server setting: {', '.join(sorted(unknown))}")
+            if not values:
+                return self._merged(current), {}
+            stored = {name: _stored(name, value) for name, value in values.items()}
             now = dt.datetime.now(dt.UTC)
             if row is None:
                 await connection.execute(
                     table.insert().values(guild_id=guild_id, updated_at=now, **stored)
                 )
-                current: dict[str, Any] = stored
             else:
                 await connection.execute(
                     table.update().where(where).values(updated_at=now, **stored)
                 )
-                current = {**row._mapping, **stored}
-            return self._merged(current)
+            return self._merged({**current, **stored}), values
 
         return await self.database.run(write)
 

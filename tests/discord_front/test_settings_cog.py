@@ -9,6 +9,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+import fake_discord
 import pytest
 from fake_discord import (
     ASK_CHANNEL_ID,
@@ -16,9 +17,11 @@ from fake_discord import (
     CHANNEL_B_ID,
     CHANNEL_ID,
     GUILD_B_ID,
+    GUILD_ID,
     MANAGE_GUILD,
     Channel,
     FakeDiscord,
+    text_channel,
     user,
 )
 from harness import (
@@ -213,7 +216,12 @@ async def test_answers_go_to_a_thread_when_the_server_wants_threads(running: Har
         (
             "cooldown",
             {"questions": 1000000000000, "seconds": 30.0},  # no switching the limit off
-            "The cooldown must allow from 1 to 20 questions, not 1e+12.",
+            "The cooldown must allow from 1 to 20 questions, not 1000000000000.",
+        ),
+        (
+            "cooldown",
+            {"questions": 2, "seconds": 86400.0001},  # just past the limit: not "86400"
+            "The cooldown period must be from 1 to 86400 seconds, not 86400.0001.",
         ),
         (
             "cooldown",
@@ -327,4 +335,93 @@ async def test_a_database_locked_at_start_up_is_opened_once_it_is_free(
         assert labels(reply.json) == ["Whole article", "Helpful", "Not helpful"]
     finally:
         holder.close()
+        await stop_bot(bot)
+
+
+async def test_two_admins_adding_ask_channels_at_once_both_get_theirs(running: Harness) -> None:
+    fake, configs = running.fake, running.bot.state.configs
+    assert configs is not None
+    for _ in range(3):  # the lost update showed in 4 of 5 tries; each try must keep both
+        await configs.change(GUILD_ID, ask_channels=frozenset())
+        asked = [
+            await fake.slash(
+                "settings",
+                {"action": "add", "channel": Channel(channel)},
+                author=admin,
+                subcommand="ask-channel",
+                permissions=MANAGE_GUILD,
+            )
+            for channel, admin in ((CHANNEL_ID, ADMIN), (ASK_CHANNEL_ID, ADMIN_B))
+        ]
+        for interaction in asked:
+            await callback(fake, interaction)
+            assert (await followup(fake, interaction)).json["content"].startswith("Saved")
+        own = await configs.own(GUILD_ID)
+        assert own["ask_channels"] == {CHANNEL_ID, ASK_CHANNEL_ID}
+
+
+async def test_removing_a_channel_that_is_not_an_ask_channel_changes_nothing(
+    running: Harness,
+) -> None:
+    fake = running.fake
+    data = await settings(fake, "ask-channel", {"action": "remove", "channel": Channel(CHANNEL_ID)})
+    assert data["content"] == (
+        f"<#{CHANNEL_ID}> is not an ask channel here; nothing changed.\n" + DEFAULTS_SHOWN
+    )
+    data = await settings(
+        fake, "ask-channel", {"action": "add", "channel": Channel(ASK_CHANNEL_ID)}
+    )
+    assert data["content"].startswith(f"<#{ASK_CHANNEL_ID}> is already an ask channel here;")
+    assert await running.bot.state.configs.own(GUILD_ID) == {}  # the default stays the default
+
+
+async def test_a_server_is_not_shown_or_given_another_servers_default_channels(
+    fake: FakeDiscord, tmp_path: Path, knowledge: Knowledge
+) -> None:
+    fake.guild_ids.append(GUILD_B_ID)
+    defaults = {"ask_channels": frozenset({ASK_CHANNEL_ID, CHANNEL_B_ID})}
+    bot = await start_bot(
+        fake, bot_settings(tmp_path, announce_channel=CHANNEL_ID, **defaults), knowledge
+    )
+    try:
+        shown = await settings(fake, "show", by=ADMIN_B, channel_id=CHANNEL_B_ID)
+        assert f"Ask channels: <#{CHANNEL_B_ID}> (default)" in shown["content"]
+        assert "Announce new articles in: nowhere (default)" in shown["content"]  # A's channel
+        assert str(ASK_CHANNEL_ID) not in shown["content"]
+        await settings(
+            fake,
+            "ask-channel",
+            {"action": "remove", "channel": Channel(CHANNEL_B_ID)},
+            by=ADMIN_B,
+            channel_id=CHANNEL_B_ID,
+        )
+        assert (await bot.state.configs.own(GUILD_B_ID))["ask_channels"] == frozenset()
+        shown = await settings(fake, "show")  # server A still has its default channel
+        assert f"Ask channels: <#{ASK_CHANNEL_ID}> (default)" in shown["content"]
+    finally:
+        await stop_bot(bot)
+
+
+async def test_a_long_list_of_ask_channels_fits_discords_limit(
+    fake: FakeDiscord, tmp_path: Path, knowledge: Knowledge, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    many = [700_000_000_000_000_000 + n for n in range(85)]
+    newsroom = fake_discord.guild
+
+    def with_many_channels(guild_id: int = GUILD_ID) -> dict[str, Any]:
+        described = newsroom(guild_id)
+        described["channels"] += [text_channel(c, f"ask-{n}") for n, c in enumerate(many)]
+        return described
+
+    monkeypatch.setattr(fake_discord, "guild", with_many_channels)
+    bot = await start_bot(fake, bot_settings(tmp_path), knowledge)
+    try:
+        await bot.state.configs.change(GUILD_ID, ask_channels=frozenset(many))
+        data = await settings(
+            fake, "ask-channel", {"action": "remove", "channel": Channel(many[0])}
+        )
+        assert data["content"].startswith("Saved")
+        assert " and 44 more (set here)\n" in data["content"]  # 84 left, 40 named
+        assert len(data["content"]) <= 2000
+    finally:
         await stop_bot(bot)

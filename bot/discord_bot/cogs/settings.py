@@ -15,6 +15,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord_bot.client import CoverageBot
+from bot.discord_bot.formatting import MESSAGE_CONTENT_LIMIT, fit
 from bot.state.database import StateUnavailable
 from bot.state.guild_config import NO_CHANNEL, GuildConfig, range_error
 
@@ -35,14 +36,35 @@ FIELDS_OF: dict[str, tuple[str, ...]] = {
 }
 
 
-def settings_text(config: GuildConfig, own: dict[str, Any]) -> str:
-    """The server's settings, one a line, each marked as its own or the default."""
+InServer = Callable[[int], bool]
+Changes = Callable[[GuildConfig, InServer], dict[str, Any]]
+
+
+def _in_server(guild: discord.Guild | None) -> InServer:
+    """Whether a channel id is one of ``guild``'s channels (any, when it is not cached)."""
+    if guild is None:
+        return lambda channel_id: True
+    return lambda channel_id: guild.get_channel(channel_id) is not None
+
+
+SHOWN_CHANNELS = 40
+"""Ask channels listed by name at most; the rest are counted, so the reply stays within
+Discord's 2,000 characters however many a server (or the operator's default) has."""
+
+
+def settings_text(config: GuildConfig, own: dict[str, Any], in_server: InServer) -> str:
+    """The server's settings, one a line, each marked as its own or the default. Only
+    channels of this server are named: the operator's defaults may list other servers'."""
 
     def where(setting: str) -> str:
         return "set here" if any(f in own for f in FIELDS_OF[setting]) else "default"
 
-    channels = ", ".join(f"<#{c}>" for c in sorted(config.ask_channels)) or "none"
-    announce = f"<#{config.announce_channel}>" if config.announce_channel else "nowhere"
+    ask_channels = sorted(c for c in config.ask_channels if in_server(c))
+    channels = ", ".join(f"<#{c}>" for c in ask_channels[:SHOWN_CHANNELS]) or "none"
+    if len(ask_channels) > SHOWN_CHANNELS:
+        channels += f" and {len(ask_channels) - SHOWN_CHANNELS} more"
+    announcing = config.announce_channel and in_server(config.announce_channel)
+    announce = f"<#{config.announce_channel}>" if announcing else "nowhere"
     lines = [
         f"Ask channels: {channels} ({where('ask channels')})",
         f"Answer in threads: {'on' if config.threads else 'off'} ({where('threads')})",
@@ -71,10 +93,12 @@ class ServerSettings(commands.Cog):
     async def _change(
         self,
         interaction: discord.Interaction,
-        values: dict[str, Any] | Callable[[GuildConfig], dict[str, Any]] | None = None,
+        values: dict[str, Any] | Changes | None = None,
+        unchanged: str = "",
     ) -> None:
         """Check and store the server's new values (or those worked out from its current
-        settings), then show its settings. Deferred before the database is asked: behind
+        settings, in the same transaction), then show its settings; ``unchanged`` is said
+        when there was nothing to store. Deferred before the database is asked: behind
         another writer it may take longer than the three seconds Discord waits."""
         if isinstance(values, dict):
             wrong = [e for name, value in values.items() if (e := range_error(name, value))]
@@ -85,22 +109,28 @@ class ServerSettings(commands.Cog):
         configs = self.bot.state.configs
         guild_id = interaction.guild_id
         assert guild_id is not None  # the group is guild_only
+        in_server = _in_server(interaction.guild)
         try:
             if configs is None:
                 raise StateUnavailable("the state database is not open")
-            if callable(values):
-                values = values(await configs.get(guild_id))
-            if values:
-                await configs.change(guild_id, **values)
-                log.info("settings changed guild=%s %s", guild_id, ",".join(sorted(values)))
-            config, own = await configs.get(guild_id), await configs.own(guild_id)
+            if values is None:
+                config, saved = await configs.get(guild_id), {}
+            elif callable(values):
+                changes = values
+                config, saved = await configs.update(guild_id, lambda c: changes(c, in_server))
+            else:
+                fixed = values
+                config, saved = await configs.update(guild_id, lambda _: fixed)
+            own = await configs.own(guild_id)
         except StateUnavailable as error:
             log.warning("/settings in guild=%s: %s", guild_id, error)
             await interaction.followup.send(UNAVAILABLE, ephemeral=True)
             return
-        said = "Saved; it applies to the next question.\n" if values else ""
+        if saved:
+            log.info("settings changed guild=%s %s", guild_id, ",".join(sorted(saved)))
+        said = "Saved; it applies to the next question.\n" if saved else unchanged
         await interaction.followup.send(
-            said + settings_text(config, own),
+            fit(said + settings_text(config, own, in_server), MESSAGE_CONTENT_LIMIT),
             ephemeral=True,
             allowed_mentions=discord.AllowedMentions.none(),
         )
@@ -120,12 +150,17 @@ class ServerSettings(commands.Cog):
         channel: discord.TextChannel,
     ) -> None:
         # discord.py resolves the channel in this server only (errors.py tells the rest).
-        def changed(config: GuildConfig) -> dict[str, Any]:
-            channels = set(config.ask_channels)
+        def changed(config: GuildConfig, in_server: InServer) -> dict[str, Any]:
+            # The operator's default may name other servers' channels: not copied here.
+            channels = {c for c in config.ask_channels if in_server(c)}
+            if (channel.id in channels) == (action == "add"):
+                return {}  # nothing to change: the operator's default stays the default
             (channels.add if action == "add" else channels.discard)(channel.id)
             return {"ask_channels": frozenset(channels)}
 
-        await self._change(interaction, changed)
+        already = "already" if action == "add" else "not"
+        said = f"<#{channel.id}> is {already} an ask channel here; nothing changed.\n"
+        await self._change(interaction, changed, unchanged=said)
 
     @settings.command(name="threads", description="Answer questions in a new thread")
     @app_commands.checks.has_permissions(manage_guild=True)
