@@ -109,6 +109,9 @@ ESCAPE_SEQUENCE = re.compile(
 """A terminal escape sequence, removed whole (not leaving "[31m" behind). Only whole
 sequences that begin with ESC: a lone C1 byte (a Latin-1 file's 0x9D) or an unended one
 is dropped as a control character, and the text after it stays."""
+BIDI_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+"""Bidirectional marks, embeddings, overrides and isolates: corpus text shown anywhere
+(a terminal, Discord) drops them, so that a file cannot reverse what follows it."""
 _WORD = re.compile(r"[^\W\d_][\w'’.-]*")
 _QUESTION_OPENERS = frozenset(
     """who what when where why how which whose whom is are was were do does did can could
@@ -226,13 +229,14 @@ def clean_question(raw: str, example: Example = None) -> str:
     Mentions, channel links and ``@everyone`` are markup, not words; control and
     format characters are dropped.
     """
-    text = _DISCORD_MARKUP.sub(lambda m: m["emoji"] or " ", raw)
-    text = _zero_width_spaces(ESCAPE_SEQUENCE.sub("", text))
+    text = _zero_width_spaces(ESCAPE_SEQUENCE.sub("", raw))
     text = "".join(
         " " if ch.isspace() else ch
         for ch in text
         if ch.isspace() or unicodedata.category(ch) not in _DROPPED
     )
+    # After the invisible characters go: "@ever<ZWSP>yone" would otherwise come back whole.
+    text = _DISCORD_MARKUP.sub(lambda m: m["emoji"] or " ", text)
     text = _SPACE.sub(" ", text).strip()
     if not text:
         raise QuestionError("Ask a question about the coverage" + _for_example(example))

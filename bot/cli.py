@@ -40,6 +40,7 @@ from bot.summary import (
     ARTICLE_SENTENCES,
     STORY_SENTENCES,
     TOPIC_SENTENCES,
+    ArticleNotFound,
     SummaryError,
     TopicNotCovered,
     summarize_article,
@@ -394,7 +395,10 @@ def _summary(answerer: Answerer, args: argparse.Namespace, out: Console) -> int:
             out.print(plain(str(declined)), style="yellow", markup=False)
         return EXIT_OK
     except SummaryError as error:
-        raise CommandError(str(error), EXIT_USAGE) from error
+        listed = (
+            " `coverage-bot articles` lists them." if isinstance(error, ArticleNotFound) else ""
+        )
+        raise CommandError(str(error) + listed, EXIT_USAGE) from error
     if args.json:
         print(json.dumps(summary_json(summary), ensure_ascii=False, indent=2))
     else:

@@ -22,7 +22,7 @@ import numpy as np
 from rank_bm25 import BM25Okapi
 
 from bot.analysis import analyze, spellings
-from bot.answer import Answerer, QuestionError
+from bot.answer import Answerer, QuestionError, question_terms
 from bot.corpus import Article, CorpusView
 from bot.corpus.structure import has_pronoun_speaker
 from bot.examples import example_topics
@@ -162,18 +162,27 @@ def summarize_article(
     return Summary(article.headline, _in_reading_order(chosen, {article.id: 0}))
 
 
+class ArticleNotFound(SummaryError):
+    """No article's headline or id matches: each front end adds where the list is."""
+
+
+SHOWN_MATCHES = 5
+"""Articles named when several match."""
+
+
 def find_article(corpus: CorpusView, words: str) -> Article:
-    """The one article ``words`` names, or SummaryError saying none or which ones."""
+    """The one article ``words`` names, or SummaryError saying none or which ones (by
+    headline, with the id that names each)."""
     if not words.strip():
         raise SummaryError("Name the article: its id or some words of its headline.")
+    asked = " ".join(words.split())  # as one line, however it was typed
     matches = corpus.find_articles(words)
     if not matches:
-        raise SummaryError(
-            f"No article matches {words.strip()!r}; the articles command lists them."
-        )
+        raise ArticleNotFound(f"No article matches “{asked}”.")
     if len(matches) > 1:
-        options = "; ".join(a.id for a in matches[:5])
-        raise SummaryError(f"{len(matches)} articles match {words.strip()!r}: {options}.")
+        options = "; ".join(f"{a.headline} ({a.id})" for a in matches[:SHOWN_MATCHES])
+        more = f"; and {len(matches) - SHOWN_MATCHES} more" if len(matches) > SHOWN_MATCHES else ""
+        raise SummaryError(f"{len(matches)} articles match “{asked}”: {options}{more}.")
     return matches[0]
 
 
@@ -182,14 +191,17 @@ class TopicNotCovered(SummaryError):
 
 
 def check_topic(topic: str, corpus: CorpusView) -> None:
-    """SummaryError for a topic that is empty or far too long to be a topic."""
-    if not topic.strip():
-        raise SummaryError(_name_a_topic(corpus))
+    """SummaryError for a topic that is empty, far too long to be a topic, or has no
+    words to search for (emoji, punctuation)."""
     if len(topic.strip()) > MAX_TOPIC_CHARS:
         raise SummaryError(
             f"That topic is {len(topic.strip()):,} characters long; "
             f"a topic is a few words, under {MAX_TOPIC_CHARS}."
         )
+    try:
+        question_terms(topic)
+    except QuestionError:
+        raise SummaryError(_name_a_topic(corpus)) from None
 
 
 def _name_a_topic(corpus: CorpusView) -> str:

@@ -19,7 +19,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from bot.answer import ESCAPE_SEQUENCE, Answer, Hit
+from bot.answer import BIDI_CONTROLS, ESCAPE_SEQUENCE, Answer, Hit
 from bot.corpus import Article
 from bot.summary import Summary
 
@@ -31,10 +31,9 @@ _HEADLINE_MIN_WIDTH = 20
 _BORDER_TEXT_MARGIN = 6
 """Columns of a panel's border around its title: a corner, a rule and a space either side."""
 
-_BIDI_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 _CONTROLS = [chr(c) for c in (*range(0x20), *range(0x7F, 0xA0)) if chr(c) != "\n"]
 _UNSAFE = str.maketrans(
-    {c: " " if c.isspace() else None for c in _CONTROLS} | dict.fromkeys(_BIDI_CONTROLS)
+    {c: " " if c.isspace() else None for c in _CONTROLS} | dict.fromkeys(BIDI_CONTROLS)
 )
 
 

@@ -122,6 +122,12 @@ def test_control_characters_are_dropped() -> None:
     assert clean_question("Who\x00 is\u200b\x1b Pelosi?\r\n") == "Who is Pelosi?"
 
 
+def test_a_mention_split_by_an_invisible_character_is_still_dropped() -> None:
+    # Dropping the zero-width space after the mentions would join "@everyone" again.
+    assert clean_question("@ever\u200byone What did the FAA do?") == "What did the FAA do?"
+    assert clean_question("<@12\u2060345> Who is Pelosi?") == "Who is Pelosi?"
+
+
 def test_a_zero_width_space_parts_words_and_a_soft_hyphen_joins_them() -> None:
     assert clean_question("When was Maple\u200bRidge built?") == "When was Maple Ridge built?"
     assert clean_question("What did the gov\u00adernor say?") == "What did the governor say?"

@@ -215,7 +215,10 @@ def test_summary_of_an_article_and_of_a_topic(capsys: pytest.CaptureFixture[str]
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["--article", "moon landing"], "No article matches 'moon landing'"),
+        (
+            ["--article", "moon landing"],
+            "No article matches “moon landing”. `coverage-bot articles` lists them.",
+        ),
         (["--topic", ""], "Name a topic in a few words"),
         (["--topic", "y" * 2000], "That topic is 2,000 characters long"),
         (["--sentences", "40"], "A summary has 1 to 12 sentences, not 40."),

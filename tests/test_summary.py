@@ -123,10 +123,14 @@ def test_bad_topics_get_a_clear_message(knowledge: Knowledge, topic: str, messag
 
 
 def test_unknown_or_ambiguous_article_is_named(knowledge: Knowledge) -> None:
-    with pytest.raises(SummaryError, match="No article matches 'moon landing'"):
-        summarize_article(knowledge.corpus, "moon landing")
-    with pytest.raises(SummaryError, match="4 articles match 'trump'"):
+    with pytest.raises(SummaryError, match="No article matches “moon landing”"):
+        summarize_article(knowledge.corpus, "moon  landing\n")  # shown as one line
+    with pytest.raises(SummaryError) as several:
         summarize_article(knowledge.corpus, "trump")
+    said = str(several.value)
+    assert said.startswith("4 articles match “trump”: Top Iranian official appears to mimic")
+    assert '; Trump says "all is well" after Iranian strikes on bases hosting U.S. troops (' in said
+    assert said.count(" (") == 4  # by headline, each with the id that names it
 
 
 def test_corpus_of_one_article_with_one_paragraph() -> None:

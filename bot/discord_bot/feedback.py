@@ -13,6 +13,7 @@ from typing import Any
 
 import discord
 
+from bot.discord_bot.failures import UNEXPECTED
 from bot.state.database import StateUnavailable
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,10 @@ class VoteButton(
         except StateUnavailable as error:
             log.warning("vote not saved: %s", error)
             await interaction.followup.send(UNAVAILABLE, ephemeral=True)
+            return
+        except Exception:  # discord.py would only log it: the voter is told too
+            log.exception("vote on question %s failed", self.question)
+            await interaction.followup.send(UNEXPECTED, ephemeral=True)
             return
         await interaction.followup.send(THANKS[self.helpful] if kept else GONE, ephemeral=True)
 

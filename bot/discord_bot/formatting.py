@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import discord
 
-from bot.answer import Answer, default_threshold
+from bot.answer import BIDI_CONTROLS, Answer, default_threshold
 from bot.corpus import Article, CorpusView, Passage, PassageKind, written_date
 from bot.corpus.structure import is_web_url
 from bot.feeds import AddedArticle, FeedStatus
@@ -53,9 +53,13 @@ _SENTENCE_END = re.compile(r"[.!?…][\"”')\]]*\s")
 COLOUR = discord.Colour.dark_teal()
 
 
+_UNSHOWN = str.maketrans(dict.fromkeys(BIDI_CONTROLS))
+
+
 def escape(text: str) -> str:
-    """Text that Discord shows as written: no markdown, no mentions."""
-    return discord.utils.escape_mentions(discord.utils.escape_markdown(text))
+    """Text that Discord shows as written: no markdown, no mentions, and no bidi controls
+    (an override in a feed's article would show the rest of its line reversed)."""
+    return discord.utils.escape_mentions(discord.utils.escape_markdown(text.translate(_UNSHOWN)))
 
 
 def shorten(text: str, limit: int) -> str:

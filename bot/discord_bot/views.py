@@ -12,6 +12,7 @@ import logging
 import discord
 
 from bot.answer import Answer
+from bot.discord_bot.failures import UNEXPECTED, tell_privately
 from bot.discord_bot.feedback import VoteButton, vote_buttons
 from bot.discord_bot.formatting import answer_embed, article_pages
 
@@ -34,6 +35,14 @@ class OwnedView(discord.ui.View):
             return True
         await interaction.response.send_message(NOT_YOURS, ephemeral=True)
         return False
+
+    async def on_error(
+        self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item
+    ) -> None:
+        """A button that failed: logged in full, and the member told in one line (without
+        a response Discord would show "This interaction failed")."""
+        log.error("button %r failed", getattr(item, "label", item), exc_info=error)
+        await tell_privately(interaction, UNEXPECTED)
 
     async def on_timeout(self) -> None:
         for item in self.children:

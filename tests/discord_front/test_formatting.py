@@ -38,6 +38,15 @@ def test_escape_stops_markdown_and_mentions() -> None:
     assert escaped == "\\*\\*bold\\*\\* @\u200beveryone <@\u200b123456789012345678> \\_x\\_"
 
 
+def test_a_bidi_override_in_corpus_text_does_not_reach_discord() -> None:
+    # U+202E would show the rest of the line reversed, so a passage could read otherwise.
+    passage = Passage("Iran launched \u202emissiles\u202c at bases. Nobody was hurt.")
+    answer = Answerer(Corpus((Article("a", "Headline", (passage,)),))).answer("Missiles?")
+    assert answer_embed(answer).description == (
+        "**Iran launched missiles at bases.** Nobody was hurt."
+    )
+
+
 def huge_corpus() -> Corpus:
     words = " ".join(f"word{n}" for n in range(3000)) + "."
     passages = (Passage(f"Iran missiles {words}"), Passage(f"Iran missiles again {words}"))

@@ -141,7 +141,7 @@ async def test_summary_of_an_unknown_article_is_told_privately(running: Harness)
     response = await callback(running.fake, interaction)
     assert response["data"] == {
         **PRIVATE,
-        "content": "No article matches 'moon landing'; the articles command lists them.",
+        "content": "No article matches “moon landing”. /articles lists them.",
     }
 
 

@@ -20,6 +20,7 @@ from discord.ext import commands
 
 from bot.answer import Answer, QuestionError, looks_like_question
 from bot.discord_bot.client import CoverageBot
+from bot.discord_bot.failures import UNEXPECTED
 from bot.discord_bot.formatting import (
     MESSAGE_CONTENT_LIMIT,
     NO_ANSWER,
@@ -83,7 +84,11 @@ class Ask(commands.Cog):
         if me in message.mentions:
             return Trigger.MENTION
         replied_to = message.reference.resolved if message.reference else None
-        if isinstance(replied_to, discord.Message) and replied_to.author.id == me.id:
+        if (
+            isinstance(replied_to, discord.Message)
+            and replied_to.author.id == me.id
+            and looks_like_question(message.content)  # not "thanks!" under an answer
+        ):
             return Trigger.REPLY
         return None
 
@@ -118,6 +123,11 @@ class Ask(commands.Cog):
         except QuestionError as error:
             if addressed:
                 await self._reply(message, fit(str(error), MESSAGE_CONTENT_LIMIT))
+            return
+        except Exception:  # the log has it; the member who asked is not left waiting
+            log.exception("question failed trigger=%s message=%s", trigger.value, message.id)
+            if addressed:
+                await self._reply(message, UNEXPECTED)
             return
         log.info(
             "question answered trigger=%s channel=%s found=%s",

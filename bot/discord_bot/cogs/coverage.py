@@ -21,6 +21,7 @@ from bot.discord_bot.formatting import (
 )
 from bot.discord_bot.views import NO_PINGS, send_pages
 from bot.summary import (
+    ArticleNotFound,
     SummaryError,
     check_topic,
     find_article,
@@ -70,8 +71,11 @@ class Coverage(commands.Cog):
             else:
                 work = partial(summarize_story, knowledge.corpus)
         except SummaryError as error:
+            listed = " /articles lists them." if isinstance(error, ArticleNotFound) else ""
             await interaction.response.send_message(
-                fit(str(error), MESSAGE_CONTENT_LIMIT), ephemeral=True, allowed_mentions=NO_PINGS
+                fit(str(error) + listed, MESSAGE_CONTENT_LIMIT),
+                ephemeral=True,
+                allowed_mentions=NO_PINGS,
             )
             return
         await interaction.response.defer(thinking=True)

@@ -18,11 +18,11 @@ from discord.ext import commands
 
 from bot.discord_bot.checks import NOT_OPERATOR, NotOperator
 from bot.discord_bot.client import CoverageBot
+from bot.discord_bot.failures import CHANGED, UNEXPECTED, tell_privately
 
 log = logging.getLogger(__name__)
 
 NOT_HERE = "That channel is not in this server, or the bot cannot see it."
-UNEXPECTED = "Something went wrong while answering that; it has been logged. Please try again."
 
 
 def describe(error: app_commands.AppCommandError) -> str | None:
@@ -39,6 +39,13 @@ def describe(error: app_commands.AppCommandError) -> str | None:
         return NOT_HERE
     if isinstance(error, NotOperator):
         return NOT_OPERATOR
+    if isinstance(
+        error,
+        app_commands.CommandNotFound
+        | app_commands.CommandSignatureMismatch
+        | app_commands.TransformerError,
+    ):
+        return CHANGED  # a client with an older command set: retrying cannot help
     if isinstance(error, app_commands.NoPrivateMessage):
         return "This command only works in a server."
     if isinstance(error, app_commands.CheckFailure):
@@ -59,10 +66,7 @@ class Errors(commands.Cog):
             command = interaction.command.name if interaction.command else "?"
             log.error("command /%s failed", command, exc_info=error)
             message = UNEXPECTED
-        if interaction.response.is_done():
-            await interaction.followup.send(message, ephemeral=True)
-        else:
-            await interaction.response.send_message(message, ephemeral=True)
+        await tell_privately(interaction, message)
 
 
 async def setup(bot: CoverageBot) -> None:
