@@ -116,7 +116,13 @@ class FeedStore:
 
 
 def _book(data: Any) -> FeedBook:
-    """The book in a parsed feeds file; TypeError or ValueError saying what is wrong."""
+    """The book in a parsed feeds file; TypeError or ValueError saying what is wrong. A
+    file that does not say it is this format is not ours to rewrite: another program's
+    JSON, or a newer coverage-bot's, whose fields this one would drop."""
+    if not isinstance(data, dict) or "format" not in data:
+        raise TypeError("it does not say which format it is")
+    if data["format"] != _FORMAT:
+        raise ValueError(f"it is format {data['format']!r}, and this coverage-bot reads {_FORMAT}")
     added = data.get("added", [])
     if not isinstance(added, list) or not all(isinstance(url, str) for url in added):
         raise TypeError("'added' is not a list of addresses")

@@ -43,7 +43,7 @@ from bot.sentences import split_sentences
 from bot.summary import SummaryError, summarize_article
 
 MAX_NEW_ITEMS = 50
-"""New items fetched from one feed in one poll; the rest are passed over, said in a line."""
+"""New items fetched from one feed in one poll; the rest wait for the next, said in a line."""
 MAX_BACKOFF = 6 * 3600.0
 """The longest a failing feed waits between attempts (unless its interval is longer)."""
 
@@ -196,12 +196,14 @@ class Poller:
             notes.append(f"{_items_count(unlinked)} without a link skipped")
         seen = set(state.seen)
         new = [item for item in items if item.link not in seen]
-        if len(new) > self.max_new_items:
+        # The older new items past the cap stay unseen, for the next polls to fetch.
+        left = len(new) - self.max_new_items
+        if left > 0:
             notes.append(
-                f"{len(new) - self.max_new_items} older new items passed over "
+                f"{left} older new items left for the next poll "
                 f"(at most {self.max_new_items} are fetched a poll)"
             )
-        handled = {item.link for item in new[self.max_new_items :]}
+        handled: set[str] = set()
         articles: list[AddedArticle] = []
         retry = False
         for item in new[: self.max_new_items]:
@@ -218,11 +220,13 @@ class Poller:
         kept = seen if parsed.bozo else seen & {item.link for item in items}
         links = dict.fromkeys([*state.seen, *(item.link for item in items)])
         state.seen = [link for link in links if link in kept or link in handled]
-        # An item that failed for now is tried again at the next poll, so the next request
-        # must not be conditional: a 304 would hide it.
-        state.etag = None if retry else got.etag
-        state.last_modified = None if retry else got.last_modified
-        result = _result_line(len(new), articles, min(len(new), self.max_new_items), retry)
+        # An item that failed for now, or was left for later, is fetched at the next poll,
+        # so the next request must not be conditional: a 304 would hide it.
+        unconditional = retry or left > 0
+        state.etag = None if unconditional else got.etag
+        state.last_modified = None if unconditional else got.last_modified
+        fetched = min(len(new), self.max_new_items)
+        result = _result_line(len(new), articles, fetched, retry)
         return self._done(url, state, now, result, notes, articles)
 
     async def _add_item(
@@ -388,7 +392,7 @@ def _result_line(new: int, articles: Sequence[AddedArticle], fetched: int, retry
         "added": len(articles) - updated,
         "updated": updated,
         "not added": fetched - len(articles),
-        "passed over": new - fetched,
+        "left for the next poll": new - fetched,
     }
     line = f"{_items_count(new, 'new ')}: " + ", ".join(
         f"{n} {what}" for what, n in counts.items() if n

@@ -151,7 +151,7 @@ async def test_items_without_links_are_skipped_and_without_dates_are_fine(
     ]
 
 
-async def test_a_feed_of_ten_thousand_items_fetches_only_the_newest(
+async def test_a_feed_of_ten_thousand_items_fetches_the_newest_and_the_rest_later(
     site: Site, tmp_path: Path
 ) -> None:
     start = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
@@ -163,17 +163,30 @@ async def test_a_feed_of_ten_thousand_items_fetches_only_the_newest(
         }
         for n in range(10_000)
     ]
-    for n in range(9_997, 10_000):
+    for n in range(9_994, 10_000):
         site.serve(f"/big/{n}", article_page(f"Big item {n}", filler_paragraphs(f"item {n}")))
     url = site.serve("/feed/big", rss(items), "application/rss+xml")
-    (feed,) = (await poller(tmp_path, url, max_new_items=3).poll_due(NOON)).feeds
-    assert feed.notes == ("9997 older new items passed over (at most 3 are fetched a poll)",)
+    site.etags["/feed/big"] = '"big"'
+    follow = poller(tmp_path, url, max_new_items=3)
+    (feed,) = (await follow.poll_due(NOON)).feeds
+    assert feed.result == "10000 new items: 3 added, 9997 left for the next poll"
+    assert feed.notes == (
+        "9997 older new items left for the next poll (at most 3 are fetched a poll)",
+    )
     assert sorted(a.headline for a in feed.articles) == [
         "Big item 9997",
         "Big item 9998",
         "Big item 9999",
     ]
     assert sum(path.startswith("/big/") for path, _ in site.requests) == 3
+    (feed,) = (await follow.poll_due(NOON + dt.timedelta(hours=1))).feeds
+    assert "If-None-Match" not in site.asked("/feed/big")[-1]  # not hidden behind a 304
+    assert feed.result == "9997 new items: 3 added, 9994 left for the next poll"
+    assert sorted(a.headline for a in feed.articles) == [
+        "Big item 9994",
+        "Big item 9995",
+        "Big item 9996",
+    ]
 
 
 async def test_an_item_whose_page_failed_for_now_is_tried_again(site: Site, tmp_path: Path) -> None:
@@ -264,19 +277,35 @@ async def test_an_item_dated_zero_is_taken_as_undated_and_the_poll_goes_on(
 @pytest.mark.parametrize(
     ("saved", "why"),
     [
-        ({"added": "http://127.0.0.1/feed"}, "'added' is not a list of addresses"),
-        ({"feeds": {"http://a/f": {"next_attempt": "tomorrow"}}}, "tomorrow"),
-        ({"feeds": {"http://a/f": {"last_poll": 5}}}, "http://a/f: last_poll is not text"),
-        ({"feeds": {"http://a/f": {"failures": -1}}}, "http://a/f: failures is not a count"),
+        ({"format": 1, "added": "http://127.0.0.1/feed"}, "'added' is not a list of addresses"),
+        ({"format": 1, "feeds": {"http://a/f": {"next_attempt": "tomorrow"}}}, "tomorrow"),
+        (
+            {"format": 1, "feeds": {"http://a/f": {"last_poll": 5}}},
+            "http://a/f: last_poll is not text",
+        ),
+        (
+            {"format": 1, "feeds": {"http://a/f": {"failures": -1}}},
+            "http://a/f: failures is not a count",
+        ),
+        ({"my": "own feeds list"}, "it does not say which format it is"),  # not ours
+        (
+            {"format": 2, "added": [], "feeds": {}, "future": "data"},  # a newer version's
+            "it is format 2, and this coverage-bot reads 1",
+        ),
     ],
 )
-def test_a_hand_edited_feeds_file_is_one_line_and_left_as_it_is(
-    tmp_path: Path, saved: dict[str, object], why: str, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize("command", [["feeds", "list"], ["feeds", "add", "http://127.0.0.1/x"]])
+def test_a_feeds_file_coverage_bot_cannot_read_whole_is_one_line_and_left_as_it_is(
+    tmp_path: Path,
+    saved: dict[str, object],
+    why: str,
+    command: list[str],
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     state = tmp_path / ".coverage-bot"
     state.mkdir()
     (state / "feeds.json").write_text(json.dumps(saved), encoding="utf-8")
-    assert main(["feeds", "list"]) == 1
+    assert main(command) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and why in err and "move it aside" in err
     assert json.loads((state / "feeds.json").read_text(encoding="utf-8")) == saved
