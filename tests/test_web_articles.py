@@ -154,6 +154,17 @@ async def test_a_redirect_is_followed_to_the_article(site: Site) -> None:
             r"it looks like a list of articles \(4 headlines with a line or two each\), not one "
             "article",
         ),
+        (
+            "<html><head><title>Latest news | Valley Courier</title></head><body><ul>"
+            + "".join(
+                f'<li><a href="/s{n}">Council approves budget item {n} after a long debate</a>'
+                f" <time>Nov {n + 1}, 2025</time></li>"
+                for n in range(25)
+            )
+            + "</ul></body></html>",
+            r"it looks like a list of articles \(25 linked headlines make up most of its "
+            r"text\), not one article",
+        ),
         (PAYWALL, r"it looks like a paywall: \d+ words of text, then a subscription prompt"),
         (
             article_page("Council meets", ["The council met on Monday."]),
@@ -161,7 +172,7 @@ async def test_a_redirect_is_followed_to_the_article(site: Site) -> None:
         ),
         ("<html><body><p>" + "word " * 200 + "</p></body></html>", "the page has no headline"),
     ],
-    ids=["listing", "paywall", "stub", "no-headline"],
+    ids=["listing", "links", "paywall", "stub", "no-headline"],
 )
 def test_pages_that_are_not_articles_are_refused_with_the_reason(page: str, why: str) -> None:
     with pytest.raises(NotAnArticle) as refused:

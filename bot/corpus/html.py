@@ -37,6 +37,8 @@ MIN_WORDS = 80
 _ARTICLE_TYPES = ("article", "blog", "posting", "news", "report")
 _MIN_LISTING_HEADINGS = 3
 _LISTING_WORDS_PER_HEADING = 40
+_MIN_LISTING_LINKS = 5
+"""Linked headlines that, making up half of a page's text or more, make it a listing."""
 _PAYWALL_MARKUP = re.compile(r'"isAccessibleForFree"\s*:\s*"?false', re.IGNORECASE)
 _PAYWALL_TEXT = re.compile(
     r"\b(?:subscribe|subscription|subscriber|sign in|log in|register)\b[^.?!]{0,40}"
@@ -103,6 +105,12 @@ def extract_article(
             f"it looks like a list of articles ({headings} headlines with a line or two "
             "each), not one article"
         )
+    linked = _linked_headlines(page, " ".join(b.text for b in text_blocks))
+    if len(linked) >= _MIN_LISTING_LINKS and sum(len(t.split()) for t in linked) * 2 >= words:
+        raise NotAnArticle(
+            f"it looks like a list of articles ({len(linked)} linked headlines make up most "
+            "of its text), not one article"
+        )
     if words < MIN_WORDS:
         text = " ".join(b.text for b in text_blocks)
         markup = page if isinstance(page, str) else page.decode("utf-8", "replace")
@@ -140,6 +148,20 @@ def parse_html(text: str, source: str) -> list[ParsedArticle | FormatNote]:
     if article.date is None:
         return [parsed, FormatNote("no date found in the page, so the article is undated")]
     return [parsed]
+
+
+def _linked_headlines(page: str | bytes, text: str) -> list[str]:
+    """The page's link texts of three words or more that its body text holds: a home or
+    "latest" page is a list of such links (``<li><a>Headline</a> <time>``), which the
+    headings check does not see, where an article links a few words here and there."""
+    import lxml.html  # trafilatura's own parser, installed with it
+
+    try:
+        tree = lxml.html.fromstring(page)
+    except (ValueError, lxml.etree.ParserError):
+        return []
+    anchors = {collapse_whitespace(a.text_content()) for a in tree.iter("a")}
+    return [a for a in anchors if len(a.split()) >= 3 and a in text]
 
 
 def _date(value: str | None) -> dt.date | None:
