@@ -373,12 +373,13 @@ def _claim(folder: Path) -> _Claim:
     legacy = _legacy_files(folder, entries)
     if entries and legacy is None:
         shown = ", ".join(entries[:3]) + (", ..." if len(entries) > 3 else "")
-        if _looks_like_an_index(entries):
-            # An index's layout without its marker: ours once, perhaps, but nothing
-            # proves it, and a rebuild replaces what it finds.
+        if _looks_like_an_index([e for e in entries if e != INDEX_MARKER]):
+            # An index's layout without its marker, or with a damaged one: ours once,
+            # perhaps, but nothing proves it, and a rebuild replaces what it finds.
+            marker = "damaged" if INDEX_MARKER in entries else "missing"
             raise IndexFolderError(
                 f"refusing to write the index to {folder}: it looks like an index, but its "
-                f"{INDEX_MARKER} file is missing, so coverage-bot cannot tell that it wrote "
+                f"{INDEX_MARKER} file is {marker}, so coverage-bot cannot tell that it wrote "
                 f"the files there ({shown}); if it did, move the folder aside and build "
                 "again, or choose a new or empty folder for the index"
             )

@@ -109,19 +109,24 @@ def test_out_holding_a_users_files_is_refused_and_they_stay(
     assert snapshot(tmp_path) == before
 
 
+@pytest.mark.parametrize("marker", ["missing", "damaged"])
 def test_an_index_that_lost_its_marker_is_refused_with_what_to_do_and_stays(
-    corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], marker: str
 ) -> None:
     index = tmp_path / "index"
     build_index(corpus, index)
-    (index / "COVERAGE-BOT-INDEX").unlink()
+    if marker == "missing":
+        (index / "COVERAGE-BOT-INDEX").unlink()
+    else:  # cut short: not the text coverage-bot writes
+        (index / "COVERAGE-BOT-INDEX").write_bytes((index / "COVERAGE-BOT-INDEX").read_bytes()[:10])
     before = snapshot(tmp_path)
     assert main(["index", str(corpus), "--out", str(index)]) == 2
     err = capsys.readouterr().err
+    listed = ("COVERAGE-BOT-INDEX, " if marker == "damaged" else "") + "CURRENT, generation-"
     assert err.startswith(
         f"coverage-bot: refusing to write the index to {index}: it looks like an index, but "
-        "its COVERAGE-BOT-INDEX file is missing, so coverage-bot cannot tell that it wrote "
-        "the files there (CURRENT, generation-"
+        f"its COVERAGE-BOT-INDEX file is {marker}, so coverage-bot cannot tell that it wrote "
+        f"the files there ({listed}"
     )
     assert err.endswith(
         "if it did, move the folder aside and build again, or choose a new or empty folder "
