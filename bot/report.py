@@ -68,6 +68,10 @@ class QuestionReport:
     not_helpful: tuple[VotedAnswer, ...]
     articles: tuple[ArticleAnswers, ...]
     days: tuple[Day, ...]
+    unlisted_gaps: int = 0
+    """Gaps past the LISTED shown, and the declined questions they hold, for a line that
+    says so: an editor is not to think the list is all there is."""
+    unlisted_gap_questions: int = 0
 
     @property
     def answered_share(self) -> float:
@@ -129,17 +133,20 @@ def _report(since: dt.date | None, rows: list, voted: list) -> QuestionReport:
             articles[headline] += 1
         else:
             declined.append(question)
+    gaps = coverage_gaps(declined)
     return QuestionReport(
         since=since,
         asked=len(rows),
         answered=sum(1 for row in rows if row[1]),
-        gaps=tuple(coverage_gaps(declined)[:LISTED]),
+        gaps=tuple(gaps[:LISTED]),
         not_helpful=tuple(VotedAnswer(h or "", p or "", int(n), int(y)) for h, p, n, y in voted),
         articles=tuple(
             ArticleAnswers(h, n)
             for h, n in sorted(articles.items(), key=lambda item: (-item[1], item[0]))[:LISTED]
         ),
         days=tuple(Day(day, a, d) for day, (a, d) in sorted(days.items())),
+        unlisted_gaps=len(gaps[LISTED:]),
+        unlisted_gap_questions=sum(gap.count for gap in gaps[LISTED:]),
     )
 
 
@@ -147,33 +154,35 @@ def coverage_gaps(declined: list[str]) -> list[Gap]:
     """Declined questions grouped by their words, most asked first. A question joins the
     first group whose words it shares at least half of (by Jaccard similarity of their
     analysed terms), so "monthly pass price?" joins "How much is a monthly pass?"; a
-    group is named by the words most of its questions use."""
-    groups: list[tuple[set[str], list[str], Counter[str]]] = []
+    group is named by the words most of its questions use. Groups asked as often come
+    most recently asked first (questions come in the order they were asked)."""
+    groups: list[tuple[set[str], list[str], Counter[str], list[int]]] = []
     by_term: dict[str, list[int]] = defaultdict(list)  # a group is compared only when it
-    for question in declined:  # shares a word, so the work is not questions x groups
-        terms = set(analyze(question))
+    for order, question in enumerate(declined):  # shares a word, so the work is not
+        terms = set(analyze(question))  # questions x groups
         if not terms:
             continue
         sharing = sorted({number for term in terms for number in by_term.get(term, ())})
         for number in sharing:
-            seed, asked, counts = groups[number]
+            seed, asked, counts, last = groups[number]
             if len(terms & seed) / len(terms | seed) >= GROUPING_SIMILARITY:
                 asked.append(question)
                 counts.update(terms)
+                last[0] = order
                 break
         else:
             for term in terms:
                 by_term[term].append(len(groups))
-            groups.append((terms, [question], Counter(terms)))
-    gaps = [
+            groups.append((terms, [question], Counter(terms), [order]))
+    ranked = sorted(groups, key=lambda group: (-len(group[1]), -group[3][0]))
+    return [
         Gap(
             tuple(sorted(t for t, n in counts.items() if n * 2 > len(asked))),
             len(asked),
             asked[-1],
         )
-        for _, asked, counts in groups
+        for _, asked, counts, _ in ranked
     ]
-    return sorted(gaps, key=lambda gap: (-gap.count, gap.terms))
 
 
 def report_json(report: QuestionReport) -> dict[str, object]:
@@ -198,6 +207,8 @@ def report_lines(report: QuestionReport) -> list[str]:
     if report.gaps:
         lines += ["", "Gaps in the coverage (declined questions, by their words):"]
         lines += [f"  {g.count} x {' '.join(g.terms)}: {_one_line(g.example)}" for g in report.gaps]
+        if report.unlisted_gaps:
+            lines.append(f"  {unlisted_gaps(report)}")
     if report.not_helpful:
         lines += ["", "Answers voted not helpful:"]
         lines += [
@@ -209,6 +220,15 @@ def report_lines(report: QuestionReport) -> list[str]:
         lines += ["", "Articles most answered from:"]
         lines += [f"  {a.answers} x {_one_line(a.headline)}" for a in report.articles]
     return lines
+
+
+def unlisted_gaps(report: QuestionReport) -> str:
+    """The line under the gaps listed that counts the others."""
+    gaps, asked = report.unlisted_gaps, report.unlisted_gap_questions
+    return (
+        f"and {gaps} more gap{'' if gaps == 1 else 's'} "
+        f"({asked} question{'' if asked == 1 else 's'}), each asked as often or less"
+    )
 
 
 LINE_TEXT = 160

@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from bot.cli import main
-from bot.report import build_report, chart_png
+from bot.report import build_report, chart_png, report_lines
 from bot.state.database import StateDatabase, database_url
 from bot.state.question_log import AskedQuestion, QuestionLog
 
@@ -151,3 +151,25 @@ def test_a_readers_escape_sequences_and_line_breaks_never_reach_the_terminal(
     [gap] = [line for line in out.splitlines() if line.startswith("  1 x ")]
     assert "evil RED terminal long" in gap and gap.endswith("…")
     assert len(gap) < 200
+
+
+async def test_gaps_past_the_listed_five_are_counted_and_ties_go_most_recent_first(
+    tmp_path: Path,
+) -> None:
+    database = await StateDatabase.open(database_url(None, tmp_path / "state"))
+    log = QuestionLog(database)
+    topics = ["parking", "cafeteria", "visiting", "pharmacy", "chapel", "helipad", "laundry"]
+    for hour, topic in enumerate(topics):  # each asked once, an hour apart
+        asked = AskedQuestion(f"Is the {topic} open?", False, 1, 2)
+        await log.record(asked, at=DAY + dt.timedelta(hours=hour))
+    report = await build_report(database)
+    await database.close()
+    assert [gap.example for gap in report.gaps] == [
+        "Is the laundry open?",
+        "Is the helipad open?",
+        "Is the chapel open?",
+        "Is the pharmacy open?",
+        "Is the visiting open?",
+    ]  # the latest first, not alphabetical
+    assert (report.unlisted_gaps, report.unlisted_gap_questions) == (2, 2)
+    assert "  and 2 more gaps (2 questions), each asked as often or less" in report_lines(report)

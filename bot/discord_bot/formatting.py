@@ -17,7 +17,7 @@ from bot.corpus import Article, CorpusView, Passage, PassageKind, written_date
 from bot.corpus.structure import is_web_url
 from bot.feeds import AddedArticle, FeedStatus
 from bot.knowledge import Knowledge
-from bot.report import QuestionReport
+from bot.report import QuestionReport, unlisted_gaps
 from bot.summary import Summary
 
 # Discord's limits (discord.com/developers/docs/resources/message#embed-object-embed-limits,
@@ -298,7 +298,8 @@ def report_embed(report: QuestionReport, chart: bool) -> discord.Embed:
     )
     lists = {
         "Gaps in the coverage (declined, by their words)": [
-            f"{g.count} × {' '.join(g.terms)}: {g.example}" for g in report.gaps
+            *(f"{g.count} × {' '.join(g.terms)}: {g.example}" for g in report.gaps),
+            *([unlisted_gaps(report)] if report.unlisted_gaps else []),
         ],
         "Answers voted not helpful": [
             f"{a.not_helpful} not helpful, {a.helpful} helpful: {a.headline}: {a.passage}"
