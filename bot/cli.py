@@ -609,9 +609,12 @@ def _chat(answerer: Answerer, top: int, out: Console) -> int:
         style="dim",
         markup=False,
     )
+    # A plain prompt (readline must know its width), and none for questions piped in: a
+    # transcript would have "? " before every answer, its box pushed past the width.
+    prompt = "? " if sys.stdin.isatty() else ""
     while True:
         try:
-            question = input("? ")  # a plain prompt: readline must know its width
+            question = input(prompt)
         except (EOFError, KeyboardInterrupt):
             out.print()
             return EXIT_OK

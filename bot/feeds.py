@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import feedparser
 
@@ -284,15 +285,23 @@ class FeedListError(ValueError):
     """A feed that cannot be added or removed; the message says why."""
 
 
+def feed_address(url: str) -> str:
+    """``url`` with its scheme and host in lower case, as they are compared: HTTP://Host/feed
+    and http://host/feed are one feed (the path's case is the server's to decide)."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(scheme=parts.scheme.lower(), netloc=parts.netloc.lower()))
+
+
 def follow_feed(store: FeedStore, configured: Sequence[str], url: str) -> bool:
     """Follow ``url`` from now on; False when it is followed already."""
     if not is_web_url(url):
         raise FeedListError(f"not an http(s) address: {url}")
+    address = feed_address(url)
 
     def follow(book: FeedBook) -> bool:
-        if url in configured or url in book.added:
+        if address in map(feed_address, [*configured, *book.added]):
             return False
-        book.added.append(url)
+        book.added.append(address)
         return True
 
     return store.update(follow)
@@ -300,12 +309,14 @@ def follow_feed(store: FeedStore, configured: Sequence[str], url: str) -> bool:
 
 def unfollow_feed(store: FeedStore, configured: Sequence[str], url: str) -> None:
     """Stop following ``url`` and forget its state; only a feed added by command can be."""
+    address = feed_address(url)
 
     def unfollow(book: FeedBook) -> None:
-        if url in book.added:
-            book.added.remove(url)
-            book.states.pop(url, None)
-        elif url in configured:
+        added = [feed for feed in book.added if feed_address(feed) == address]
+        if added:
+            book.added.remove(added[0])
+            book.states.pop(added[0], None)
+        elif address in map(feed_address, configured):
             raise FeedListError(f"{url} is in COVERAGE_BOT_FEEDS; remove it there")
         else:
             raise FeedListError(f"not following {url}")

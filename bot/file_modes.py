@@ -20,10 +20,15 @@ def _readable_mode() -> int:
 def replace_file(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` whole or not at all, so that a reader (or a process
     killed halfway) never sees half a file. The temporary name starts with a dot, which
-    the corpus loader passes over."""
+    the corpus loader passes over. A file replaced keeps its permissions: one an editor
+    made private (an embargoed piece, 0600) stays private."""
+    try:
+        mode = path.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        mode = _readable_mode()
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-", suffix=".tmp")
     try:
-        os.fchmod(fd, _readable_mode())
+        os.fchmod(fd, mode)
         with os.fdopen(fd, "w", encoding="utf-8") as file:
             file.write(text)
             file.flush()

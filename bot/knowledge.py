@@ -205,6 +205,6 @@ def _require_text(loaded: LoadedCorpus, path: Path) -> None:
     if not loaded.corpus.passages:
         raise EmptyCorpusError(
             f"the corpus at {path} has no articles with text, so there is nothing to answer "
-            "from; add .txt, .md or .jsonl files to it",
+            "from; add .txt, .md, .jsonl or .html files to it",
             loaded.warnings,
         )

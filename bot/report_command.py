@@ -41,7 +41,8 @@ def report_text(
     if parsed.get_backend_name() == "sqlite" and not Path(parsed.database or "").is_file():
         raise ReportError(
             f"no questions have been logged yet: there is no state database at {parsed.database}"
-            " (the bot keeps it in COVERAGE_BOT_STATE_DIR)"
+            " (the bot keeps it in COVERAGE_BOT_STATE_DIR; only questions asked in Discord are"
+            " logged, not those asked with ask or chat)"
         )
     try:
         report = asyncio.run(_read(url, since))

@@ -168,6 +168,8 @@ class ArticleNotFound(SummaryError):
 
 SHOWN_MATCHES = 5
 """Articles named when several match."""
+SHOWN_WORDS = 100
+"""Characters of what was asked for that a refusal repeats."""
 
 
 def find_article(corpus: CorpusView, words: str) -> Article:
@@ -175,7 +177,8 @@ def find_article(corpus: CorpusView, words: str) -> Article:
     headline, with the id that names each)."""
     if not words.strip():
         raise SummaryError("Name the article: its id or some words of its headline.")
-    asked = " ".join(words.split())  # as one line, however it was typed
+    asked = " ".join(words.split())  # as one line, however it was typed, and not too long
+    asked = asked if len(asked) <= SHOWN_WORDS else asked[: SHOWN_WORDS - 1].rstrip() + "…"
     matches = corpus.find_articles(words)
     if not matches:
         raise ArticleNotFound(f"No article matches “{asked}”.")

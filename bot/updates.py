@@ -220,7 +220,7 @@ def _apply(
     if len(stored.articles) == len(old_ids) and not articles:
         raise NothingLeftError(
             f"the corpus at {root} has no articles with text, so there is nothing to answer "
-            "from; add .txt, .md or .jsonl files to it"
+            "from; add .txt, .md, .jsonl or .html files to it"
         )
     for path in affected & table.keys():
         table[path]["articles"] = sources.get(path, [])

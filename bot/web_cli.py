@@ -20,7 +20,14 @@ from bot.corpus.html import NotAnArticle, extract_article
 from bot.corpus.structure import is_web_url
 from bot.corpus.writer import CorpusNotWritable, CorpusWriter, Written
 from bot.feed_state import FeedStateError, FeedStore
-from bot.feeds import AddedArticle, FeedListError, Poller, follow_feed, unfollow_feed
+from bot.feeds import (
+    AddedArticle,
+    FeedListError,
+    Poller,
+    feed_address,
+    follow_feed,
+    unfollow_feed,
+)
 from bot.fetching import ContentKind, Fetcher, FetchError, NotModified
 from bot.knowledge import KNOWLEDGE_ERRORS, refresh_index
 from bot.store import indexed_corpus
@@ -140,10 +147,11 @@ def _refresh(index: Path, corpus: Path) -> None:
 def _feeds(args: argparse.Namespace, settings: Settings) -> int:
     store = FeedStore(settings.state_dir)
     if args.feeds_command == "add":
+        address = feed_address(args.url)
         if follow_feed(store, settings.feeds, args.url):
-            print(plain(f"following {args.url}"))
+            print(plain(f"following {address}"))
         else:
-            print(plain(f"already following {args.url}"))
+            print(plain(f"already following {address}"))
     elif args.feeds_command == "remove":
         unfollow_feed(store, settings.feeds, args.url)
         print(plain(f"no longer following {args.url}"))

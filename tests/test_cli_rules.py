@@ -166,6 +166,9 @@ def test_chat_ends_on_quit_words_instead_of_asking_them(ending: str, tmp_path: P
     assert "more than a dozen ballistic missiles" in result.stdout
     assert "Khamenei" not in result.stdout.split("ballistic missiles", 1)[1]
     assert "Traceback" not in result.stderr
+    # Piped in, no prompt: each line of the transcript stays within its 80 columns.
+    assert max(len(line) for line in result.stdout.splitlines()) <= 80
+    assert not any(line.startswith("? ") for line in result.stdout.splitlines())
 
 
 def _run_bot(tmp_path: Path, token_line: str | None) -> subprocess.CompletedProcess[str]:

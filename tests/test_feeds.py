@@ -209,7 +209,7 @@ def test_feeds_add_list_remove_and_follow_once(
         "/feed/cli", rss([story(site, "/s/deal", "Tentative deal reached", 14)]), "text/xml"
     )
     assert main(["feeds", "add", url]) == 0
-    assert main(["feeds", "add", url]) == 0
+    assert main(["feeds", "add", url.replace("http://", "HTTP://")]) == 0  # the same feed
     assert main(["feeds", "list"]) == 0
     assert capsys.readouterr().out.splitlines() == [
         f"following {url}",

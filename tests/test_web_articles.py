@@ -445,3 +445,13 @@ def test_an_article_another_writer_added_meanwhile_is_updated_not_copied(
     mask = os.umask(0)
     os.umask(mask)
     assert written.path.stat().st_mode & 0o777 == 0o666 & ~mask  # readable like any new file
+
+
+def test_an_updated_file_keeps_the_permissions_an_editor_gave_it(tmp_path: Path) -> None:
+    writer = CorpusWriter(tmp_path / "news")
+    first = writer.write(extract_article(article_page(DEPOT, DEPOT_PARAGRAPHS), "https://a.ex/d"))
+    first.path.chmod(0o600)  # an embargoed piece, private to its owner
+    again = writer.write(extract_article(article_page(DEPOT, DEPOT_UPDATED), "https://a.ex/d"))
+    assert (again.updated, again.path) == (True, first.path)
+    assert "electric chargers" in again.path.read_text(encoding="utf-8")
+    assert again.path.stat().st_mode & 0o777 == 0o600

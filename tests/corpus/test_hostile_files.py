@@ -171,7 +171,7 @@ def test_warnings_are_printed_before_the_empty_corpus_error(
         f"warning: skipped {corpus / 'laughs.md'}:4: front matter is not valid YAML: "
         "anchors and aliases (&name, *name) are not allowed",
         f"coverage-bot: the corpus at {corpus} has no articles with text, so there is nothing "
-        "to answer from; add .txt, .md or .jsonl files to it",
+        "to answer from; add .txt, .md, .jsonl or .html files to it",
     ]
 
 
@@ -186,7 +186,7 @@ def test_index_prints_warnings_before_the_empty_corpus_error(
     assert err[-2:] == [
         f"warning: skipped {tmp_path / 'corpus' / 'empty.txt'}: the page is empty",
         f"coverage-bot: the corpus at {tmp_path / 'corpus'} has no articles with text, so "
-        "there is nothing to answer from; add .txt, .md or .jsonl files to it",
+        "there is nothing to answer from; add .txt, .md, .jsonl or .html files to it",
     ]
     assert not (tmp_path / "index").exists()
 
