@@ -5,10 +5,12 @@
 - news paragraphs with nothing cached: each question of the bundled and Calder Falls
   sets asked with the sentence-vector cache empty, so every candidate is embedded;
 - an index folder (``--index DIR``, for example one ``coverage-bot index`` built from
-  bench_retrieval.py's synthetic corpus): questions made of 2-5 mid-frequency words of its
-  own passages, each asked first with nothing cached (every candidate's sentences
-  embedded then), then again (cached in memory), then by a fresh model as after a
-  restart (the vectors read from the index folder's file).
+  bench_retrieval.py's synthetic corpus or prose_corpus.py's real sentences): questions
+  made of 2-5 mid-frequency words of its own passages, each asked with nothing cached
+  (the cache emptied before each, so every candidate's sentences are embedded), then
+  again once cached in memory, then by a fresh model as after a restart (the vectors
+  read from the index folder's file); and how many of its passages ``coverage-bot embed``
+  embeds a second, on one thread and on every core.
 
 Run: ``.venv/bin/python benchmarks/bench_answers.py [--index DIR] [--questions N]``.
 """
@@ -19,6 +21,7 @@ import argparse
 import os
 import random
 import statistics
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -30,6 +33,7 @@ from bot.cross_encoder import CrossEncoder, default_cross_encoder_files, load_cr
 from bot.embedding import Embedder, default_model
 from bot.evaluation import load_cases
 from bot.index_folder import VECTORS_FILE
+from bot.index_vectors import CHUNK
 from bot.knowledge import build_knowledge, load_knowledge
 from bot.rerank import SemanticReranker, load_reranker
 from bot.vector_store import VectorFile
@@ -106,9 +110,15 @@ def index_folder(folder: Path, count: int) -> None:
     bm25 = BM25_ONLY.answerer(corpus, index)
     reranker = load_reranker()
     full = Ranking(reranker).answerer(corpus, index, VectorFile(vectors, reranker.dimension))
+    embedder = Embedder(default_model())
+    uncached = []
+    for question in questions:  # the cache emptied each time: text may repeat across passages
+        empty = Ranking(SemanticReranker(embedder)).answerer(corpus, index)
+        uncached += timings(empty.answer, [question])
     print(f"index folder {folder} ({index.size:,} passages)")
     show("BM25 alone", timings(bm25.answer, questions))
-    show("BM25 + semantic, nothing cached", timings(full.answer, questions))
+    show("BM25 + semantic, nothing cached", uncached)
+    timings(full.answer, questions)  # fills the cache and the index folder's vector file
     show("BM25 + semantic, candidates cached", timings(full.answer, questions))
     check = CrossEncoder(default_cross_encoder_files(), capacity=0)
     checked = Ranking(reranker, None, check).answerer(corpus, index, full.vectors)
@@ -117,6 +127,26 @@ def index_folder(folder: Path, count: int) -> None:
     on_disk = VectorFile(vectors, restarted.dimension)
     after_restart = Ranking(restarted).answerer(corpus, index, on_disk)
     show("BM25 + semantic, after a restart (on disk)", timings(after_restart.answer, questions))
+
+
+def embedding_ahead(folder: Path, count: int = 1024) -> None:
+    """What ``coverage-bot embed`` does a second, on one thread and on every core: ``count``
+    passages from the middle of the index embedded into a scratch vector file."""
+    knowledge = load_knowledge(folder, folder)
+    middle = len(knowledge.corpus.passages) // 2
+    refs = [knowledge.corpus.passages[n] for n in range(middle, middle + count)]
+    print(f"embedding ahead ({count} passages of {folder}, as coverage-bot embed does)")
+    for threads in sorted({1, os.cpu_count() or 1}):
+        reranker = SemanticReranker(Embedder(default_model(), threads=threads))
+        with tempfile.TemporaryDirectory() as scratch:
+            stored = VectorFile(Path(scratch) / "vectors.sqlite3", reranker.dimension, strict=True)
+            started = time.perf_counter()
+            for start in range(0, count, CHUNK):  # as embed_passages goes through them
+                reranker.fill(refs[start : start + CHUNK], stored)
+            spent = time.perf_counter() - started
+            stored.close()
+        label = f"{threads} thread{'s' if threads > 1 else ''}"
+        print(f"  {label}: {count / spent:6.1f} passages a second")
 
 
 def main() -> None:
@@ -131,6 +161,7 @@ def main() -> None:
     news_uncached("Calder Falls coverage", calder / "corpus", calder / "questions.jsonl")
     if args.index is not None:
         index_folder(args.index, args.questions)
+        embedding_ahead(args.index)
 
 
 if __name__ == "__main__":
