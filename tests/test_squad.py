@@ -158,7 +158,7 @@ def test_a_question_with_no_words_counts_as_declined(tmp_path: Path) -> None:
         ),
         ("--summaries", None, "cannot be read"),
         ("--summaries", "[1]", "expected a JSON object of summary texts"),
-        ("--summaries", '{"no-such-article": "text"}', "No article matches 'no-such-article'"),
+        ("--summaries", '{"no-such-article": "text"}', "No article matches “no-such-article”."),
     ],
 )
 def test_bad_question_and_summary_files_are_one_line(
