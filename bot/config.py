@@ -92,7 +92,7 @@ class Settings(BaseSettings):
     )
     retention_days: int = Field(90, ge=1, description="days logged questions are kept")
     feeds: Annotated[tuple[str, ...], NoDecode] = Field((), description="RSS/Atom feeds to follow")
-    announce_channel: int | None = Field(None, description="where new articles are announced")
+    announce_channel: int | None = Field(None, gt=0, description="where new articles are announced")
     feed_interval: float = Field(
         900.0, ge=MIN_FEED_INTERVAL, le=MAX_FEED_INTERVAL, description="seconds between polls"
     )
@@ -207,7 +207,7 @@ _ALLOWED: dict[str, tuple[str, str]] = {
     "top": (f"a whole number from 1 to {MAX_TOP}", f"from 1 to {MAX_TOP}"),
     "discord_guild_id": ("a server id (a whole number)",) * 2,
     "ask_channels": ("channel ids (whole numbers) separated by commas or spaces",) * 2,
-    "announce_channel": ("a channel id (a whole number)",) * 2,
+    "announce_channel": ("a channel id (a whole number)", "a channel id above 0"),
     "answer_dms": ("true or false",) * 2,
     "admin_users": ("user ids (whole numbers) separated by commas or spaces",) * 2,
     "cooldown_rate": ("a whole number, 1 or more", "1 or more"),
@@ -283,7 +283,14 @@ def _env_file_lines() -> tuple[list[str], list[int]]:
     except OSError as error:
         raise SettingsError(f"cannot read {ENV_FILE.absolute()}: {error.strerror}") from error
     bindings = list(parse_stream(io.StringIO(text)))
-    return [b.key for b in bindings if b.key], [b.original.line for b in bindings if b.error]
+    # A bare name (no "=") sets nothing either: python-dotenv reads it as a name with no
+    # value, its blank lines before it included in what it read.
+    unread = [
+        b.original.line + len(b.original.string) - len(b.original.string.lstrip("\n"))
+        for b in bindings
+        if b.error or (b.key and b.value is None)
+    ]
+    return [b.key for b in bindings if b.key], unread
 
 
 def _meant_as_ours(key: str) -> bool:

@@ -136,6 +136,11 @@ def test_a_blank_guild_id_as_env_example_invites_starts_asking(
             "or spaces, not 'general'",
         ),
         (
+            "COVERAGE_BOT_ANNOUNCE_CHANNEL",
+            "-1",
+            "COVERAGE_BOT_ANNOUNCE_CHANNEL must be a channel id above 0, not -1",
+        ),
+        (
             "DISCORD_GUILD_ID",
             "x" * 100,
             f"DISCORD_GUILD_ID must be a server id (a whole number), not '{'x' * 40}…'",
@@ -234,9 +239,17 @@ def test_a_discord_setting_under_our_prefix_is_read_without_a_warning(
 def test_a_line_of_env_file_that_sets_nothing_is_one_warning_in_our_words(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    env_file("COVERAGE_BOT_TOP=4", "this line is garbage", "# a comment", "")
-    assert load_settings().top == 4
-    assert capsys.readouterr().err == "warning: .env:2: not NAME=value, so ignored\n"
+    env_file(
+        "COVERAGE_BOT_TOP=4",
+        "this line is garbage",
+        "# a comment",
+        "",
+        "COVERAGE_BOT_COOLDOWN_RATE",
+    )
+    assert load_settings().top == 4  # a bare name (no "=") sets nothing either
+    assert capsys.readouterr().err == (
+        "warning: .env:2: not NAME=value, so ignored\nwarning: .env:5: not NAME=value, so ignored\n"
+    )
 
 
 def test_names_of_other_programs_in_env_file_pass_without_a_word(
