@@ -29,6 +29,7 @@ from bot.feeds import (
     unfollow_feed,
 )
 from bot.fetching import ContentKind, Fetcher, FetchError, NotModified
+from bot.index_folder import IndexLoadError, current_generation
 from bot.knowledge import KNOWLEDGE_ERRORS, refresh_index
 from bot.store import indexed_corpus
 from bot.terminal import plain
@@ -134,6 +135,9 @@ def _written_line(written: Written | AddedArticle) -> str:
 
 
 def _refresh(index: Path, corpus: Path) -> None:
+    """Bring the index up to date, and say which of three things that was: built anew,
+    updated (a new generation), or already up to date."""
+    before = _generation_in_use(index)
     try:
         warnings = refresh_index(index, corpus)
     except KNOWLEDGE_ERRORS as error:
@@ -141,7 +145,17 @@ def _refresh(index: Path, corpus: Path) -> None:
             f"the articles are in {corpus}, but the index at {index} could not be updated: {error}"
         ) from error
     _print_warnings(warnings)
-    print(plain(f"index updated: {index}"), flush=True)
+    after = _generation_in_use(index)
+    done = "built" if before is None else "up to date" if after == before else "updated"
+    print(plain(f"index {done}: {index}"), flush=True)
+
+
+def _generation_in_use(index: Path) -> Path | None:
+    """The index folder's generation in use, or None where there is no index yet."""
+    try:
+        return current_generation(index)
+    except IndexLoadError:
+        return None
 
 
 def _feeds(args: argparse.Namespace, settings: Settings) -> int:

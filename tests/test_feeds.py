@@ -222,7 +222,7 @@ def test_feeds_add_list_remove_and_follow_once(
     assert out.splitlines() == [
         f"{url}: 1 new item: 1 added",
         "  added: Tentative deal reached (4 passages) -> news/2025-03-14-tentative-deal-reached.md",
-        "index updated: idx",
+        "index built: idx",
     ]
     assert main(["ask", "--index", "idx", "What about the tentative deal reached?"]) == 0
     assert "Paragraph" in capsys.readouterr().out

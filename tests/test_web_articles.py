@@ -282,7 +282,7 @@ def test_add_a_saved_html_file_and_refresh_the_index(
     assert (code, err) == (0, NEW_FOLDER)
     assert out.splitlines() == [
         f"added: {DEPOT} (4 passages) -> news/{DEPOT_FILE}",
-        "index updated: idx",
+        "index built: idx",  # there was none
     ]
     code, out, _ = run(capsys, "ask", "--index", "idx", "Who said it was the biggest investment?")
     assert code == 0 and "Mayor Lena Ortiz" in out
@@ -338,10 +338,17 @@ def test_add_to_an_existing_index_updates_it_in_place_rather_than_rebuilding(
     code, out, err = run(capsys, "add", "--index", "idx", str(saved))
     assert (code, err) == (0, "")
     assert out.splitlines()[-1] == "index updated: idx"
-    segments = read_manifest(current_generation(tmp_path / "idx"))["segments"]
+    segments_at = current_generation(tmp_path / "idx")
+    segments = read_manifest(segments_at)["segments"]
     assert len(segments) == 2 and segments[0]["name"] == old_segment["name"]
     code, out, _ = run(capsys, "ask", "--index", "idx", "How many buses will the depot hold?")
     assert code == 0 and "120 buses" in out
+    code, out, _ = run(capsys, "add", "--index", "idx", str(saved))  # the same page again
+    assert out.splitlines() == [
+        f"unchanged: {DEPOT} (4 passages) -> {news / DEPOT_FILE}",  # the index's own corpus
+        "index up to date: idx",
+    ]
+    assert current_generation(tmp_path / "idx") == segments_at
 
 
 def test_an_updated_page_replaces_its_old_passages_in_the_index(
