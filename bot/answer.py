@@ -252,6 +252,11 @@ def question_terms(question: str, example: Example = None) -> tuple[str, list[st
     """The cleaned question and its terms, or QuestionError when there is nothing to search."""
     text = clean_question(question, example)
     terms = analyze(text)
+    if not terms and _WORD.search(text):  # "What is it?": every word too common to search
+        raise QuestionError(
+            "That question has no words to search for, only ones too common to tell one "
+            "passage from another; name what you want to know" + _for_example(example)
+        )
     if not terms:
         raise QuestionError(
             "That question has no words to search for; ask it in words" + _for_example(example)

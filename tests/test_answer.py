@@ -105,9 +105,15 @@ def test_question_at_the_limit_is_answered(answerer: Answerer) -> None:
     assert answerer.answer(question).best is not None
 
 
-@pytest.mark.parametrize("question", ["🚀🔥💥", "???", "the of and"])
+@pytest.mark.parametrize("question", ["🚀🔥💥", "???"])
 def test_questions_without_words_get_a_clear_message(answerer: Answerer, question: str) -> None:
-    with pytest.raises(QuestionError, match="no words to search for"):
+    with pytest.raises(QuestionError, match="no words to search for; ask it in words"):
+        answerer.answer(question)
+
+
+@pytest.mark.parametrize("question", ["the of and", "What is it?"])
+def test_questions_of_common_words_only_are_told_so(answerer: Answerer, question: str) -> None:
+    with pytest.raises(QuestionError, match="only ones too common to tell one passage from"):
         answerer.answer(question)
 
 
