@@ -196,6 +196,9 @@ class Fetcher:
                 raise Unreachable(url, f"cannot connect to {host} ({why})") from error
             except aiohttp.InvalidURL as error:
                 raise NotWebAddress(url, "not a valid address") from error
+            except (aiohttp.ClientResponseError, aiohttp.ClientPayloadError) as error:
+                # The parser's own words quote the bytes it choked on, escapes and all.
+                raise Unreachable(url, "the server's response is not valid HTTP") from error
             except aiohttp.ClientError as error:
                 raise Unreachable(url, f"connection failed: {_one_line(error)}") from error
             url = urljoin(url, location)

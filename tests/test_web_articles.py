@@ -3,6 +3,7 @@ when they are not articles, and written into the corpus as Markdown the bot answ
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import os
@@ -26,7 +27,7 @@ from bot.cli import main
 from bot.corpus import load_corpus
 from bot.corpus.html import NotAnArticle, extract_article
 from bot.corpus.writer import CorpusWriter
-from bot.fetching import ContentKind, Fetcher, FetchLimits, FetchTimeout
+from bot.fetching import ContentKind, Fetcher, FetchLimits, FetchTimeout, Unreachable
 from bot.index_folder import current_generation
 from bot.integrity import read_manifest
 
@@ -136,6 +137,28 @@ async def test_a_slow_page_times_out_in_one_line(site: Site) -> None:
         with pytest.raises(FetchTimeout) as caught:
             await fetcher.get(site.url("/slow"), ContentKind.PAGE)
     assert str(caught.value) == f"{site.url('/slow')}: no response within 0.2 s"
+
+
+async def test_a_response_that_is_not_valid_http_is_one_plain_line() -> None:
+    async def broken_chunks(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nTransfer-Encoding: chunked\r\n\r\n"
+            b"<html><body>not a chunk size\r\n"
+        )
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(broken_chunks, "127.0.0.1", 0)
+    url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/stream"
+    try:
+        async with Fetcher(FetchLimits(timeout=5)) as fetcher:
+            with pytest.raises(Unreachable) as caught:
+                await fetcher.get(url, ContentKind.PAGE)
+    finally:
+        server.close()
+        await server.wait_closed()
+    assert str(caught.value) == f"{url}: the server's response is not valid HTTP"
 
 
 async def test_a_redirect_is_followed_to_the_article(site: Site) -> None:
