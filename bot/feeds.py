@@ -125,9 +125,13 @@ class Poller:
         self._lock = asyncio.Lock()
 
     def followed(self, book: FeedBook | None = None) -> list[str]:
-        """The configured feeds, then those added by command, each once."""
+        """The configured feeds, then those added by command, each once (whatever the
+        case of its scheme and host)."""
         book = book or self.store.load()
-        return list(dict.fromkeys([*self.configured, *book.added]))
+        unique: dict[str, str] = {}
+        for url in [*self.configured, *book.added]:
+            unique.setdefault(feed_address(url), url)
+        return list(unique.values())
 
     def statuses(self) -> list[FeedStatus]:
         """Each followed feed and how its last poll went (FeedStateError if the state
@@ -197,14 +201,23 @@ class Poller:
             notes.append(f"{_items_count(unlinked)} without a link skipped")
         seen = set(state.seen)
         new = [item for item in items if item.link not in seen]
-        # The older new items past the cap stay unseen, for the next polls to fetch.
-        left = len(new) - self.max_new_items
-        if left > 0:
+        over = max(0, len(new) - self.max_new_items)
+        # A feed's first poll takes its newest items and passes over the archive behind
+        # them, which is not news; later, items past the cap are new articles that came
+        # faster than polls, and wait unseen for the next poll.
+        backlog = not seen
+        left = 0 if backlog else over
+        if over and backlog:
             notes.append(
-                f"{left} older new items left for the next poll "
+                f"{over} older items passed over: a feed's first poll fetches its "
+                f"{self.max_new_items} newest (coverage-bot add URL takes any other)"
+            )
+        elif over:
+            notes.append(
+                f"{over} older new items left for the next poll "
                 f"(at most {self.max_new_items} are fetched a poll)"
             )
-        handled: set[str] = set()
+        handled = {item.link for item in new[self.max_new_items :]} if backlog else set()
         articles: list[AddedArticle] = []
         retry = False
         for item in new[: self.max_new_items]:
@@ -227,7 +240,7 @@ class Poller:
         state.etag = None if unconditional else got.etag
         state.last_modified = None if unconditional else got.last_modified
         fetched = min(len(new), self.max_new_items)
-        result = _result_line(len(new), articles, fetched, retry)
+        result = _result_line(len(new), articles, fetched, retry, backlog)
         return self._done(url, state, now, result, notes, articles)
 
     async def _add_item(
@@ -287,8 +300,12 @@ class FeedListError(ValueError):
 
 def feed_address(url: str) -> str:
     """``url`` with its scheme and host in lower case, as they are compared: HTTP://Host/feed
-    and http://host/feed are one feed (the path's case is the server's to decide)."""
-    parts = urlsplit(url)
+    and http://host/feed are one feed (the path's case is the server's to decide). An
+    address that cannot be parsed is compared as written."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
     return urlunsplit(parts._replace(scheme=parts.scheme.lower(), netloc=parts.netloc.lower()))
 
 
@@ -394,8 +411,11 @@ def _transient(error: FetchError) -> bool:
     return isinstance(error, Unreachable | FetchTimeout)
 
 
-def _result_line(new: int, articles: Sequence[AddedArticle], fetched: int, retry: bool) -> str:
-    """``3 new items: 1 added, 1 updated, 1 not added``, or ``no new items``."""
+def _result_line(
+    new: int, articles: Sequence[AddedArticle], fetched: int, retry: bool, backlog: bool
+) -> str:
+    """``3 new items: 1 added, 1 updated, 1 not added``, or ``no new items``; the items
+    not fetched were ``passed over`` (a first poll's archive) or ``left for the next poll``."""
     if not new:
         return "no new items"
     updated = sum(article.updated for article in articles)
@@ -403,7 +423,7 @@ def _result_line(new: int, articles: Sequence[AddedArticle], fetched: int, retry
         "added": len(articles) - updated,
         "updated": updated,
         "not added": fetched - len(articles),
-        "left for the next poll": new - fetched,
+        "passed over" if backlog else "left for the next poll": new - fetched,
     }
     line = f"{_items_count(new, 'new ')}: " + ", ".join(
         f"{n} {what}" for what, n in counts.items() if n

@@ -151,7 +151,7 @@ async def test_items_without_links_are_skipped_and_without_dates_are_fine(
     ]
 
 
-async def test_a_feed_of_ten_thousand_items_fetches_the_newest_and_the_rest_later(
+async def test_a_feed_of_ten_thousand_items_fetches_only_the_newest_at_first(
     site: Site, tmp_path: Path
 ) -> None:
     start = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
@@ -163,15 +163,15 @@ async def test_a_feed_of_ten_thousand_items_fetches_the_newest_and_the_rest_late
         }
         for n in range(10_000)
     ]
-    for n in range(9_994, 10_000):
+    for n in range(9_997, 10_000):
         site.serve(f"/big/{n}", article_page(f"Big item {n}", filler_paragraphs(f"item {n}")))
     url = site.serve("/feed/big", rss(items), "application/rss+xml")
-    site.etags["/feed/big"] = '"big"'
     follow = poller(tmp_path, url, max_new_items=3)
     (feed,) = (await follow.poll_due(NOON)).feeds
-    assert feed.result == "10000 new items: 3 added, 9997 left for the next poll"
+    assert feed.result == "10000 new items: 3 added, 9997 passed over"  # an archive, not news
     assert feed.notes == (
-        "9997 older new items left for the next poll (at most 3 are fetched a poll)",
+        "9997 older items passed over: a feed's first poll fetches its 3 newest "
+        "(coverage-bot add URL takes any other)",
     )
     assert sorted(a.headline for a in feed.articles) == [
         "Big item 9997",
@@ -180,12 +180,32 @@ async def test_a_feed_of_ten_thousand_items_fetches_the_newest_and_the_rest_late
     ]
     assert sum(path.startswith("/big/") for path, _ in site.requests) == 3
     (feed,) = (await follow.poll_due(NOON + dt.timedelta(hours=1))).feeds
-    assert "If-None-Match" not in site.asked("/feed/big")[-1]  # not hidden behind a 304
-    assert feed.result == "9997 new items: 3 added, 9994 left for the next poll"
+    assert feed.result == "no new items"
+
+
+async def test_new_items_past_a_polls_cap_wait_for_the_next_poll(
+    site: Site, tmp_path: Path
+) -> None:
+    first = story(site, "/s/first", "Ferry timetable changes", 10)
+    url = site.serve("/feed/busy", rss([first]), "application/rss+xml")
+    site.etags["/feed/busy"] = '"busy"'
+    follow = poller(tmp_path, url, max_new_items=3)
+    (feed,) = (await follow.poll_due(NOON)).feeds
+    assert feed.result == "1 new item: 1 added"
+    busy = [story(site, f"/s/busy{n}", f"Council story number {n}", 11 + n) for n in range(5)]
+    site.serve("/feed/busy", rss([*reversed(busy), first]), "application/rss+xml")
+    site.etags["/feed/busy"] = '"busier"'
+    (feed,) = (await follow.poll_due(NOON + dt.timedelta(hours=1))).feeds
+    assert feed.result == "5 new items: 3 added, 2 left for the next poll"
+    assert feed.notes == (
+        "2 older new items left for the next poll (at most 3 are fetched a poll)",
+    )
+    (feed,) = (await follow.poll_due(NOON + dt.timedelta(hours=2))).feeds
+    assert "If-None-Match" not in site.asked("/feed/busy")[-1]  # not hidden behind a 304
+    assert feed.result == "2 new items: 2 added"
     assert sorted(a.headline for a in feed.articles) == [
-        "Big item 9994",
-        "Big item 9995",
-        "Big item 9996",
+        "Council story number 0",
+        "Council story number 1",
     ]
 
 
@@ -371,3 +391,12 @@ async def test_an_item_whose_file_an_editor_changed_leaves_their_file_as_it_is(
         f"not written over {written}, which was edited since coverage-bot wrote it: {item['link']}",
     )
     assert written.read_text(encoding="utf-8") == edited
+
+
+def test_an_address_that_cannot_be_parsed_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["feeds", "add", "http://[bad/feed"]) == 2
+    assert capsys.readouterr().err == "coverage-bot: not an http(s) address: http://[bad/feed\n"
+    assert main(["feeds", "remove", "http://[bad/feed"]) == 2
+    assert capsys.readouterr().err == "coverage-bot: not following http://[bad/feed\n"
