@@ -181,3 +181,22 @@ async def test_a_damaged_stored_setting_is_state_unavailable_not_a_crash(tmp_pat
     with pytest.raises(StateUnavailable, match="stored ask channels cannot be read"):
         await configs.get(10)
     await database.close()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"ask_channels": None}, {"results": 5}],  # a reset of it, or a change of anything else
+)
+async def test_a_change_puts_a_damaged_stored_setting_back_to_the_default(
+    tmp_path: Path, change: dict[str, object]
+) -> None:
+    database = await opened(tmp_path)
+    configs = GuildConfigs(database, DEFAULTS)
+    await configs.change(10, ask_channels={5}, threads=True)
+    with sqlite3.connect(tmp_path / "state" / "coverage-bot.sqlite3") as connection:
+        connection.execute("UPDATE guild_settings SET ask_channels = '[5,'")
+    changed = await configs.change(10, **change)
+    assert changed.ask_channels == DEFAULTS.ask_channels
+    assert changed.threads  # the readable values stay
+    assert await configs.get(10) == changed  # readable again
+    await database.close()

@@ -6,8 +6,10 @@ changes later still reaches every server that never set that value.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
+import logging
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
@@ -19,6 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.config import MAX_TOP, Settings
 from bot.state.database import StateDatabase, StateUnavailable
 from bot.state.schema import guild_settings
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -129,18 +133,43 @@ class GuildConfigs:
         the same transaction as the write, so two admins adding a channel at once both
         get theirs; the result and the values set (none: nothing was written)."""
 
+        table = guild_settings
+        where = table.c.guild_id == guild_id
+
+        async def insert(connection: AsyncConnection) -> None:
+            if (await connection.execute(select(table.c.guild_id).where(where))).first() is None:
+                now = dt.datetime.now(dt.UTC)
+                await connection.execute(table.insert().values(guild_id=guild_id, updated_at=now))
+
+        # The row exists before the change reads it, so that FOR UPDATE has a row to lock
+        # (PostgreSQL; SQLite's writing transactions lock the whole file): two first
+        # changes at once would otherwise both insert, and one fail on the key.
+        with contextlib.suppress(StateUnavailable):  # another process inserted it first
+            await self.database.run(insert)
+
         async def write(connection: AsyncConnection) -> tuple[GuildConfig, dict[str, Any]]:
-            table = guild_settings
-            where = table.c.guild_id == guild_id
             row = (await connection.execute(select(table).where(where).with_for_update())).first()
             current = dict(row._mapping) if row is not None else {}
-            values = work(self._merged(current))
+            # A value damaged outside the bot is read as the default, and put back to it
+            # by this change: otherwise no change, a reset included, could repair it.
+            damaged = [name for name in FIELDS if _unreadable(name, current.get(name))]
+            readable = {k: v for k, v in current.items() if k not in damaged}
+            values = work(self._merged(readable))
             unknown = set(values) - set(FIELDS)
             if unknown:
                 raise ValueError(f"not a server setting: {', '.join(sorted(unknown))}")
-            if not values:
-                return self._merged(current), {}
-            stored = {name: _stored(name, value) for name, value in values.items()}
+            if not values and not damaged:
+                return self._merged(readable), {}
+            if damaged:
+                log.warning(
+                    "guild=%s: stored %s could not be read; back to the default",
+                    guild_id,
+                    ", ".join(damaged),
+                )
+            stored = {
+                **dict.fromkeys(damaged),
+                **{name: _stored(name, value) for name, value in values.items()},
+            }
             now = dt.datetime.now(dt.UTC)
             if row is None:
                 await connection.execute(
@@ -150,13 +179,24 @@ class GuildConfigs:
                 await connection.execute(
                     table.update().where(where).values(updated_at=now, **stored)
                 )
-            return self._merged({**current, **stored}), values
+            return self._merged({**readable, **stored}), values
 
         return await self.database.run(write)
 
     def _merged(self, row: Any) -> GuildConfig:
         own = {name: _loaded(name, row[name]) for name in FIELDS if row.get(name) is not None}
         return replace(self.defaults, **own)
+
+
+def _unreadable(name: str, value: Any) -> bool:
+    """Whether a stored value is damaged (see :func:`_loaded`)."""
+    if value is None:
+        return False
+    try:
+        _loaded(name, value)
+    except StateUnavailable:
+        return True
+    return False
 
 
 def _stored(name: str, value: Any) -> Any:
