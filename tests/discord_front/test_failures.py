@@ -67,15 +67,21 @@ async def test_a_command_removed_since_the_client_loaded_says_to_reload_discord(
     assert response["data"]["flags"] == EPHEMERAL
 
 
-async def test_thanks_in_reply_to_the_bot_is_not_taken_for_a_question(running: Harness) -> None:
+@pytest.mark.parametrize("pinged", [True, False])  # a reply pings the bot unless turned off
+async def test_thanks_in_reply_to_the_bot_is_not_taken_for_a_question(
+    running: Harness, pinged: bool
+) -> None:
     fake = running.fake
+    pings = [BOT_USER] if pinged else []
     await fake.message_create(
         mention("What is the weather in Paris tomorrow?"), author=READER, mentions=[BOT_USER]
     )
     await bot_replies(fake, CHANNEL_ID)
     decline = list(fake.messages.values())[-1]
-    await fake.message_create("thanks!", author=READER, reply_to=decline)
-    await fake.message_create("And what did the FAA do?", author=READER, reply_to=decline)
+    await fake.message_create("thanks!", author=READER, reply_to=decline, mentions=pings)
+    await fake.message_create(
+        "And what did the FAA do?", author=READER, reply_to=decline, mentions=pings
+    )
     _, second = await bot_replies(fake, CHANNEL_ID, count=2)  # the decline, then the FAA
     assert "Federal Aviation Administration" in second.json["embeds"][0]["description"]
     await asyncio.sleep(0.2)

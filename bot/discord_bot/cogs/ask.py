@@ -81,14 +81,14 @@ class Ask(commands.Cog):
             return None
         if isinstance(message.channel, discord.DMChannel):
             return Trigger.DIRECT_MESSAGE if self.bot.settings.answer_dms else None
-        if me in message.mentions:
-            return Trigger.MENTION
         replied_to = message.reference.resolved if message.reference else None
-        if (
-            isinstance(replied_to, discord.Message)
-            and replied_to.author.id == me.id
-            and looks_like_question(message.content)  # not "thanks!" under an answer
-        ):
+        to_me = isinstance(replied_to, discord.Message) and replied_to.author.id == me.id
+        # A reply pings whom it answers by default, which puts the bot in the mentions
+        # without its name in the text: that is a reply, not a mention.
+        named = f"<@{me.id}>" in message.content or f"<@!{me.id}>" in message.content
+        if me in message.mentions and (named or not to_me):
+            return Trigger.MENTION
+        if to_me and looks_like_question(message.content):  # not "thanks!" under an answer
             return Trigger.REPLY
         return None
 
