@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 
 import discord
 
@@ -63,7 +64,10 @@ def escape(text: str) -> str:
 
 
 def shorten(text: str, limit: int) -> str:
-    """``text`` within ``limit`` characters, cut after a sentence or else a word, with "…"."""
+    """``text`` within ``limit`` characters, cut after a sentence or else a word, with "…",
+    and without bidi controls: footers, author lines, choices and thread names show
+    text as written too (see :func:`escape`)."""
+    text = text.translate(_UNSHOWN)
     if len(text) <= limit:
         return text
     head = text[: limit - len(ELLIPSIS)]
@@ -281,6 +285,8 @@ def choice_name(article: Article) -> str:
 REPORT_CHART = "questions-per-day.png"
 EMBED_FIELD_VALUE_LIMIT = 1024
 _REPORT_LINE_LIMIT = 300
+_COUNT_LINE_ROOM = 100
+"""Room kept in the gaps' field for the line that counts the gaps not shown."""
 
 
 def report_embed(report: QuestionReport, chart: bool) -> discord.Embed:
@@ -297,32 +303,49 @@ def report_embed(report: QuestionReport, chart: bool) -> discord.Embed:
         colour=COLOUR,
     )
     lists = {
-        "Gaps in the coverage (declined, by their words)": [
-            *(f"{g.count} × {' '.join(g.terms)}: {g.example}" for g in report.gaps),
-            *([unlisted_gaps(report)] if report.unlisted_gaps else []),
-        ],
-        "Answers voted not helpful": [
-            f"{a.not_helpful} not helpful, {a.helpful} helpful: {a.headline}: {a.passage}"
-            for a in report.not_helpful
-        ],
-        "Articles most answered from": [f"{a.answers} × {a.headline}" for a in report.articles],
+        "Gaps in the coverage (declined, by their words)": _gaps_within(report),
+        "Answers voted not helpful": _lines_within(
+            [
+                f"{a.not_helpful} not helpful, {a.helpful} helpful: {a.headline}: {a.passage}"
+                for a in report.not_helpful
+            ]
+        ),
+        "Articles most answered from": _lines_within(
+            [f"{a.answers} × {a.headline}" for a in report.articles]
+        ),
     }
     for name, lines in lists.items():
         if lines:
-            embed.add_field(name=name, value=_lines_within(lines), inline=False)
+            embed.add_field(name=name, value="\n".join(lines), inline=False)
     if chart:
         embed.set_image(url=f"attachment://{REPORT_CHART}")
     return embed
 
 
-def _lines_within(lines: list[str]) -> str:
-    """As many whole lines (each escaped and shortened) as fit in a field's value."""
+def _lines_within(lines: list[str], room: int = EMBED_FIELD_VALUE_LIMIT) -> list[str]:
+    """As many whole lines (each escaped and shortened) as fit in ``room`` characters."""
     kept: list[str] = []
     for line in (fit(line, _REPORT_LINE_LIMIT) for line in lines):
-        if len("\n".join([*kept, line])) > EMBED_FIELD_VALUE_LIMIT:
+        if len("\n".join([*kept, line])) > room:
             break
         kept.append(line)
-    return "\n".join(kept)
+    return kept
+
+
+def _gaps_within(report: QuestionReport) -> list[str]:
+    """The gaps that fit in a field, and a last line counting those that do not (the
+    report's own unlisted ones and any the field had no room for)."""
+    lines = [f"{g.count} × {' '.join(g.terms)}: {g.example}" for g in report.gaps]
+    kept = _lines_within(
+        lines, EMBED_FIELD_VALUE_LIMIT - _COUNT_LINE_ROOM - 1
+    )  # and its line break
+    dropped = report.gaps[len(kept) :]
+    counted = replace(
+        report,
+        unlisted_gaps=report.unlisted_gaps + len(dropped),
+        unlisted_gap_questions=report.unlisted_gap_questions + sum(g.count for g in dropped),
+    )
+    return kept + ([fit(unlisted_gaps(counted), _COUNT_LINE_ROOM)] if counted.unlisted_gaps else [])
 
 
 def _article_embed(article: Article, description: str) -> discord.Embed:

@@ -18,9 +18,11 @@ from bot.discord_bot.formatting import (
     choice_name,
     escape,
     headline_pages,
+    report_embed,
     shorten,
 )
 from bot.knowledge import Knowledge
+from bot.report import Gap, QuestionReport
 
 
 def test_shorten_cuts_after_a_sentence_when_it_can() -> None:
@@ -45,6 +47,27 @@ def test_a_bidi_override_in_corpus_text_does_not_reach_discord() -> None:
     assert answer_embed(answer).description == (
         "**Iran launched missiles at bases.** Nobody was hurt."
     )
+
+
+def test_a_bidi_override_in_a_source_or_headline_is_dropped_from_footers_and_choices() -> None:
+    passage = Passage("Iran launched missiles at bases. Nobody was hurt.")
+    article = Article("a", "Head\u202eline", (passage,), source="Wire \u202eSERVICE")
+    answer = Answerer(Corpus((article,))).answer("Missiles?")
+    assert answer_embed(answer).footer.text == "undated · Wire SERVICE"
+    assert choice_name(article) == "Headline"
+
+
+def test_a_full_gaps_field_still_counts_the_gaps_it_has_no_room_for() -> None:
+    long = "How much will the " + "very " * 60 + "long question cost?"
+    gaps = tuple(Gap(("cost", f"thing{n}"), 5 - n, long) for n in range(5))
+    report = QuestionReport(
+        None, 20, 5, gaps, (), (), (), unlisted_gaps=3, unlisted_gap_questions=4
+    )
+    [field] = report_embed(report, chart=False).fields
+    assert len(field.value or "") <= 1024
+    shown = (field.value or "").splitlines()
+    assert len(shown) == 4  # three gaps fit, then the count of the rest
+    assert shown[-1] == "and 5 more gaps (7 questions), each asked as often or less"
 
 
 def huge_corpus() -> Corpus:
