@@ -136,7 +136,7 @@ def embedding_ahead(folder: Path, count: int = 1024) -> None:
     middle = len(knowledge.corpus.passages) // 2
     refs = [knowledge.corpus.passages[n] for n in range(middle, middle + count)]
     print(f"embedding ahead ({count} passages of {folder}, as coverage-bot embed does)")
-    for threads in sorted({1, os.cpu_count() or 1}):
+    for threads in sorted({1, len(os.sched_getaffinity(0))}):
         reranker = SemanticReranker(Embedder(default_model(), threads=threads))
         with tempfile.TemporaryDirectory() as scratch:
             stored = VectorFile(Path(scratch) / "vectors.sqlite3", reranker.dimension, strict=True)

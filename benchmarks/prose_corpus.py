@@ -7,7 +7,7 @@ archive costs. This writes paragraphs of real English sentences instead: the sen
 of SQuAD part A's 913 Wikipedia paragraphs (tests/data/squad, CC BY-SA 4.0, Rajpurkar et
 al. 2016; see its README), drawn at random, two or three a paragraph (about 60 words,
 none repeated), ten paragraphs an article under a headline made of the article's
-title. The text repeats (about 5,400 sentences make a million paragraphs), so a
+title. The text repeats (4,676 sentences make a million paragraphs), so a
 benchmark on it must not let one question's embeddings serve the next: bench_answers.py
 empties the sentence cache before each question it times "nothing cached".
 

@@ -9,7 +9,7 @@ import errno
 import json
 import os
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
@@ -22,8 +22,7 @@ from bot.corpus import CorpusNotFoundError, CorpusView, LoadWarning
 from bot.cross_encoder import load_cross_encoder
 from bot.embedding import EmbeddingUnavailable
 from bot.index import IndexLoadError
-from bot.index_folder import VECTORS_FILE, IndexFolderError
-from bot.index_vectors import EmbeddingTally, embed_passages
+from bot.index_folder import IndexFolderError
 from bot.knowledge import (
     KNOWLEDGE_ERRORS,
     EmptyCorpusError,
@@ -56,7 +55,6 @@ from bot.terminal import (
     render_summary,
     summary_json,
 )
-from bot.vector_store import VectorFile, VectorFileError
 from bot.version import version
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
@@ -292,7 +290,9 @@ def _run(args: argparse.Namespace, out: Console) -> int:
         return run_web_command(args, settings)
     index_dir = getattr(args, "index", None) or settings.index
     if args.command == "embed":
-        return _embed(
+        from bot.embed_cli import run_embed
+
+        return run_embed(
             settings,
             index_dir,
             lambda ranking: _load(corpus_path, index_dir, ranking, corpus_given, args.corpus),
@@ -461,75 +461,6 @@ def _index(corpus: Path, out: Path, console: Console) -> int:
             raise _index_failure(error, out) from error
     _print_warnings(warnings)
     console.print(f"index written to {out}", markup=False, highlight=False)
-    return EXIT_OK
-
-
-def _embed(settings: Settings, index: Path | None, load: Callable[[Ranking], Knowledge]) -> int:
-    """Embed every passage of the index folder its vector file does not hold, with a
-    progress bar in a terminal and a line each tenth of the way otherwise (a long run is
-    often logged); Ctrl-C keeps what was embedded."""
-    if index is None:
-        raise CommandError(
-            "embed keeps the vectors in an index folder: pass --index INDEX_DIR (one "
-            "`coverage-bot index` made) or set COVERAGE_BOT_INDEX",
-            EXIT_USAGE,
-        )
-    if not settings.semantic:
-        raise CommandError(
-            "the semantic stage is off (COVERAGE_BOT_SEMANTIC=false), so nothing is embedded",
-            EXIT_USAGE,
-        )
-    try:
-        reranker = load_reranker(settings.model, threads=os.cpu_count() or 1)
-    except EmbeddingUnavailable as error:
-        raise CommandError(f"cannot embed: {error}") from error
-    knowledge = load(Ranking(reranker))
-    stored = VectorFile(index / VECTORS_FILE, reranker.dimension, strict=True)
-    tally = EmbeddingTally(len(knowledge.corpus.passages))
-    errors = Console(stderr=True)
-    tenths = [0]
-
-    def logged(tally: EmbeddingTally) -> None:
-        tenth = tally.done * 10 // max(tally.total, 1)
-        if tenths[0] < tenth < 10:  # the last line says the rest
-            tenths[0] = tenth
-            print(
-                f"embedding: {tally.done:,} of {tally.total:,} passages done",
-                file=sys.stderr,
-                flush=True,
-            )
-
-    try:
-        with Progress(console=errors, transient=True, disable=not errors.is_terminal) as bar:
-            task = bar.add_task("embedding", total=tally.total)
-
-            def shown(tally: EmbeddingTally) -> None:
-                bar.update(task, completed=tally.done)
-
-            embed_passages(
-                knowledge.corpus, reranker, stored, tally, shown if errors.is_terminal else logged
-            )
-    except VectorFileError as error:
-        raise CommandError(str(error)) from error
-    except KeyboardInterrupt:
-        print(
-            f"coverage-bot: stopped; {tally.embedded:,} passages embedded so far are kept "
-            f"({tally.done:,} of {tally.total:,} done): run embed again to go on",
-            file=sys.stderr,
-        )
-        return 130
-    finally:
-        stored.close()
-    if tally.unreadable:
-        print(
-            f"warning: {tally.unreadable:,} passages could not be read and were not "
-            f"embedded; the first: {plain(tally.first_unreadable or '')}",
-            file=sys.stderr,
-        )
-    print(
-        f"embedded {tally.embedded:,} passages ({tally.already_kept:,} were already kept) "
-        f"into {plain(str(stored.path))}: questions on this index embed only the question"
-    )
     return EXIT_OK
 
 

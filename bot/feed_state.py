@@ -34,6 +34,10 @@ class FeedStateError(ValueError):
     """A state file that cannot be read or written; the message says which and why."""
 
 
+class _OtherFormat(ValueError):
+    """A feeds file of another format than this coverage-bot's (a newer one's, most often)."""
+
+
 @dataclass
 class FeedState:
     """One feed's memory between polls; times are ISO 8601 in UTC."""
@@ -74,6 +78,12 @@ class FeedStore:
             raise FeedStateError(f"cannot read {self.path}: {_why(error)}") from error
         try:
             return _book(data)
+        except _OtherFormat as error:
+            raise FeedStateError(
+                f"{self.path} is format {error.args[0]!r} of the feeds file, and this "
+                f"coverage-bot reads format {_FORMAT} (a newer version wrote it?): upgrade "
+                "coverage-bot, or move it aside and the feeds start afresh"
+            ) from error
         except (AttributeError, TypeError, ValueError) as error:
             raise FeedStateError(
                 f"{self.path} is not a feeds file coverage-bot wrote ({_why(error)}); "
@@ -122,7 +132,7 @@ def _book(data: Any) -> FeedBook:
     if not isinstance(data, dict) or "format" not in data:
         raise TypeError("it does not say which format it is")
     if data["format"] != _FORMAT:
-        raise ValueError(f"it is format {data['format']!r}, and this coverage-bot reads {_FORMAT}")
+        raise _OtherFormat(data["format"])
     added = data.get("added", [])
     if not isinstance(added, list) or not all(isinstance(url, str) for url in added):
         raise TypeError("'added' is not a list of addresses")

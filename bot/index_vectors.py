@@ -12,7 +12,7 @@ does only what is left.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from bot.corpus import CorpusView, PassageRef
 from bot.index import IndexLoadError
@@ -32,7 +32,7 @@ class EmbeddingTally:
     embedded: int = 0
     already_kept: int = 0
     unreadable: int = 0
-    first_unreadable: str | None = field(default=None)
+    first_unreadable: str | None = None
 
     @property
     def done(self) -> int:

@@ -70,13 +70,14 @@ class PassageVectors:
     def fill(self, refs: Sequence[PassageRef], stored: VectorFile) -> int:
         """Embed the passages ``stored`` does not hold yet and write them there, without
         keeping them in memory (an index embedded ahead of its questions would only push
-        the questions' own passages out); how many were embedded."""
-        keys = {self._key(ref.passage.body): ref for ref in refs}
-        held = stored.get(list(keys))
-        unseen = {key: ref for key, ref in keys.items() if key not in held}
+        the questions' own passages out); how many of them were not in the file (a text
+        two passages share is embedded once, and counts for both)."""
+        keyed = [(self._key(ref.passage.body), ref) for ref in refs]
+        held = stored.get(list(dict(keyed)))
+        unseen = {key: ref for key, ref in keyed if key not in held}
         if unseen:
             stored.put(self._embedded(unseen).items())
-        return len(unseen)
+        return sum(key in unseen for key, _ in keyed)  # a repeated text once per passage
 
     def _embedded(self, refs: dict[bytes, PassageRef]) -> dict[bytes, np.ndarray]:
         """The passages' sentence vectors by key, embedded now in one run of the model."""

@@ -168,7 +168,7 @@ class ArticleNotFound(SummaryError):
 
 SHOWN_MATCHES = 5
 """Articles named when several match."""
-SHOWN_WORDS = 100
+SHOWN_CHARS = 100
 """Characters of what was asked for that a refusal repeats."""
 
 
@@ -178,7 +178,7 @@ def find_article(corpus: CorpusView, words: str) -> Article:
     if not words.strip():
         raise SummaryError("Name the article: its id or some words of its headline.")
     asked = " ".join(words.split())  # as one line, however it was typed, and not too long
-    asked = asked if len(asked) <= SHOWN_WORDS else asked[: SHOWN_WORDS - 1].rstrip() + "…"
+    asked = asked if len(asked) <= SHOWN_CHARS else asked[: SHOWN_CHARS - 1].rstrip() + "…"
     matches = corpus.find_articles(words)
     if not matches:
         raise ArticleNotFound(f"No article matches “{asked}”.")

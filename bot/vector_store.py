@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 
 _SCHEMA = "CREATE TABLE IF NOT EXISTS vectors (key BLOB PRIMARY KEY, rows INTEGER, data BLOB)"
 _BUSY_SECONDS = 1.0
+_STRICT_BUSY_SECONDS = 30.0
 _LOOKUP_CHUNK = 500  # SQLite's limit on bound parameters is far above; this keeps SQL short
 
 
@@ -82,6 +83,11 @@ class VectorFile:
                         return []
                     return connection.execute(sql, parameters).fetchall()
             except (sqlite3.Error, OSError) as error:
+                if _busy(error) and not self._strict:
+                    # Another process writing (embed filling the file): a miss this time,
+                    # not a file given up on for the rest of the run.
+                    log.info("vector cache %s busy, so not used for one question", self.path)
+                    return []
                 self._broken = True
                 if self._strict:
                     raise VectorFileError(f"cannot keep vectors in {self.path}: {error}") from error
@@ -91,8 +97,18 @@ class VectorFile:
     def _connect(self) -> sqlite3.Connection:
         if self._connection is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            connection = sqlite3.connect(self.path, timeout=_BUSY_SECONDS, check_same_thread=False)
+            # A question waits a second at most for another writer; embed, which has
+            # nothing else to do, waits as long as such a write could take.
+            wait = _STRICT_BUSY_SECONDS if self._strict else _BUSY_SECONDS
+            connection = sqlite3.connect(self.path, timeout=wait, check_same_thread=False)
             connection.execute("PRAGMA journal_mode=WAL")  # readers never wait for a writer
             connection.execute(_SCHEMA)
             self._connection = connection
         return self._connection
+
+
+def _busy(error: Exception) -> bool:
+    """Whether SQLite gave up waiting for another connection's lock."""
+    return isinstance(error, sqlite3.OperationalError) and (
+        "locked" in str(error) or "busy" in str(error)
+    )

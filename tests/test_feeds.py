@@ -310,7 +310,8 @@ async def test_an_item_dated_zero_is_taken_as_undated_and_the_poll_goes_on(
         ({"my": "own feeds list"}, "it does not say which format it is"),  # not ours
         (
             {"format": 2, "added": [], "feeds": {}, "future": "data"},  # a newer version's
-            "it is format 2, and this coverage-bot reads 1",
+            "is format 2 of the feeds file, and this coverage-bot reads format 1 (a newer "
+            "version wrote it?): upgrade coverage-bot, or move it aside",
         ),
     ],
 )

@@ -16,9 +16,11 @@ from bot.answer import Ranking
 from bot.cli import main
 from bot.corpus import PassageRef
 from bot.embedding import Embedder, default_model
+from bot.index import IndexLoadError
 from bot.index_folder import VECTORS_FILE
 from bot.knowledge import build_index, load_knowledge
 from bot.rerank import SemanticReranker, passage_sentences
+from bot.store import StoredPassages
 from bot.vector_store import VectorFile, VectorFileError
 
 BUNDLED = Path(__file__).resolve().parent.parent / "corpus"
@@ -158,3 +160,24 @@ def test_a_strict_vector_file_raises_where_a_cache_would_warn(tmp_path: Path) ->
     with pytest.raises(VectorFileError, match="cannot keep vectors in"):
         stored.get([b"key"])
     assert VectorFile(tmp_path / "vectors", 384).get([b"key"]) == {}  # the cache: a miss
+
+
+def test_a_passage_that_cannot_be_read_is_counted_and_the_rest_embedded(
+    index: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    read = StoredPassages.__getitem__
+
+    def damaged_at_three(self: StoredPassages, number: int) -> PassageRef:
+        if number == 3:  # its article file changed on disk since the index was loaded
+            raise IndexLoadError("the index at X is damaged: article 1 cannot be read")
+        return read(self, number)
+
+    monkeypatch.setattr(StoredPassages, "__getitem__", damaged_at_three)
+    code, out, err = run(capsys, "embed", "--index", str(index))
+    assert code == 0
+    assert err == (
+        "warning: 1 passage could not be read, so not embedded; the first: the index at X "
+        "is damaged: article 1 cannot be read\n"
+    )
+    assert out.startswith("embedded 25 passages (0 were already kept) into ")
+    assert kept_keys(index) == 25

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import logging
 import shutil
+import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from bot import vector_store
 from bot.answer import Ranking
 from bot.embedding import Embedder, default_model
 from bot.index_folder import VECTORS_FILE
@@ -86,3 +88,19 @@ def test_another_model_never_reads_these_vectors(index: Path) -> None:
     knowledge = load_knowledge(index, index, Ranking(SemanticReranker(embedder)))
     knowledge.answerer.answer(QUESTION)
     assert len(embedder.embedded) > 1
+
+
+def test_a_busy_file_is_a_miss_for_one_question_not_for_the_rest_of_the_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(vector_store, "_BUSY_SECONDS", 0.05)
+    path = tmp_path / VECTORS_FILE
+    stored = vector_store.VectorFile(path, 2)
+    stored.put([(b"a", np.ones((1, 2)))])
+    other = sqlite3.connect(path, isolation_level=None)  # embed, writing a chunk
+    other.execute("BEGIN IMMEDIATE")
+    stored.put([(b"b", np.ones((1, 2)))])  # waits 0.05 s, then gives up: a miss
+    other.execute("COMMIT")
+    other.close()
+    stored.put([(b"c", np.ones((1, 2)))])  # the file is still used
+    assert set(stored.get([b"a", b"b", b"c"])) == {b"a", b"c"}

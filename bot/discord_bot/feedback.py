@@ -13,7 +13,7 @@ from typing import Any
 
 import discord
 
-from bot.discord_bot.failures import UNEXPECTED
+from bot.discord_bot.failures import UNEXPECTED, tell_privately
 from bot.state.database import StateUnavailable
 
 log = logging.getLogger(__name__)
@@ -66,7 +66,7 @@ class VoteButton(
             return
         except Exception:  # discord.py would only log it: the voter is told too
             log.exception("vote on question %s failed", self.question)
-            await interaction.followup.send(UNEXPECTED, ephemeral=True)
+            await tell_privately(interaction, UNEXPECTED)
             return
         await interaction.followup.send(THANKS[self.helpful] if kept else GONE, ephemeral=True)
 
