@@ -203,6 +203,19 @@ def test_pages_that_are_not_articles_are_refused_with_the_reason(page: str, why:
     assert re.fullmatch(why, str(refused.value))
 
 
+def test_an_article_that_links_a_few_words_in_each_paragraph_is_an_article() -> None:
+    linked = ["city transit agency", "the city council", "the depot plan", "the union leaders"]
+    linked += ["the mayor's office", "the old railyard", "its bus drivers", "the summer timetable"]
+    paragraphs = [
+        f'Paragraph {n}: <a href="/p/{n}">{phrase}</a> said on Monday that the changes to '
+        "the depot would be reviewed by the council before the summer timetable, and that "
+        "riders would be told at every stop."
+        for n, phrase in enumerate(linked)
+    ]  # eight linked phrases of three words: a small share of the text
+    article = extract_article(article_page(DEPOT, paragraphs))
+    assert (article.headline, len(article.passages)) == (DEPOT, 8)
+
+
 def test_a_listing_page_said_to_be_a_website_is_refused(
     site: Site, capsys: pytest.CaptureFixture[str]
 ) -> None:
