@@ -5,8 +5,10 @@ bot or a one-off ``coverage-bot ask`` would otherwise embed every candidate agai
 key is a hash of the model's name and the passage's text, so the file serves any index
 or corpus holding that passage, and a passage edited or another model simply misses.
 
-The file is a cache: when it cannot be opened or written (read-only folder, locked,
-damaged), one warning is logged and answers go on without it.
+The file is a cache: when it cannot be opened or written (locked, damaged), one warning
+is logged and answers go on without it. A file that can be read but not written (an
+index folder a service user may only read, a read-only mount: vectors an administrator
+embedded) is read, and nothing new is kept.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ class VectorFile:
         self._lock = threading.Lock()
         self._connection: sqlite3.Connection | None = None
         self._broken = False
+        self._read_only = False
 
     def get(self, keys: Sequence[bytes]) -> dict[bytes, np.ndarray]:
         """The stored matrices of those keys that are stored."""
@@ -59,9 +62,10 @@ class VectorFile:
         return found
 
     def put(self, items: Iterable[tuple[bytes, np.ndarray]]) -> None:
-        """Store the matrices (replacing any under the same key)."""
+        """Store the matrices (replacing any under the same key); nothing, in a file
+        that may only be read."""
         rows = [(key, len(m), m.astype(np.float16).tobytes()) for key, m in items]
-        if rows:
+        if rows and not self._read_only:
             self._run("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)", rows, many=True)
 
     def close(self) -> None:
@@ -96,15 +100,37 @@ class VectorFile:
 
     def _connect(self) -> sqlite3.Connection:
         if self._connection is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            # A question waits a second at most for another writer; embed, which has
-            # nothing else to do, waits as long as such a write could take.
-            wait = _STRICT_BUSY_SECONDS if self._strict else _BUSY_SECONDS
-            connection = sqlite3.connect(self.path, timeout=wait, check_same_thread=False)
+            try:
+                self._connection = self._open()
+            except (sqlite3.OperationalError, OSError) as error:
+                if self._strict or _busy(error) or not self.path.is_file():
+                    raise
+                self._connection = self._open_read_only()  # fails as it fails, if it does
+                self._read_only = True
+        return self._connection
+
+    def _open(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # A question waits a second at most for another writer; embed, which has nothing
+        # else to do, waits as long as such a write could take.
+        wait = _STRICT_BUSY_SECONDS if self._strict else _BUSY_SECONDS
+        connection = sqlite3.connect(self.path, timeout=wait, check_same_thread=False)
+        try:
             connection.execute("PRAGMA journal_mode=WAL")  # readers never wait for a writer
             connection.execute(_SCHEMA)
-            self._connection = connection
-        return self._connection
+        except sqlite3.Error:
+            connection.close()
+            raise
+        return connection
+
+    def _open_read_only(self) -> sqlite3.Connection:
+        """The file as it is, where it cannot be written: opened immutable, since a
+        read-only connection to a WAL file would still need to write its index."""
+        uri = f"{self.path.resolve().as_uri()}?immutable=1"
+        connection = sqlite3.connect(uri, uri=True, check_same_thread=False)
+        connection.execute("SELECT 1 FROM vectors LIMIT 1")  # a damaged file fails here
+        log.info("vector cache %s can only be read: its vectors serve, none are added", self.path)
+        return connection
 
 
 def _busy(error: Exception) -> bool:

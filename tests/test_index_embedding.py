@@ -181,3 +181,29 @@ def test_a_passage_that_cannot_be_read_is_counted_and_the_rest_embedded(
     )
     assert out.startswith("embedded 25 passages (0 were already kept) into ")
     assert kept_keys(index) == 25
+
+
+def test_vectors_in_a_folder_that_may_only_be_read_still_serve(
+    index: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert run(capsys, "embed", "--index", str(index))[0] == 0
+
+    def read_only(self: VectorFile) -> None:  # as SQLite fails on a read-only mount
+        raise sqlite3.OperationalError("attempt to write a readonly database")
+
+    monkeypatch.setattr(VectorFile, "_open", read_only)
+    embedder = CountingEmbedder()  # the bot's service user, nothing in memory
+    knowledge = load_knowledge(index, index, Ranking(SemanticReranker(embedder)))
+    answer = knowledge.answerer.answer(QUESTION)
+    assert embedder.embedded == [QUESTION]  # the administrator's vectors were read
+    assert answer.best is not None and "Baghdad" in answer.best.ref.passage.body
+    with sqlite3.connect(index / VECTORS_FILE) as connection:  # some passages not kept
+        connection.execute("DELETE FROM vectors WHERE rowid % 2 = 0")
+    connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # as embed leaves it, closed
+    connection.close()
+    before = (index / VECTORS_FILE).read_bytes()
+    embedder = CountingEmbedder()  # another start, the file now lacking some passages
+    knowledge = load_knowledge(index, index, Ranking(SemanticReranker(embedder)))
+    knowledge.answerer.answer("How many missiles did Iran launch?")  # ten candidates
+    assert len(embedder.embedded) > 1  # those the file lacks were embedded...
+    assert (index / VECTORS_FILE).read_bytes() == before  # ...and not written
