@@ -202,6 +202,11 @@ def _evaluate(answerer: Answerer, args: argparse.Namespace, index: Path | None) 
 def _keep_threshold(index: Path, answerer: Answerer, calibration: Calibration) -> str:
     """Keep the calibrated threshold in the index folder (after the figures are out, so
     a failure loses none of them); the line that says so."""
+    if not calibration.off_topic:
+        raise CommandError(
+            "--save kept nothing: the set has no off-topic questions to calibrate on, so "
+            "answers from this index decline as before"
+        )
     if not calibration.attainable:
         raise CommandError(
             f"--save kept nothing: no threshold declines at most {MAX_ANSWERABLE_DECLINED:.0%} "

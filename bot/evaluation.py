@@ -277,9 +277,9 @@ MAX_ANSWERABLE_DECLINED = 0.05
 
 @dataclass(frozen=True)
 class Calibration:
-    """The decline threshold that suits a question set: the highest that declines at
-    most MAX_ANSWERABLE_DECLINED of its answerable questions, so that as many of its
-    off-topic ones as possible are declined; and what thresholds around it would do."""
+    """The decline threshold that suits a question set: the lowest that declines as many
+    of its off-topic questions as any threshold declining at most MAX_ANSWERABLE_DECLINED
+    of its answerable ones; and what thresholds around it would do."""
 
     threshold: float
     current: float
@@ -292,9 +292,10 @@ class Calibration:
     @property
     def attainable(self) -> bool:
         """Whether some threshold declines at most MAX_ANSWERABLE_DECLINED of the set's
-        answerable questions. When none does, the recommendation (0: only answers with no
-        evidence are declined) answers nearly everything, and is not worth keeping."""
-        return self._recommended[2] <= MAX_ANSWERABLE_DECLINED
+        answerable questions, and the set has off-topic questions to tell what it
+        declines. Otherwise the recommendation is not worth keeping: it answers nearly
+        everything (0: only answers with no evidence are declined), or is a guess."""
+        return self.off_topic > 0 and self._recommended[2] <= MAX_ANSWERABLE_DECLINED
 
     @property
     def _recommended(self) -> tuple[float, float, float, float]:
@@ -308,7 +309,13 @@ class Calibration:
             mark += "  (recommended)" if t == round(self.threshold, 3) else ""
             table.append(f"{t:>10.3f} {h:>7.3f} {a:>20.3f} {o:>19.3f}{mark}")
         recommended = self._recommended
-        if not self.attainable:
+        if not self.off_topic:
+            return [
+                *table,
+                'this set has no off-topic questions (with "passages": []), so nothing tells '
+                "what a threshold declines that should be declined: add some to calibrate",
+            ]
+        if recommended[2] > MAX_ANSWERABLE_DECLINED:
             table.append(
                 f"even declining only answers with no evidence (a name the coverage never "
                 f"uses, or the answer check's veto) declines {recommended[2]:.1%} of this "
@@ -348,7 +355,12 @@ def calibrate(answerer: Answerer, questions: Sequence[tuple[str, Judge]]) -> Cal
     answerable = sorted(right + wrong)
     allowed = int(MAX_ANSWERABLE_DECLINED * len(answerable))
     # Rounded down to the 3 decimals shown, so that the setting declines no more.
-    best = math.floor(answerable[allowed] * 1000) / 1000 if answerable else 0.0
+    highest = math.floor(answerable[allowed] * 1000) / 1000 if answerable else 0.0
+    # The lowest threshold that declines as many off-topic questions as that one: any
+    # higher declines answerable ones for nothing. (Those with no evidence are declined
+    # at any threshold.)
+    caught = [e for e in off if 0 < e < highest]
+    best = min(highest, math.floor(max(caught) * 1000) / 1000 + 0.001) if caught else 0.0
 
     def row(t: float) -> tuple[float, float, float, float]:
         n = len(answerable) or 1

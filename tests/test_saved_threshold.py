@@ -231,8 +231,9 @@ def test_a_calibration_that_cannot_spare_the_answerable_questions_is_not_kept(
     answerable = [c for c in cases if c["passages"]][:20]
     for case in answerable[:2]:
         case["question"] = case["question"].rstrip("?") + ", according to Zorblax Quux?"
+    off_topic = [c for c in cases if not c["passages"]][:4]
     questions = tmp_path / "hard.jsonl"
-    questions.write_text("".join(json.dumps(c) + "\n" for c in answerable))
+    questions.write_text("".join(json.dumps(c) + "\n" for c in [*answerable, *off_topic]))
     keep(index, BM25_ONLY, 0.5)
     before = (index / CALIBRATION_FILE).read_bytes()
 
@@ -253,6 +254,26 @@ def test_a_calibration_that_cannot_spare_the_answerable_questions_is_not_kept(
         "answerable questions, so answers from this index decline as before\n"
     )
     assert (index / CALIBRATION_FILE).read_bytes() == before
+
+
+def test_a_set_without_off_topic_questions_calibrates_nothing(
+    index: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cases = [json.loads(line) for line in QUESTIONS.read_text().splitlines()]
+    questions = tmp_path / "answerable.jsonl"
+    questions.write_text("".join(json.dumps(c) + "\n" for c in cases if c["passages"]))
+    args = ("evaluate", "--index", str(index), "--questions", str(questions), "--calibrate")
+    code, out, err = run(capsys, *args, "--save")
+    assert code == 1
+    assert out.splitlines()[-1] == (
+        'this set has no off-topic questions (with "passages": []), so nothing tells what a '
+        "threshold declines that should be declined: add some to calibrate"
+    )
+    assert err == (
+        "coverage-bot: --save kept nothing: the set has no off-topic questions to calibrate "
+        "on, so answers from this index decline as before\n"
+    )
+    assert not (index / CALIBRATION_FILE).exists()
 
 
 def test_a_threshold_found_on_another_corpus_is_not_used(index: Path, tmp_path: Path) -> None:
