@@ -94,7 +94,10 @@ class OnnxModel:
             import onnxruntime
             from tokenizers import Tokenizer
         except ImportError as error:
-            raise EmbeddingUnavailable(f"{error.name} is not installed") from error
+            if _interrupted(error):  # Ctrl-C while the runtime loads: stop, as asked
+                raise KeyboardInterrupt from error
+            why = f"{error.name} is not installed" if error.name else f"cannot be loaded ({error})"
+            raise EmbeddingUnavailable(why) from error
         for path, expected in (
             (files.model, files.model_sha256),
             (files.tokenizer, files.tokenizer_sha256),
@@ -165,6 +168,16 @@ class Embedder(OnnxModel):
         if not texts:
             return np.zeros((0, self.width), dtype=np.float32)
         return self._batched(self._tokenizer.encode_batch(list(texts)), _mean_pooled)
+
+
+def _interrupted(error: BaseException) -> bool:
+    """Whether a KeyboardInterrupt is among the errors that led to ``error``."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, KeyboardInterrupt):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _mean_pooled(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:

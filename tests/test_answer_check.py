@@ -3,6 +3,7 @@ candidates, re-ranking them and vetoing answers it is all but sure are wrong."""
 
 from __future__ import annotations
 
+import builtins
 import json
 from dataclasses import replace
 from pathlib import Path
@@ -284,3 +285,29 @@ def test_the_check_reads_the_close_sentences_and_bolds_the_one_that_answers(
     assert checked.sentence is not None and unchecked.sentence is not None
     assert checked.sentence.startswith("The game was played on February 7, 2016, at Levi's")
     assert unchecked.sentence.startswith("Super Bowl 50 was an American football game")
+
+
+def test_ctrl_c_while_the_models_load_stops_the_command_instead_of_dropping_them(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    real_import = builtins.__import__
+
+    def interrupted(name: str, *args: object, **kwargs: object) -> object:
+        if name == "onnxruntime":  # as Ctrl-C in its extension's start-up surfaces
+            try:
+                raise KeyboardInterrupt
+            except KeyboardInterrupt as stop:
+                raise ImportError("initialization failed") from stop
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", interrupted)
+    load_reranker.cache_clear()
+    load_cross_encoder.cache_clear()
+    try:
+        code = main(["ask", "How many missiles did Iran launch?"])
+    finally:
+        load_reranker.cache_clear()
+        load_cross_encoder.cache_clear()
+    out, err = capsys.readouterr()
+    assert (code, out, err) == (130, "", "")  # not answered by BM25 alone, as if asked to
