@@ -16,7 +16,14 @@ from pathlib import Path
 
 from bot.answer import BM25_ONLY, Answerer, Ranking
 from bot.corpus import CorpusNotFoundError, CorpusView, LoadedCorpus, LoadWarning, load_corpus
-from bot.index_folder import VECTORS_FILE, IndexFormatError, IndexLoadError, locked
+from bot.index_folder import (
+    MANIFEST,
+    VECTORS_FILE,
+    IndexFormatError,
+    IndexLoadError,
+    current_generation,
+    locked,
+)
 from bot.index_writer import Progress, no_progress, write_index
 from bot.saved_threshold import (
     CALIBRATION_FILE,
@@ -123,6 +130,7 @@ def load_knowledge(
         stored,
         answerer,
         warnings,
+        built_at=_written_at(index),
         outdated=outdated(index),
         update=report,
         calibration=calibration,
@@ -170,7 +178,25 @@ def rebuild_knowledge(corpus: Path, index: Path | None, ranking: Ranking = BM25_
     calibrated, calibration, problem = _calibrated(index, ranking)
     answerer = calibrated.answerer(stored, bm25, _vector_file(index, ranking))
     warnings = (*warnings, *problem)
-    return Knowledge(index, stored, answerer, warnings, calibration=calibration, ranking=ranking)
+    return Knowledge(
+        index,
+        stored,
+        answerer,
+        warnings,
+        built_at=_written_at(index),
+        calibration=calibration,
+        ranking=ranking,
+    )
+
+
+def _written_at(index: Path) -> dt.datetime:
+    """When the index folder's generation in use was written (built, or last brought up
+    to date), which /about shows: not when this process loaded it."""
+    try:
+        stamp = (current_generation(index) / MANIFEST).stat().st_mtime
+    except (OSError, IndexLoadError):
+        return dt.datetime.now(dt.UTC)
+    return dt.datetime.fromtimestamp(stamp, dt.UTC)
 
 
 def _calibrated(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -232,3 +233,14 @@ def test_summaries_from_a_large_index_read_only_the_articles_they_use(
     topic = summarize_topic(knowledge.answerer, "harbour budget")
     assert topic.sentences and all("harbour budget" in s.text for s in topic.sentences)
     assert len(read) <= TOPIC_PASSAGES
+
+
+def test_an_index_folder_says_when_it_was_written_not_when_it_was_loaded(
+    corpus: Path, tmp_path: Path
+) -> None:
+    build_index(corpus, tmp_path / "index")
+    written = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
+    manifest = current_generation(tmp_path / "index") / "manifest.json"
+    os.utime(manifest, (written.timestamp(), written.timestamp()))
+    knowledge = load_knowledge(tmp_path / "index", tmp_path / "index")
+    assert knowledge.built_at == written  # what /about shows as "Index built"
