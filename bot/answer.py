@@ -31,8 +31,9 @@ DECLINE_SEMANTIC_WEIGHT = 1.0
 DECLINE_THRESHOLD_SEMANTIC = 0.75
 """With the semantic stage, the answer is declined when the share of the question's
 weight the best passage holds plus its closest sentence's similarity is below this.
-The bundled set's calibration wants 0.75, Calder Falls' 0.55 and SQuAD's 0.97: no one
-value suits every corpus, so ``coverage-bot evaluate --calibrate`` finds a corpus's own."""
+No one value suits every corpus (with the answer check, the bundled set's calibration
+wants 0.628 and SQuAD's 0.961), so ``coverage-bot evaluate --calibrate`` finds a
+corpus's own."""
 
 CHECKED = 5
 """How many of the best candidates the answer check reads at most (see CHECK_SURE). On the

@@ -44,7 +44,8 @@ from bot.sentences import split_sentences
 from bot.summary import SummaryError, summarize_article
 
 MAX_NEW_ITEMS = 50
-"""New items fetched from one feed in one poll; the rest wait for the next, said in a line."""
+"""New items fetched from one feed in one poll; the rest are passed over on a feed's first
+poll (its archive) and wait for the next poll after that, said in a line either way."""
 MAX_BACKOFF = 6 * 3600.0
 """The longest a failing feed waits between attempts (unless its interval is longer)."""
 
