@@ -16,7 +16,7 @@ from typing import BinaryIO
 from rich.console import Console
 from rich.progress import Progress
 
-from bot.answer import BM25_ONLY, Answerer, QuestionError, Ranking
+from bot.answer import BM25_ONLY, MAX_QUESTION_CHARS, Answerer, QuestionError, Ranking
 from bot.config import MAX_TOP, Settings, SettingsError, load_settings
 from bot.corpus import CorpusNotFoundError, CorpusView, LoadWarning
 from bot.cross_encoder import load_cross_encoder
@@ -510,9 +510,16 @@ def _ask_batch(answerer: Answerer, lines: BinaryIO, top: int, out: BinaryIO) -> 
     Bytes in and out: a line that is not UTF-8 is read with U+FFFD for its bad bytes,
     and the output is UTF-8 whatever the locale says."""
     code = EXIT_OK
-    for raw in lines:
+    while raw := lines.readline(MAX_LINE_BYTES + 1):
         question = raw.removesuffix(b"\n").removesuffix(b"\r").decode("utf-8", "replace")
         try:
+            if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
+                question = question[:MAX_QUESTION_CHARS] + "…"
+                _skip_line(lines)  # not read whole: a line of a gigabyte costs nothing
+                raise QuestionError(
+                    f"That question is over {MAX_LINE_BYTES:,} bytes long; please keep it "
+                    f"to {MAX_QUESTION_CHARS:,} characters at most."
+                )
             record = answer_json(answerer.answer(question, results=top))
         except (QuestionError, IndexLoadError) as error:
             if isinstance(error, IndexLoadError):
@@ -522,6 +529,16 @@ def _ask_batch(answerer: Answerer, lines: BinaryIO, top: int, out: BinaryIO) -> 
         out.write(json.dumps(record, ensure_ascii=False, allow_nan=False).encode() + b"\n")
         out.flush()
     return code
+
+
+MAX_LINE_BYTES = 64 * 1024
+"""The longest line ``ask -`` reads as a question (a question is 1,000 characters at most,
+4,000 bytes of UTF-8); the rest of a longer one is passed over without being kept."""
+
+
+def _skip_line(lines: BinaryIO) -> None:
+    while (chunk := lines.readline(MAX_LINE_BYTES)) and not chunk.endswith(b"\n"):
+        pass
 
 
 CHAT_ENDINGS = frozenset({"quit", "exit", "q", "bye"})

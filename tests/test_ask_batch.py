@@ -95,3 +95,19 @@ def test_batch_with_an_unreadable_article_answers_the_other_lines(
     assert records[1]["answer"] is None
     assert records[1]["error"].startswith(f"the index at {tmp_path / 'index'} is damaged: ")
     assert err == f"coverage-bot: {records[1]['error']}\n"
+
+
+def test_a_line_of_many_megabytes_is_refused_without_being_read_whole(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    huge = b"Iran " * 2_000_000  # 10 MB on one line, then a question
+    stdin = io.BytesIO(huge + b"\n" + MISSILES.encode() + b"\n")
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(stdin))
+    monkeypatch.chdir(ROOT)
+    assert main(["ask", "-", "--top", "1"]) == 0
+    first, second = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert first["error"] == (
+        "That question is over 65,536 bytes long; please keep it to 1,000 characters at most."
+    )
+    assert first["question"] == ("Iran " * 200) + "…"  # the start of it, not 10 MB back
+    assert "more than a dozen" in second["answer"]["passage"]
