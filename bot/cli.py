@@ -135,10 +135,16 @@ def build_parser() -> argparse.ArgumentParser:
         "corpus_path", type=user_path, metavar="CORPUS_PATH", help="folder or .jsonl"
     )
     build.add_argument("--out", type=user_path, required=True, metavar="INDEX_DIR")
-    commands.add_parser(
+    embed = commands.add_parser(
         "embed",
-        parents=[with_index],
+        parents=[with_corpus],
         help="embed an index folder's passages ahead of the questions (resumable)",
+    )
+    embed.add_argument(
+        "--index",
+        type=user_path,
+        metavar="INDEX_DIR",
+        help="the index folder to embed (default: COVERAGE_BOT_INDEX)",
     )
 
     evaluation = commands.add_parser(
