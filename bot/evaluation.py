@@ -277,9 +277,10 @@ MAX_ANSWERABLE_DECLINED = 0.05
 
 @dataclass(frozen=True)
 class Calibration:
-    """The decline threshold that suits a question set: the lowest that declines as many
-    of its off-topic questions as any threshold declining at most MAX_ANSWERABLE_DECLINED
-    of its answerable ones; and what thresholds around it would do."""
+    """The decline threshold that suits a question set: one that declines as many of its
+    off-topic questions as any threshold declining at most MAX_ANSWERABLE_DECLINED of its
+    answerable ones, and no more answerable ones than it must (the highest such); and what
+    thresholds around it would do."""
 
     threshold: float
     current: float
@@ -306,7 +307,8 @@ class Calibration:
         table = ["{:>10} {:>7} {:>20} {:>19}".format(*header)]
         for t, h, a, o in self.rows:
             mark = "  (now)" if t == round(self.current, 3) else ""
-            mark += "  (recommended)" if t == round(self.threshold, 3) else ""
+            recommended = self.off_topic and t == round(self.threshold, 3)
+            mark += "  (recommended)" if recommended else ""
             table.append(f"{t:>10.3f} {h:>7.3f} {a:>20.3f} {o:>19.3f}{mark}")
         recommended = self._recommended
         if not self.off_topic:
@@ -356,11 +358,15 @@ def calibrate(answerer: Answerer, questions: Sequence[tuple[str, Judge]]) -> Cal
     allowed = int(MAX_ANSWERABLE_DECLINED * len(answerable))
     # Rounded down to the 3 decimals shown, so that the setting declines no more.
     highest = math.floor(answerable[allowed] * 1000) / 1000 if answerable else 0.0
-    # The lowest threshold that declines as many off-topic questions as that one: any
-    # higher declines answerable ones for nothing. (Those with no evidence are declined
-    # at any threshold.)
+    # Of the thresholds that decline as many off-topic questions as that one, the highest
+    # that declines no more answerable ones than the lowest of them: past it, answerable
+    # questions go for nothing; below it, the margin against off-topic questions like
+    # these is given away for nothing. (No evidence is declined at any threshold.)
     caught = [e for e in off if 0 < e < highest]
-    best = min(highest, math.floor(max(caught) * 1000) / 1000 + 0.001) if caught else 0.0
+    lowest = math.floor(max(caught) * 1000) / 1000 + 0.001 if caught else 0.0
+    spared = [e for e in answerable if e >= lowest and e > 0]
+    best = min(highest, math.floor(min(spared) * 1000) / 1000) if spared else highest
+    best = max(best, min(lowest, highest))
 
     def row(t: float) -> tuple[float, float, float, float]:
         n = len(answerable) or 1

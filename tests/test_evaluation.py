@@ -12,7 +12,7 @@ import pytest
 from bot.answer import Answerer, Ranking
 from bot.corpus import load_corpus
 from bot.cross_encoder import load_cross_encoder
-from bot.evaluation import Report, SquadReport, evaluate, evaluate_squad, load_cases
+from bot.evaluation import Report, SquadReport, calibrate, evaluate, evaluate_squad, load_cases
 from bot.rerank import SemanticReranker, load_reranker
 from bot.squad import load_squad
 
@@ -162,3 +162,37 @@ SAMPLE_FLOORS = {  # two questions' worth below what was measured on the sample
         "sentence_holds_answer": 0.92,
     },
 }
+
+
+@pytest.mark.parametrize(
+    ("off_topic", "expected"),
+    [
+        # Every off-topic question is declined below 0.6 already: going on to 0.95, the
+        # highest that spares 95% of the answerable ones, would decline the one at 0.8.
+        ([0.3, 0.5, 0.55], 0.8),
+        # One off-topic question at 0.9 is worth declining the answerable one at 0.8.
+        ([0.3, 0.9], 0.95),
+        # None has any evidence: declined anyway, so nothing places the threshold but the
+        # answerable questions, and it stays below all of them (not 0, which declines
+        # nothing for certain).
+        ([0.0, 0.0], 0.8),
+    ],
+)
+def test_calibration_declines_as_many_off_topic_questions_for_as_few_answerable_ones(
+    monkeypatch: pytest.MonkeyPatch, off_topic: list[float], expected: float
+) -> None:
+    answerable = [0.8] + [0.95 + n / 100 for n in range(19)]  # 20: 5% may be declined
+
+    class Evidence:
+        def __init__(self, evidence: float, question: str) -> None:
+            self.evidence, self.results = evidence, (question,)
+
+    class Answering:
+        def answer(self, question: str, results: int) -> Evidence:
+            return Evidence(float(question.split()[1]), question)
+
+    monkeypatch.setattr(Ranking, "answerer", lambda *args, **kwargs: Answering())
+    questions = [(f"answerable {e}", lambda hit: True) for e in answerable]
+    questions += [(f"off-topic {e}", None) for e in off_topic]
+    calibration = calibrate(Answerer(load_corpus(BUNDLED[0]).corpus), questions)
+    assert calibration.threshold == expected

@@ -177,7 +177,7 @@ def test_bad_question_and_summary_files_are_one_line(
     assert err.count("\n") == 1 and err.startswith("coverage-bot: ")
 
 
-def test_calibration_recommends_the_lowest_threshold_that_declines_as_many_off_topic(
+def test_calibration_recommends_the_highest_threshold_that_declines_no_more_answers(
     squad_file: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("COVERAGE_BOT_SEMANTIC", "false")
@@ -185,12 +185,13 @@ def test_calibration_recommends_the_lowest_threshold_that_declines_as_many_off_t
     answerer = Answerer(squad.corpus)
     calibration = calibrate(answerer, squad_judges(squad))
     evidences = [answerer.answer(q.question).evidence for q in squad.answerable]
-    # Three answerable questions: 5% of them is none, so no threshold may pass the lowest
-    # of their evidence; the left-out question has none (a name the corpus never uses),
-    # so it is declined at any threshold, and the lowest, 0, is the one to keep.
+    # The left-out question has no evidence (a name the corpus never uses): declined at
+    # any threshold, so it does not place one. Three answerable questions: 5% of them is
+    # none, so the threshold stops at the lowest of their evidence, and 0 would give away
+    # the margin below it for nothing.
     [left_out] = [answerer.answer(q.question).evidence for q in squad.left_out]
-    assert left_out == 0.0 < math.floor(min(evidences) * 1000) / 1000
-    assert calibration.threshold == 0.0
+    assert left_out == 0.0
+    assert calibration.threshold == math.floor(min(evidences) * 1000) / 1000 > 0
     at = next(row for row in calibration.rows if row[0] == round(calibration.threshold, 3))
     assert at[2:] == (0.0, 1.0)  # no answerable question declined, the left-out one is
     code = main(["evaluate", "--squad", str(squad_file), "--left-out-every", "2", "--calibrate"])
