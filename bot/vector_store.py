@@ -14,6 +14,7 @@ embedded) is read, and nothing new is kept.
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 import threading
 from collections.abc import Iterable, Sequence
@@ -47,6 +48,7 @@ class VectorFile:
         self._connection: sqlite3.Connection | None = None
         self._broken = False
         self._read_only = False
+        self._immutable = False
 
     def get(self, keys: Sequence[bytes]) -> dict[bytes, np.ndarray]:
         """The stored matrices of those keys that are stored."""
@@ -77,36 +79,56 @@ class VectorFile:
 
     def _run(self, sql: str, parameters: Sequence[object], many: bool = False) -> list[tuple]:
         with self._lock:
-            if self._broken:
+            if self._broken or (many and self._read_only):
                 return []
             try:
                 connection = self._connect()
+                if connection is None:  # read as it is on disk, afresh each time
+                    return self._read_once(sql, parameters)
                 with connection:
                     if many:
                         connection.executemany(sql, parameters)
                         return []
                     return connection.execute(sql, parameters).fetchall()
             except (sqlite3.Error, OSError) as error:
-                if _busy(error) and not self._strict:
-                    # Another process writing (embed filling the file): a miss this time,
-                    # not a file given up on for the rest of the run.
-                    log.info("vector cache %s busy, so not used for one question", self.path)
-                    return []
-                self._broken = True
-                if self._strict:
-                    raise VectorFileError(f"cannot keep vectors in {self.path}: {error}") from error
-                log.warning("vector cache %s not used: %s", self.path, error)
-                return []
+                return self._failed(error, many)
 
-    def _connect(self) -> sqlite3.Connection:
-        if self._connection is None:
+    def _failed(self, error: Exception, writing: bool) -> list[tuple]:
+        """A miss for this question, or a file given up on (raised, if strict)."""
+        if not self._strict:
+            if _busy(error):
+                # Another process writing (embed filling the file): a miss this time.
+                log.info("vector cache %s busy, so not used for one question", self.path)
+                return []
+            if writing and "readonly" in str(error):
+                # Opened while it could be written, and no longer (a read-only remount, a
+                # user who may only read it): its vectors still serve.
+                self._read_only = True
+                log.info("vector cache %s can only be read now; none are added", self.path)
+                return []
+            if self._immutable:  # read while another process rewrote it: a miss
+                log.info("vector cache %s changed as it was read: %s", self.path, error)
+                return []
+        self._broken = True
+        if self._strict:
+            raise VectorFileError(f"cannot keep vectors in {self.path}: {error}") from error
+        log.warning("vector cache %s not used: %s", self.path, error)
+        return []
+
+    def _connect(self) -> sqlite3.Connection | None:
+        """The open connection, opened the first time; None when the file can only be
+        read immutable (each lookup then opens it afresh, to see what others wrote)."""
+        if self._connection is None and not self._immutable:
             try:
                 self._connection = self._open()
             except (sqlite3.OperationalError, OSError) as error:
                 if self._strict or _busy(error) or not self.path.is_file():
                     raise
-                self._connection = self._open_read_only()  # fails as it fails, if it does
+                if _writable(self.path):
+                    raise  # not a matter of permissions: a cache that cannot be used
                 self._read_only = True
+                self._connection = self._open_read_only()
+                log.info("vector cache %s can only be read: none are added", self.path)
         return self._connection
 
     def _open(self) -> sqlite3.Connection:
@@ -123,14 +145,34 @@ class VectorFile:
             raise
         return connection
 
-    def _open_read_only(self) -> sqlite3.Connection:
-        """The file as it is, where it cannot be written: opened immutable, since a
-        read-only connection to a WAL file would still need to write its index."""
+    def _open_read_only(self) -> sqlite3.Connection | None:
+        """A read-only connection that sees what writers add (``mode=ro``), or None where
+        even that cannot be had: SQLite must be able to use the file's WAL index, which a
+        folder that may only be read does not let it make. The file is then read
+        immutable, opened afresh for each lookup."""
+        uri = f"{self.path.resolve().as_uri()}?mode=ro"
+        connection = sqlite3.connect(uri, uri=True, timeout=_BUSY_SECONDS, check_same_thread=False)
+        try:
+            connection.execute("SELECT 1 FROM vectors LIMIT 1")
+        except sqlite3.Error:
+            connection.close()
+            self._immutable = True
+            return None
+        return connection
+
+    def _read_once(self, sql: str, parameters: Sequence[object]) -> list[tuple]:
         uri = f"{self.path.resolve().as_uri()}?immutable=1"
         connection = sqlite3.connect(uri, uri=True, check_same_thread=False)
-        connection.execute("SELECT 1 FROM vectors LIMIT 1")  # a damaged file fails here
-        log.info("vector cache %s can only be read: its vectors serve, none are added", self.path)
-        return connection
+        try:
+            return connection.execute(sql, parameters).fetchall()
+        finally:
+            connection.close()
+
+
+def _writable(path: Path) -> bool:
+    """Whether this process may write the file and make files beside it (a read-only
+    mount, or another user's folder, says no)."""
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
 
 
 def _busy(error: Exception) -> bool:

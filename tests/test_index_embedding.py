@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot import index_vectors
+from bot import index_vectors, vector_store
 from bot.answer import Ranking
 from bot.cli import main
 from bot.corpus import PassageRef
@@ -192,6 +192,7 @@ def test_vectors_in_a_folder_that_may_only_be_read_still_serve(
         raise sqlite3.OperationalError("attempt to write a readonly database")
 
     monkeypatch.setattr(VectorFile, "_open", read_only)
+    monkeypatch.setattr(vector_store, "_writable", lambda path: False)
     embedder = CountingEmbedder()  # the bot's service user, nothing in memory
     knowledge = load_knowledge(index, index, Ranking(SemanticReranker(embedder)))
     answer = knowledge.answerer.answer(QUESTION)

@@ -104,3 +104,42 @@ def test_a_busy_file_is_a_miss_for_one_question_not_for_the_rest_of_the_run(
     other.close()
     stored.put([(b"c", np.ones((1, 2)))])  # the file is still used
     assert set(stored.get([b"a", b"b", b"c"])) == {b"a", b"c"}
+
+
+def test_a_file_that_stops_taking_writes_still_serves_what_it_holds(tmp_path: Path) -> None:
+    stored = vector_store.VectorFile(tmp_path / VECTORS_FILE, 2)
+    stored.put([(b"a", np.ones((1, 2)))])
+    assert stored._connection is not None
+    stored._connection.execute("PRAGMA query_only = 1")  # as a read-only remount refuses
+    stored.put([(b"b", np.ones((1, 2)))])  # refused: not kept, and no error
+    assert set(stored.get([b"a", b"b"])) == {b"a"}  # what it holds still serves
+    stored.put([(b"c", np.ones((1, 2)))])
+    assert set(stored.get([b"a", b"c"])) == {b"a"}
+
+
+def test_a_file_read_as_it_is_on_disk_sees_what_a_writer_added_since(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / VECTORS_FILE
+    writer = vector_store.VectorFile(path, 2)  # embed, run by whoever owns the folder
+    writer.put([(b"a", np.ones((1, 2)))])
+    writer.close()
+
+    def cannot_write(self: vector_store.VectorFile) -> None:
+        raise sqlite3.OperationalError("unable to open database file")
+
+    def no_wal_index(self: vector_store.VectorFile) -> None:  # a folder it may only read
+        self._immutable = True
+
+    monkeypatch.setattr(vector_store.VectorFile, "_open", cannot_write)
+    monkeypatch.setattr(vector_store.VectorFile, "_open_read_only", no_wal_index)
+    monkeypatch.setattr(vector_store, "_writable", lambda path: False)
+    reader = vector_store.VectorFile(path, 2)  # the bot's service user
+    assert set(reader.get([b"a", b"b"])) == {b"a"}
+    with sqlite3.connect(path) as again:  # embed runs again, and finishes
+        again.execute("INSERT INTO vectors VALUES (?, 1, ?)", (b"b", np.ones(2, np.float16)))
+    again.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    again.close()
+    assert set(reader.get([b"a", b"b"])) == {b"a", b"b"}  # read afresh, not a stale copy
+    reader.put([(b"c", np.ones((1, 2)))])  # nothing kept by a reader
+    assert set(reader.get([b"c"])) == set()
