@@ -49,6 +49,9 @@ class FeedState:
     failures: int = 0
     next_attempt: str | None = None
     seen: list[str] = field(default_factory=list)
+    taken_in: bool = False
+    """Whether a poll has read the feed's items once: its first poll passes over the
+    archive behind the newest (see bot.feeds), and only that one."""
 
     def due(self, now: dt.datetime) -> bool:
         return self.next_attempt is None or dt.datetime.fromisoformat(self.next_attempt) <= now
@@ -146,6 +149,8 @@ def _book(data: Any) -> FeedBook:
         for name in _TIMES:
             if getattr(state, name) is not None:
                 dt.datetime.fromisoformat(getattr(state, name))  # ValueError names the value
+        if not isinstance(state.taken_in, bool):
+            raise TypeError(f"{url}: taken_in is not true or false")
         if not isinstance(state.failures, int) or state.failures < 0:
             raise TypeError(f"{url}: failures is not a count")
         if not isinstance(state.seen, list) or not all(isinstance(s, str) for s in state.seen):

@@ -204,9 +204,14 @@ class Poller:
         new = [item for item in items if item.link not in seen]
         over = max(0, len(new) - self.max_new_items)
         # A feed's first poll takes its newest items and passes over the archive behind
-        # them, which is not news; later, items past the cap are new articles that came
-        # faster than polls, and wait unseen for the next poll.
-        backlog = not seen
+        # them (dated older than those, so known to be older), which is not news; later,
+        # items past the cap are new articles that came faster than polls, and wait
+        # unseen for the next poll, as undated ones always do.
+        backlog = (
+            not state.taken_in
+            and not seen
+            and all(item.date is not None for item in new[self.max_new_items :])
+        )
         left = 0 if backlog else over
         if over and backlog:
             notes.append(
@@ -242,6 +247,7 @@ class Poller:
         state.last_modified = None if unconditional else got.last_modified
         fetched = min(len(new), self.max_new_items)
         result = _result_line(len(new), articles, fetched, retry, backlog)
+        state.taken_in = True
         return self._done(url, state, now, result, notes, articles)
 
     async def _add_item(

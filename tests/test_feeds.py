@@ -401,3 +401,32 @@ def test_an_address_that_cannot_be_parsed_is_one_line(
     assert capsys.readouterr().err == "coverage-bot: not an http(s) address: http://[bad/feed\n"
     assert main(["feeds", "remove", "http://[bad/feed"]) == 2
     assert capsys.readouterr().err == "coverage-bot: not following http://[bad/feed\n"
+
+
+async def test_a_first_poll_passes_over_only_what_it_knows_to_be_older(
+    site: Site, tmp_path: Path
+) -> None:
+    undated = [{"title": f"Undated {n}", "link": site.url(f"/u/{n}")} for n in range(5)]
+    for n in range(5):
+        site.serve(f"/u/{n}", article_page(f"Undated story {n}", filler_paragraphs(f"u{n}")))
+    url = site.serve("/feed/undated", rss(undated), "application/rss+xml")  # oldest first
+    follow = poller(tmp_path, url, max_new_items=3)
+    (feed,) = (await follow.poll_due(NOON)).feeds
+    assert feed.result == "5 new items: 3 added, 2 left for the next poll"  # not lost
+    (feed,) = (await follow.poll_due(NOON + dt.timedelta(hours=1))).feeds
+    assert feed.result == "2 new items: 2 added"
+
+
+async def test_a_feed_whose_items_all_went_is_not_taken_for_a_new_one(
+    site: Site, tmp_path: Path
+) -> None:
+    first = story(site, "/s/one", "Ferry timetable changes", 10)
+    url = site.serve("/feed/rotating", rss([first]), "application/rss+xml")
+    follow = poller(tmp_path, url, max_new_items=3)
+    await follow.poll_due(NOON)
+    site.serve("/feed/rotating", rss([]), "application/rss+xml")  # an empty window
+    await follow.poll_due(NOON + dt.timedelta(hours=1))
+    fresh = [story(site, f"/s/fresh{n}", f"Council story number {n}", 11 + n) for n in range(5)]
+    site.serve("/feed/rotating", rss(list(reversed(fresh))), "application/rss+xml")
+    (feed,) = (await follow.poll_due(NOON + dt.timedelta(hours=2))).feeds
+    assert feed.result == "5 new items: 3 added, 2 left for the next poll"  # news, not archive
