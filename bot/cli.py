@@ -296,7 +296,7 @@ def _run(args: argparse.Namespace, out: Console) -> int:
         return run_web_command(args, settings)
     index_dir = getattr(args, "index", None) or settings.index
     if args.command == "embed":
-        from bot.embed_cli import run_embed
+        from bot.embed_cli import run_embed  # which imports CommandError from here
 
         return run_embed(
             settings,

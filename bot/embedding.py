@@ -172,10 +172,12 @@ class Embedder(OnnxModel):
 
 def _interrupted(error: BaseException) -> bool:
     """Whether a KeyboardInterrupt is among the errors that led to ``error``."""
+    chain: list[BaseException] = []
     seen: BaseException | None = error
-    while seen is not None:
+    while seen is not None and all(seen is not e for e in chain):  # a chain may loop
         if isinstance(seen, KeyboardInterrupt):
             return True
+        chain.append(seen)
         seen = seen.__cause__ or seen.__context__
     return False
 

@@ -129,10 +129,7 @@ class Poller:
         """The configured feeds, then those added by command, each once (whatever the
         case of its scheme and host)."""
         book = book or self.store.load()
-        unique: dict[str, str] = {}
-        for url in [*self.configured, *book.added]:
-            unique.setdefault(feed_address(url), url)
-        return list(unique.values())
+        return followed_feeds(self.configured, book.added)
 
     def statuses(self) -> list[FeedStatus]:
         """Each followed feed and how its last poll went (FeedStateError if the state
@@ -314,6 +311,15 @@ def feed_address(url: str) -> str:
     except ValueError:
         return url
     return urlunsplit(parts._replace(scheme=parts.scheme.lower(), netloc=parts.netloc.lower()))
+
+
+def followed_feeds(configured: Sequence[str], added: Sequence[str]) -> list[str]:
+    """The configured feeds, then those added by command, each once whatever the case of
+    its scheme and host (as first spelled)."""
+    unique: dict[str, str] = {}
+    for url in [*configured, *added]:
+        unique.setdefault(feed_address(url), url)
+    return list(unique.values())
 
 
 def follow_feed(store: FeedStore, configured: Sequence[str], url: str) -> bool:

@@ -26,6 +26,7 @@ from bot.feeds import (
     Poller,
     feed_address,
     follow_feed,
+    followed_feeds,
     unfollow_feed,
 )
 from bot.fetching import ContentKind, Fetcher, FetchError, NotModified
@@ -171,7 +172,7 @@ def _feeds(args: argparse.Namespace, settings: Settings) -> int:
         print(plain(f"no longer following {args.url}"))
     else:
         book = store.load()
-        followed = list(dict.fromkeys([*settings.feeds, *book.added]))
+        followed = followed_feeds(settings.feeds, book.added)
         if not followed:
             print("no feeds followed: set COVERAGE_BOT_FEEDS or run coverage-bot feeds add URL")
         for url in followed:

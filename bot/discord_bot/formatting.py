@@ -278,8 +278,11 @@ def summary_embed(summary: Summary) -> discord.Embed:
 
 
 def choice_name(article: Article) -> str:
-    """An article's headline as an autocomplete choice name."""
-    return shorten(article.headline, CHOICE_NAME_LIMIT)
+    """An article's headline as an autocomplete choice name (its id when the headline
+    shows nothing: Discord refuses an empty name)."""
+    return shorten(article.headline, CHOICE_NAME_LIMIT).strip() or shorten(
+        article.id, CHOICE_NAME_LIMIT
+    )
 
 
 REPORT_CHART = "questions-per-day.png"

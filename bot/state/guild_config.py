@@ -6,7 +6,6 @@ changes later still reaches every server that never set that value.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
 import logging
@@ -143,15 +142,16 @@ class GuildConfigs:
 
         # The row exists before the change reads it, so that FOR UPDATE has a row to lock
         # (PostgreSQL; SQLite's writing transactions lock the whole file): two first
-        # changes at once would otherwise both insert, and one fail on the key.
-        with contextlib.suppress(StateUnavailable):  # another process inserted it first
-            await self.database.run(insert)
+        # changes at once would otherwise both insert, and one fail on the key. (Two
+        # first inserts at once on PostgreSQL: one admin is told to try again.)
+        await self.database.run(insert)
 
         async def write(connection: AsyncConnection) -> tuple[GuildConfig, dict[str, Any]]:
             row = (await connection.execute(select(table).where(where).with_for_update())).first()
             current = dict(row._mapping) if row is not None else {}
-            # A value damaged outside the bot is read as the default, and put back to it
-            # by this change: otherwise no change, a reset included, could repair it.
+            # A value damaged outside the bot (which makes the server get every default
+            # until then) is put back to its default by any change: otherwise none, a
+            # reset included, could repair it.
             damaged = [name for name in FIELDS if _unreadable(name, current.get(name))]
             readable = {k: v for k, v in current.items() if k not in damaged}
             values = work(self._merged(readable))
@@ -179,7 +179,7 @@ class GuildConfigs:
                 await connection.execute(
                     table.update().where(where).values(updated_at=now, **stored)
                 )
-            return self._merged({**readable, **stored}), values
+            return self._merged({**readable, **stored}), {**dict.fromkeys(damaged), **values}
 
         return await self.database.run(write)
 

@@ -41,7 +41,7 @@ class Admin(commands.Cog):
         except KNOWLEDGE_ERRORS as error:
             log.warning("reload failed: %s", error)
             said = (
-                "Reload failed, so I'm still answering from the coverage loaded "
+                "Reload failed, so I'm still answering from the coverage indexed "
                 f"{discord.utils.format_dt(old.built_at, 'R')}: "
             )
             await interaction.followup.send(
