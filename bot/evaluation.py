@@ -15,7 +15,15 @@ from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 
-from bot.answer import Answer, Answerer, Hit, QuestionError, declines
+from bot.answer import (
+    MAX_QUESTION_CHARS,
+    Answer,
+    Answerer,
+    Hit,
+    QuestionError,
+    declines,
+    question_terms,
+)
 from bot.corpus import CorpusView
 from bot.index_folder import IndexLoadError
 from bot.squad import SquadQuestion, SquadSet
@@ -103,6 +111,7 @@ def load_cases(path: Path) -> list[Case]:
             raise EvaluationInputError(f"{path}:{number}: question and passages must be text")
         if not question.strip():
             raise EvaluationInputError(f"{path}:{number}: the question is empty")
+        _require_askable(question, f"{path}:{number}")
         if any(not p.strip() for p in passages):
             raise EvaluationInputError(
                 f"{path}:{number}: a passage is empty (it would match every passage); "
@@ -112,6 +121,21 @@ def load_cases(path: Path) -> list[Case]:
     if not cases:
         raise EvaluationInputError(f"the question set {path} holds no questions")
     return cases
+
+
+def _require_askable(question: str, where: str) -> None:
+    """EvaluationInputError for a question the bot would refuse to search (too long, no
+    words): measuring it would score a refusal as a decline. A very long one is refused by
+    its length alone, before it is cleaned character by character."""
+    if len(question) > 4 * MAX_QUESTION_CHARS:
+        raise EvaluationInputError(
+            f"{where}: the question is {len(question):,} characters long; the bot answers "
+            f"{MAX_QUESTION_CHARS:,} at most"
+        )
+    try:
+        question_terms(question)
+    except QuestionError as error:
+        raise EvaluationInputError(f"{where}: the bot would not search it: {error}") from None
 
 
 def answerable_count(cases: Sequence[Case]) -> int:

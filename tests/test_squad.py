@@ -156,6 +156,21 @@ def test_a_question_with_no_words_counts_as_declined(tmp_path: Path) -> None:
             '{"question": 1, "passages": []}\n',
             ":1: question and passages must be text",
         ),
+        (
+            "--questions",
+            json.dumps({"question": "🚀🔥", "passages": []}) + "\n",
+            ":1: the bot would not search it: That question has no words to search for",
+        ),
+        (
+            "--questions",
+            json.dumps({"question": "Why? " * 400, "passages": ["x"]}) + "\n",
+            ":1: the bot would not search it: That question is 1,999 characters long",
+        ),
+        (
+            "--questions",
+            json.dumps({"question": "Why? " * 1_000_000, "passages": []}) + "\n",
+            ":1: the question is 5,000,000 characters long; the bot answers 1,000 at most",
+        ),
         ("--summaries", None, "cannot be read"),
         ("--summaries", "[1]", "expected a JSON object of summary texts"),
         ("--summaries", '{"no-such-article": "text"}', "No article matches “no-such-article”."),
