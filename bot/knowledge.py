@@ -13,6 +13,7 @@ import contextlib
 import datetime as dt
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from bot.answer import BM25_ONLY, Answerer, Ranking
 from bot.corpus import CorpusNotFoundError, CorpusView, LoadedCorpus, LoadWarning, load_corpus
@@ -121,20 +122,13 @@ def load_knowledge(
             report = update_index(index)
         except KNOWLEDGE_ERRORS:
             report = None  # the old generation answers, and says it is behind
-    bm25, stored = load_index(index, corpus if corpus_given else None)
-    calibrated, calibration, problem = _calibrated(index, ranking)
-    answerer = calibrated.answerer(stored, bm25, _vector_file(index, ranking))
-    warnings = (*(report.warnings if report else ()), *problem)
-    return Knowledge(
+    return _from_index(
         index,
-        stored,
-        answerer,
-        warnings,
-        built_at=_written_at(index),
+        corpus if corpus_given else None,
+        ranking,
+        report.warnings if report else (),
         outdated=outdated(index),
         update=report,
-        calibration=calibration,
-        ranking=ranking,
     )
 
 
@@ -174,18 +168,31 @@ def rebuild_knowledge(corpus: Path, index: Path | None, ranking: Ranking = BM25_
     if index is None:
         return build_knowledge(corpus, ranking)
     warnings = refresh_index(index, indexed_corpus(index) or corpus)
-    bm25, stored = load_index(index, corpus)  # just updated: no need to ask if it is outdated
+    return _from_index(index, corpus, ranking, warnings)  # just updated: not outdated
+
+
+def _from_index(
+    index: Path,
+    corpus: Path | None,
+    ranking: Ranking,
+    warnings: tuple[LoadWarning, ...],
+    **state: Any,
+) -> Knowledge:
+    """The knowledge in an index folder: its index and articles, its kept threshold (a
+    damaged file adds a warning), its vector file, and when it was written; ``corpus``
+    names the rebuild command's corpus when the folder cannot."""
+    bm25, stored = load_index(index, corpus)
     calibrated, calibration, problem = _calibrated(index, ranking)
     answerer = calibrated.answerer(stored, bm25, _vector_file(index, ranking))
-    warnings = (*warnings, *problem)
     return Knowledge(
         index,
         stored,
         answerer,
-        warnings,
+        (*warnings, *problem),
         built_at=_written_at(index),
         calibration=calibration,
         ranking=ranking,
+        **state,
     )
 
 

@@ -8,14 +8,13 @@ import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
 import pytest
+from embedders import CountingEmbedder
 
 from bot import index_vectors, vector_store
 from bot.answer import Ranking
 from bot.cli import main
 from bot.corpus import PassageRef
-from bot.embedding import Embedder, default_model
 from bot.index import IndexLoadError
 from bot.index_folder import VECTORS_FILE
 from bot.knowledge import build_index, load_knowledge
@@ -25,18 +24,6 @@ from bot.vector_store import VectorFile, VectorFileError
 
 BUNDLED = Path(__file__).resolve().parent.parent / "corpus"
 QUESTION = "Where was Soleimani killed?"
-
-
-class CountingEmbedder(Embedder):
-    """The real model, counting the texts it is asked to embed."""
-
-    def __init__(self) -> None:
-        super().__init__(default_model())
-        self.embedded: list[str] = []
-
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
-        self.embedded.extend(texts)
-        return super().embed(texts)
 
 
 @pytest.fixture(autouse=True)

@@ -6,33 +6,20 @@ from __future__ import annotations
 import logging
 import shutil
 import sqlite3
-from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pytest
+from embedders import CountingEmbedder
 
 from bot import vector_store
 from bot.answer import Ranking
-from bot.embedding import Embedder, default_model
 from bot.index_folder import VECTORS_FILE
 from bot.knowledge import build_index, load_knowledge
 from bot.rerank import SemanticReranker
 
 BUNDLED = Path(__file__).resolve().parent.parent / "corpus"
 QUESTION = "Where was Soleimani killed?"
-
-
-class CountingEmbedder(Embedder):
-    """The real model, counting the texts it is asked to embed."""
-
-    def __init__(self) -> None:
-        super().__init__(default_model())
-        self.embedded: list[str] = []
-
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
-        self.embedded.extend(texts)
-        return super().embed(texts)
 
 
 @pytest.fixture
