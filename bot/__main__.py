@@ -1,7 +1,23 @@
-"""``python -m bot``: the same as the ``coverage-bot`` command."""
+"""``python -m bot`` and the ``coverage-bot`` command's entry point.
+
+The command's modules take a second or two to load (numpy, rich, the models' runtime);
+Ctrl-C in that time ends it quietly with 130, as Ctrl-C does once it runs, instead of
+printing where in the imports it was."""
 
 import sys
 
-from bot.cli import main
+EXIT_INTERRUPTED = 130
+"""The command's exit status after Ctrl-C (bot.cli's, which is not loaded yet)."""
 
-sys.exit(main())
+
+def run() -> int:
+    """Load the command and run it."""
+    try:
+        from bot.cli import main
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    return main()
+
+
+if __name__ == "__main__":
+    sys.exit(run())

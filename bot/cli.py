@@ -57,7 +57,7 @@ from bot.terminal import (
 )
 from bot.version import version
 
-EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 class CommandError(Exception):
@@ -246,7 +246,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as error:
         return _system_error(error)
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
 
 
 def _system_error(error: OSError) -> int:

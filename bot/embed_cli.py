@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.progress import Progress
 
 from bot.answer import Ranking
-from bot.cli import EXIT_OK, EXIT_USAGE, CommandError
+from bot.cli import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, CommandError
 from bot.config import Settings
 from bot.embedding import EmbeddingUnavailable
 from bot.index_folder import VECTORS_FILE
@@ -76,7 +76,7 @@ def run_embed(settings: Settings, index: Path | None, load: Callable[[Ranking], 
             f"({tally.done:,} of {tally.total:,} done): run embed again to go on",
             file=sys.stderr,
         )
-        return 130
+        return EXIT_INTERRUPTED
     finally:
         stored.close()
     if tally.unreadable:

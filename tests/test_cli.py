@@ -253,3 +253,21 @@ def test_evaluate_prints_retrieval_and_rouge_figures(capsys: pytest.CaptureFixtu
     hit_at_1 = next(line for line in out.splitlines() if line.startswith("Hit@1"))
     assert hit_at_1.split() == ["Hit@1", "0.833", "0.972"]  # BM25 alone, then all stages
     assert out.splitlines()[-1].startswith("mean ")
+
+
+def test_ctrl_c_while_the_command_loads_ends_quietly_with_130() -> None:
+    # The interrupt comes as bot.cli is imported, as a real Ctrl-C in the first second does.
+    script = (
+        "import sys\n"
+        "class Interrupted:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'bot.cli':\n"
+        "            raise KeyboardInterrupt\n"
+        "sys.meta_path.insert(0, Interrupted())\n"
+        "from bot.__main__ import run\n"
+        "sys.exit(run())\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert (done.returncode, done.stderr) == (130, "")
