@@ -57,10 +57,25 @@ COLOUR = discord.Colour.dark_teal()
 _UNSHOWN = str.maketrans(dict.fromkeys(BIDI_CONTROLS))
 
 
+_MARKDOWN = re.compile(
+    r"(?P<url><[^: >]+:/[^ >]+>|(?:https?|steam)://[^\s<]+[^<.,:;\"'\]\s])"
+    r"|[\\*_~|`\[\]]|^>(?:>>)?\s|^#{1,3}|^\s*-",
+    re.MULTILINE,
+)
+"""What Discord reads as markdown, as ``discord.utils.escape_markdown`` knows it, with
+every ``[`` and ``]`` in it: that function takes a whole line from its first ``[`` to its
+last ``)`` for one masked link and escapes only the first bracket, so a second
+``[text](https://...)`` on the line stayed a live link. Links are left as written, since a
+backslash in one would become part of it."""
+
+
 def escape(text: str) -> str:
     """Text that Discord shows as written: no markdown, no mentions, and no bidi controls
     (an override in a feed's article would show the rest of its line reversed)."""
-    return discord.utils.escape_mentions(discord.utils.escape_markdown(text.translate(_UNSHOWN)))
+    unmarked = _MARKDOWN.sub(
+        lambda found: found["url"] or "\\" + found[0], text.translate(_UNSHOWN)
+    )
+    return discord.utils.escape_mentions(unmarked)
 
 
 def shorten(text: str, limit: int) -> str:

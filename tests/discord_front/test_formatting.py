@@ -40,6 +40,20 @@ def test_escape_stops_markdown_and_mentions() -> None:
     assert escaped == "\\*\\*bold\\*\\* @\u200beveryone <@\u200b123456789012345678> \\_x\\_"
 
 
+def test_every_masked_link_on_a_line_is_escaped_not_only_the_first() -> None:
+    # discord.utils.escape_markdown takes "[a](...) ... [b](...)" for one link and escaped
+    # only its first "[": the second link, and the bold between them, stayed live.
+    text = "see [photos](https://a.example) and **log in** at [the port](https://evil.example/p)"
+    assert escape(text) == (
+        "see \\[photos\\](https://a.example) and \\*\\*log in\\*\\* at "
+        "\\[the port\\](https://evil.example/p)"
+    )
+
+
+def test_a_bare_link_is_left_as_written() -> None:
+    assert escape("at https://example.com/a_b_c now") == "at https://example.com/a_b_c now"
+
+
 def test_a_bidi_override_in_corpus_text_does_not_reach_discord() -> None:
     # U+202E would show the rest of the line reversed, so a passage could read otherwise.
     passage = Passage("Iran launched \u202emissiles\u202c at bases. Nobody was hurt.")

@@ -32,7 +32,10 @@ from harness import (
 from bot.knowledge import Knowledge, build_knowledge
 
 READER = user(42, "reader")
-MARKUP = "**bold** _it_ @everyone <@123456789012345678> [link](javascript:alert(1))"
+MARKUP = (
+    "[a](https://a.example) **bold** _it_ @everyone <@123456789012345678>"
+    " [link](javascript:alert(1)) [phish](https://evil.example/p)"
+)
 LONG_SENTENCE = "Ballistic missiles struck the Ain al-Asad air base overnight, officials said."
 
 
@@ -106,6 +109,7 @@ def assert_escaped(embed: dict[str, Any]) -> None:
     assert "@everyone" not in shown and "<@123" not in shown
     assert "@\u200beveryone" in shown
     assert "\\*\\*bold\\*\\*" in shown
+    assert "\\[phish\\](https://evil.example/p)" in shown  # the second link on a line too
 
 
 def shown_message(fake: FakeDiscord, body: dict[str, Any]) -> dict[str, Any]:
