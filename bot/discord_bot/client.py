@@ -14,6 +14,7 @@ from bot.corpus.writer import CorpusNotWritable
 from bot.discord_bot.feedback import VoteButton
 from bot.discord_bot.server_state import ServerState
 from bot.discord_bot.sync import sync_commands
+from bot.discord_bot.views import ExpiredButton
 from bot.feed_state import FeedStateError
 from bot.feeds import FeedStatus, Poller
 from bot.knowledge import KNOWLEDGE_ERRORS, Knowledge, rebuild_knowledge
@@ -130,7 +131,8 @@ class CoverageBot(commands.Bot):
 
     async def setup_hook(self) -> None:
         await self.state.open()
-        self.add_dynamic_items(VoteButton)  # votes on any answer, sent before a restart too
+        # Votes on any answer, sent before a restart too; other buttons from before it say so.
+        self.add_dynamic_items(VoteButton, ExpiredButton)
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         await sync_commands(self, force=self.force_sync)

@@ -8,6 +8,9 @@ time out, since Discord would otherwise show buttons that no longer respond.
 from __future__ import annotations
 
 import logging
+import re
+import secrets
+from typing import Any
 
 import discord
 
@@ -19,7 +22,13 @@ from bot.discord_bot.formatting import answer_embed, article_pages
 log = logging.getLogger(__name__)
 
 NOT_YOURS = "These buttons belong to the person who asked; ask your own question with `/ask`."
+EXPIRED = "These buttons stopped working when the bot restarted; ask again with `/ask`."
 NO_PINGS = discord.AllowedMentions.none()
+
+SESSION = secrets.token_hex(4)
+"""This process's mark in its views' button ids: a view lives in memory, so a button
+from before a restart has nothing to answer it but :class:`ExpiredButton`."""
+_VIEW_BUTTON = "view:{session}:{button}"
 
 
 class OwnedView(discord.ui.View):
@@ -29,6 +38,9 @@ class OwnedView(discord.ui.View):
         super().__init__(timeout=timeout)
         self.owner_id = owner_id
         self.message: discord.Message | discord.InteractionMessage | None = None
+        for item in self.children:
+            if isinstance(item, discord.ui.Button):
+                item.custom_id = _VIEW_BUTTON.format(session=SESSION, button=secrets.token_hex(8))
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         if interaction.user.id == self.owner_id:
@@ -155,3 +167,40 @@ async def send_pages(
     )
     if isinstance(sent.resource, discord.InteractionMessage):
         view.message = sent.resource
+
+
+class ExpiredButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"view:(?P<session>[0-9a-f]{8}):[0-9a-f]{16}",
+):
+    """Any view button: one from before a restart greys out its message's view buttons
+    and says why (without a reply Discord would show "This interaction failed", and the
+    buttons would stay pressable for good); one of this process is its view's to answer."""
+
+    def __init__(self, custom_id: str, session: str) -> None:
+        super().__init__(discord.ui.Button(custom_id=custom_id))
+        self.session = session
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button[Any], match: re.Match[str]
+    ) -> ExpiredButton:
+        return cls(match[0], match["session"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        if self.session == SESSION:
+            return
+        if interaction.message is not None:
+            buttons = discord.ui.View.from_message(interaction.message, timeout=None)
+            for item in buttons.children:
+                if isinstance(item, discord.ui.Button) and ExpiredButton.matches(item):
+                    item.disabled = True
+            await interaction.response.edit_message(view=buttons)
+            await interaction.followup.send(EXPIRED, ephemeral=True)
+        else:
+            await interaction.response.send_message(EXPIRED, ephemeral=True)
+
+    @staticmethod
+    def matches(button: discord.ui.Button[Any]) -> bool:
+        """Whether ``button`` is a view's button, not a vote or a link."""
+        return button.custom_id is not None and button.custom_id.startswith("view:")

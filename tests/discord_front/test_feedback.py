@@ -9,6 +9,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+import pytest
 from fake_discord import ASK_CHANNEL_ID, BOT_USER, CHANNEL_ID, GUILD_ID, FakeDiscord, user
 from harness import (
     Harness,
@@ -23,6 +24,7 @@ from harness import (
     stop_bot,
 )
 
+from bot.discord_bot import views
 from bot.discord_bot.feedback import GONE
 from bot.knowledge import Knowledge
 from bot.state.database import StateDatabase, database_url
@@ -137,6 +139,44 @@ async def test_votes_on_an_answer_sent_before_a_restart_are_kept(
     try:
         assert await vote(fake, message, "Not helpful", VOTER) == THANKS_NOT
         assert await rows(tmp_path, "SELECT helpful FROM votes") == [(0,)]
+    finally:
+        await stop_bot(second)
+
+
+async def test_an_answers_other_buttons_after_a_restart_say_so_and_grey_out(
+    fake: FakeDiscord, tmp_path: Path, knowledge: Knowledge, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = bot_settings(tmp_path)
+    first = await start_bot(fake, settings, knowledge)
+    try:
+        await fake.message_create(
+            mention("How many missiles did Iran launch?"), author=READER, mentions=[BOT_USER]
+        )
+        await bot_replies(fake, CHANNEL_ID)
+        message = fake.messages[max(fake.messages)]
+    finally:
+        await stop_bot(first)
+    monkeypatch.setattr(views, "SESSION", "0123abcd")  # a new process draws a new one
+    second = await start_bot(fake, settings, knowledge)
+    try:
+        for label in ("Next result", "Whole article"):
+            pressed = await press(fake, message, label, by=READER)
+            greyed = await callback(fake, pressed)
+            assert greyed["type"] == 7  # the message edited in place
+            shown = {
+                button["label"]: button.get("disabled", False)
+                for row in greyed["data"]["components"]
+                for button in row["components"]
+            }
+            assert shown == {
+                "Next result": True,
+                "Whole article": True,
+                "Helpful": False,
+                "Not helpful": False,
+            }
+            told = (await followup(fake, pressed)).json
+            assert (told["content"], told["flags"]) == (views.EXPIRED, 64)
+        assert await vote(fake, message, "Helpful", VOTER) == THANKS  # votes still count
     finally:
         await stop_bot(second)
 
