@@ -502,17 +502,22 @@ class Answerer:
             weights,
             analyze,
             similarities,
-            self._sentence_check(model_question or question),
+            self._sentence_check(model_question or question, ref.article.headline),
         )
 
-    def _sentence_check(self, question: str) -> SentenceCheck | None:
+    def _sentence_check(self, question: str, headline: str) -> SentenceCheck | None:
         """The answer check reading single sentences with the question, as it reads
-        passages (titles spelled out, the question as the models read it)."""
+        passages: under their headline, which says what "it" and "the company" are
+        (SQuAD part A's asked-about paragraphs: the sentence holding an answer chosen for
+        0.900 of questions, against 0.887 without it), titles spelled out, the question as
+        the models read it."""
         check = self.cross_encoder
         if check is None:
             return None
         model_question = unicodedata.normalize("NFKC", question)
-        return lambda texts: check.scores(model_question, [spelled_out(t) for t in texts])
+        return lambda texts: check.scores(
+            model_question, [spelled_out(f"{headline}. {t}") for t in texts]
+        )
 
     def _idf(self, term: str) -> float:
         """As rare as the term's commonest spelling: "governor" weighs no more in coverage

@@ -77,14 +77,20 @@ def test_the_check_stops_at_the_first_candidate_it_is_sure_of(
     sure = answerer.answer("How many missiles did Iran launch?", results=CHECKED)
     assert sure.best is not None and "more than a dozen" in sure.best.ref.passage.text
     assert sure.best.check is not None and sure.best.check >= CHECK_SURE
-    # A passage is read under its headline; the sentences read after it choose the bold one.
-    headlines = tuple(spelled_out(f"{article.headline}. ") for article in bundled.articles)
-    assert len([text for text in read if text.startswith(headlines)]) == 1  # not five
+    # A passage is read whole under its headline; the sentences read after it (each under
+    # its headline too) choose the bold one.
+    passages = {
+        spelled_out(f"{ref.article.headline}. {ref.passage.standalone}") for ref in bundled.passages
+    }
+    assert len([text for text in read if text in passages]) == 1  # not five
+    sentences = [text for text in read if text not in passages]
+    headline = spelled_out(f"{sure.best.ref.article.headline}. ")
+    assert sentences and all(text.startswith(headline) for text in sentences)
     assert [hit.check for hit in sure.results[1:]] == [None] * (CHECKED - 1)
     read.clear()
     unsure = answerer.answer("Did the supreme leader think the strikes were enough?", CHECKED)
     # none sure: all five read, the best of them first
-    assert len([text for text in read if text.startswith(headlines)]) == CHECKED
+    assert len([text for text in read if text in passages]) == CHECKED
     assert all(hit.check is not None and hit.check < CHECK_SURE for hit in unsure.results)
     assert "Military action like this is not sufficient" in unsure.results[0].ref.passage.body
 
