@@ -272,6 +272,35 @@ def test_another_text_under_the_same_headline_and_date_is_another_article(
     assert len(list((tmp_path / "news").glob("*.md"))) == 2
 
 
+def test_articles_whose_pages_all_name_the_home_page_as_canonical_each_keep_their_file(
+    tmp_path: Path,
+) -> None:
+    """A CMS that gives every page one canonical url: each article is its own, not an
+    update of the one before."""
+    home = "https://a.example/"
+    depot = extract_article(article_page(DEPOT, DEPOT_PARAGRAPHS, canonical=home), home)
+    library = extract_article(
+        article_page("Library extends weekend hours", filler_paragraphs("the library")), home
+    )
+    writer = CorpusWriter(tmp_path / "news")
+    written = [writer.write(depot), writer.write(library), writer.write(depot)]
+    assert [(w.updated, w.unchanged) for w in written] == [(False, False)] * 2 + [(False, True)]
+    headlines = sorted(a.headline for a in load_corpus(tmp_path / "news").corpus.articles)
+    assert headlines == sorted([DEPOT, "Library extends weekend hours"])
+
+
+def test_a_page_with_a_new_headline_and_mostly_the_same_text_is_an_update(
+    tmp_path: Path,
+) -> None:
+    url = "https://a.example/depot"
+    first = extract_article(article_page(DEPOT, DEPOT_PARAGRAPHS), url)
+    renamed = extract_article(article_page(f"{DEPOT} after long debate", DEPOT_UPDATED), url)
+    writer = CorpusWriter(tmp_path / "news")
+    assert writer.write(first).updated is False
+    assert writer.write(renamed).updated is True
+    assert len(list((tmp_path / "news").glob("*.md"))) == 1
+
+
 def test_a_users_file_is_never_overwritten(
     site: Site, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
