@@ -142,9 +142,9 @@ class CorpusWriter:
         earlier file at another url must also hold mostly the same text: a syndicated copy
         is the same article, the next "Letters to the editor" is not."""
         assert self._by_url is not None
-        if article.url and (found := self._by_url.get(_url_key(article.url))):
-            if _same_headline(found, article) or _mostly_the_same_text(found, article):
-                return found
+        found = self._by_url.get(_url_key(article.url)) if article.url else None
+        if found and (_same_headline(found, article) or _mostly_the_same_text(found, article)):
+            return found
         path, url = self._by_headline.get(
             _headline_key(article.headline, article.iso_date), (None, None)
         )
