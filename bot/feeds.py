@@ -259,7 +259,7 @@ class Poller:
         if isinstance(page, NotModified):  # never asked conditionally; a server's mistake
             return f"refused {item.link}: HTTP 304 to a plain request", True
         try:
-            written = await asyncio.to_thread(self._write, page.body, page.url, item)
+            written = await asyncio.to_thread(self._write, page.markup, page.url, item)
         except NotAnArticle as error:
             return f"refused {item.link}: {error}", False
         except OSError as error:
@@ -270,8 +270,8 @@ class Poller:
             return f"not written over {written.path}, which {written.kept}: {item.link}", False
         return added_article(written, feed)
 
-    def _write(self, body: bytes, url: str, item: _Item) -> Written:
-        article = extract_article(body, url, headline=item.title, date=item.date)
+    def _write(self, markup: str | bytes, url: str, item: _Item) -> Written:
+        article = extract_article(markup, url, headline=item.title, date=item.date)
         return self.writer.write(article)
 
     def _done(

@@ -11,6 +11,7 @@ is one line saying what went wrong and where.
 from __future__ import annotations
 
 import asyncio
+import codecs
 import os
 from dataclasses import dataclass
 from enum import Enum
@@ -78,6 +79,25 @@ class Fetched:
     charset: str | None
     etag: str | None
     last_modified: str | None
+
+    @property
+    def markup(self) -> str | bytes:
+        """The body for a page reader: decoded by the charset the response's header names,
+        which HTML says comes before the page's own ``<meta charset>`` (a windows-1252
+        page that says so only in its header read "crème" as "crčme"); as it came when
+        the header names none, or one Python does not know, or a byte-order mark says."""
+        if self.charset is None or self.body.startswith(_BYTE_ORDER_MARKS):
+            return self.body
+        try:
+            codec = codecs.lookup(self.charset).name
+        except LookupError:
+            return self.body
+        # As browsers do (the WHATWG Encoding standard): these labels mean windows-1252.
+        return self.body.decode(_WINDOWS_1252.get(codec, codec), errors="replace")
+
+
+_BYTE_ORDER_MARKS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+_WINDOWS_1252 = {"iso8859-1": "cp1252", "ascii": "cp1252"}
 
 
 @dataclass(frozen=True)

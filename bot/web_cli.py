@@ -106,7 +106,7 @@ async def _add_one(fetcher: Fetcher, writer: CorpusWriter, given: str) -> Writte
         page = await fetcher.get(given, ContentKind.PAGE)
         if isinstance(page, NotModified):
             raise _InputError("HTTP 304 to a plain request")
-        article = await asyncio.to_thread(extract_article, page.body, page.url)
+        article = await asyncio.to_thread(extract_article, page.markup, page.url)
     else:
         path = user_path(given)
         try:

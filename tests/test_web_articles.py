@@ -27,7 +27,14 @@ from bot.cli import main
 from bot.corpus import load_corpus
 from bot.corpus.html import NotAnArticle, extract_article
 from bot.corpus.writer import CorpusWriter
-from bot.fetching import ContentKind, Fetcher, FetchLimits, FetchTimeout, Unreachable
+from bot.fetching import (
+    ContentKind,
+    Fetched,
+    Fetcher,
+    FetchLimits,
+    FetchTimeout,
+    Unreachable,
+)
 from bot.index_folder import current_generation
 from bot.integrity import read_manifest
 
@@ -270,6 +277,39 @@ def test_another_text_under_the_same_headline_and_date_is_another_article(
     assert writer.write(first).updated is False
     assert writer.write(second).updated is False
     assert len(list((tmp_path / "news").glob("*.md"))) == 2
+
+
+def test_a_page_whose_charset_only_its_header_names_is_read_in_that_charset(
+    site: Site, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    award = (
+        "The owner of Café Señorita, José Müller, won the regional small-business award on"
+        " Friday for the café's crème brûlée and its façade restoration."
+    )
+    # Guessed from its bytes, this page reads as windows-1250: "Seńorita".
+    page = article_page("Café owner wins regional award", [award, *filler_paragraphs("the café")])
+    page = page.replace('<meta charset="utf-8">', "")
+    url = site.serve("/cp1252", page.encode("cp1252"), "text/html; charset=windows-1252")
+    assert run(capsys, "add", "--corpus", "news", url)[0] == 0
+    [written] = (tmp_path / "news").glob("*.md")
+    assert award in written.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("charset", "markup"),
+    [
+        ("ISO-8859-1", "\u201cquoted\u201d café"),  # read as windows-1252, as browsers do
+        ("x-no-such-charset", b"\x93quoted\x94 caf\xe9"),  # left to the page reader
+        (None, b"\x93quoted\x94 caf\xe9"),
+    ],
+)
+def test_a_pages_markup_is_decoded_by_its_headers_charset_when_python_knows_it(
+    charset: str | None, markup: str | bytes
+) -> None:
+    page = Fetched(
+        "https://a.example/", b"\x93quoted\x94 caf\xe9", "text/html", charset, None, None
+    )
+    assert page.markup == markup
 
 
 def test_articles_whose_pages_all_name_the_home_page_as_canonical_each_keep_their_file(

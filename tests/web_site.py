@@ -118,7 +118,9 @@ class Site:
     def url(self, path: str) -> str:
         return f"{self.base}{path}"
 
-    def serve(self, path: str, body: str, content_type: str = "text/html") -> str:
+    def serve(self, path: str, body: str | bytes, content_type: str = "text/html") -> str:
+        """Serve ``body`` at ``path``: text as UTF-8 (and said so), bytes as they are, under
+        exactly ``content_type``."""
         self.pages[path] = (content_type, body)
         return self.url(path)
 
@@ -156,6 +158,8 @@ def _app(site: Site) -> web.Application:
             if request.headers.get("If-Modified-Since") == modified:
                 return web.Response(status=304)
             headers["Last-Modified"] = modified
+        if isinstance(body, bytes):
+            return web.Response(body=body, headers={**headers, "Content-Type": content_type})
         return web.Response(text=body, content_type=content_type, headers=headers)
 
     app = web.Application()
