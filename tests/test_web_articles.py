@@ -4,6 +4,7 @@ when they are not articles, and written into the corpus as Markdown the bot answ
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import hashlib
 import json
 import os
@@ -310,6 +311,21 @@ def test_a_pages_markup_is_decoded_by_its_headers_charset_when_python_knows_it(
         "https://a.example/", b"\x93quoted\x94 caf\xe9", "text/html", charset, None, None
     )
     assert page.markup == markup
+
+
+def test_a_page_is_dated_as_it_says_not_by_a_guess_from_its_text() -> None:
+    page = article_page(DEPOT, DEPOT_PARAGRAPHS)
+    undated = re.sub(r'<meta property="article:published_time"[^>]*>', "", page)
+    assert "© 2025 Valley Courier" in undated  # all the year it has left
+    assert extract_article(undated).date is None
+    feed_date = dt.date(2025, 3, 21)
+    assert extract_article(undated, date=feed_date).date == feed_date
+
+
+def test_a_page_dated_where_it_is_already_tomorrow_keeps_its_date() -> None:
+    tomorrow = dt.date.today() + dt.timedelta(days=1)
+    page = article_page(DEPOT, DEPOT_PARAGRAPHS, date=tomorrow.isoformat())
+    assert extract_article(page).date == tomorrow
 
 
 def test_articles_whose_pages_all_name_the_home_page_as_canonical_each_keep_their_file(

@@ -87,6 +87,7 @@ def extract_article(
         include_comments=False,
         include_tables=False,
         deduplicate=False,
+        date_extraction_params=_date_rules(),
     )
     if document is None or document.body is None:
         raise NotAnArticle("no article text could be found in the page")
@@ -162,6 +163,15 @@ def _linked_headlines(page: str | bytes, text: str) -> list[str]:
         return []
     anchors = {collapse_whitespace(a.text_content()) for a in tree.iter("a")}
     return [a for a in anchors if len(a.split()) >= 3 and a in text]
+
+
+def _date_rules() -> dict[str, object]:
+    """How htmldate may date a page: from what the page says its date is (metadata,
+    JSON-LD, ``<time>``, the url), not from a guess over its text, which dated a page whose
+    only year was its "Copyright 2026" footer January 1; and up to tomorrow, since a page
+    written where it is already tomorrow was put back to the first of the month."""
+    tomorrow = dt.date.today() + dt.timedelta(days=1)
+    return {"original_date": True, "extensive_search": False, "max_date": tomorrow.isoformat()}
 
 
 def _date(value: str | None) -> dt.date | None:
