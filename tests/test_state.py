@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -180,6 +181,36 @@ async def test_a_damaged_stored_setting_is_state_unavailable_not_a_crash(tmp_pat
         connection.execute("UPDATE guild_settings SET ask_channels = '[5,'")
     with pytest.raises(StateUnavailable, match="stored ask channels cannot be read"):
         await configs.get(10)
+    await database.close()
+
+
+@pytest.mark.parametrize(
+    ("column", "stored"),
+    [
+        ("cooldown_rate", "'abc'"),
+        ("cooldown_rate", "0"),  # no question would ever be answered
+        ("cooldown_seconds", "'soon'"),
+        ("cooldown_seconds", "0"),  # the rate limit off, which no server may do
+        ("results", "999"),
+        ("results", "'x'"),
+        ("results", "2.5"),
+        ("announce_channel", "'x'"),
+        ("announce_channel", "-4"),
+    ],
+)
+async def test_every_stored_setting_is_checked_when_read_and_repaired_by_a_change(
+    tmp_path: Path, column: str, stored: str
+) -> None:
+    database = await opened(tmp_path)
+    configs = GuildConfigs(database, DEFAULTS)
+    await configs.change(10, feedback=False)
+    with sqlite3.connect(tmp_path / "state" / "coverage-bot.sqlite3") as connection:
+        connection.execute(f"UPDATE guild_settings SET {column} = {stored}")
+    with pytest.raises(StateUnavailable, match=f"stored {column.replace('_', ' ')} cannot be"):
+        await configs.get(10)
+    changed = await configs.change(10, feedback=True)
+    assert changed == replace(DEFAULTS, feedback=True)
+    assert await configs.get(10) == changed
     await database.close()
 
 

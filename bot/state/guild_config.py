@@ -188,13 +188,18 @@ class GuildConfigs:
         return replace(self.defaults, **own)
 
 
+class DamagedSetting(StateUnavailable):
+    """A server's stored value was changed outside the bot into one it cannot use; the
+    server gets the defaults until any change puts the value back to its default."""
+
+
 def _unreadable(name: str, value: Any) -> bool:
     """Whether a stored value is damaged (see :func:`_loaded`)."""
     if value is None:
         return False
     try:
         _loaded(name, value)
-    except StateUnavailable:
+    except DamagedSetting:
         return True
     return False
 
@@ -205,15 +210,41 @@ def _stored(name: str, value: Any) -> Any:
     return value
 
 
+_KINDS: dict[str, tuple[type, ...]] = {
+    "threads": (bool,),
+    "cooldown_rate": (int,),
+    "cooldown_seconds": (float, int),
+    "results": (int,),
+    "announce_channel": (int,),
+    "feedback": (bool,),
+}
+"""What each stored value may be: SQLite keeps whatever a hand edit put in a number's
+column (a Boolean column reads as a bool, whatever it holds)."""
+
+
 def _loaded(name: str, value: Any) -> Any:
-    """A stored value as GuildConfig holds it; StateUnavailable (the server gets the
-    defaults, and the log says why) for one damaged outside the bot."""
-    if name != "ask_channels":
-        return value
-    try:
-        return frozenset(int(channel) for channel in json.loads(value))
-    except (ValueError, TypeError) as error:
-        raise StateUnavailable(
-            f"a server's stored ask channels cannot be read ({error}); set them again with "
-            "/settings ask-channel"
-        ) from None
+    """A stored value as GuildConfig holds it; DamagedSetting (the server gets the
+    defaults, and the log says why) for one damaged outside the bot: text where a number
+    belongs, or a number out of its range ("results 999", a cooldown of 0 seconds), which
+    would otherwise fail every question or switch the rate limit off."""
+    if name == "ask_channels":
+        try:
+            return frozenset(int(channel) for channel in json.loads(value))
+        except (ValueError, TypeError) as error:
+            raise DamagedSetting(
+                f"a server's stored ask channels cannot be read ({error}); set them again "
+                "with /settings ask-channel"
+            ) from None
+    kinds = _KINDS[name]
+    if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+        why = f"{value!r} is not a {kinds[0].__name__}"
+    elif name == "announce_channel":
+        why = None if value >= NO_CHANNEL else f"{value!r} is not a channel"
+    else:
+        why = range_error(name, value)
+    if why is not None:
+        raise DamagedSetting(
+            f"a server's stored {name.replace('_', ' ')} cannot be used ({why}); set it "
+            "again with /settings"
+        )
+    return value

@@ -35,6 +35,7 @@ from harness import (
     stop_bot,
 )
 
+from bot.discord_bot.cogs.settings import DAMAGED
 from bot.knowledge import Knowledge
 
 READER = user(42, "reader")
@@ -306,6 +307,24 @@ async def test_a_database_failure_during_a_message_answers_with_the_defaults(
     assert reply.json["embeds"][0]["footer"]["text"].startswith("Result 1 of 3 ·")  # defaults
     [said] = [m for m in caplog.messages if m.startswith("answering with the default settings")]
     assert said.endswith("cannot be used: no such table: guild_settings")
+
+
+async def test_a_setting_damaged_outside_the_bot_gives_the_defaults_until_a_change_repairs_it(
+    running: Harness, tmp_path: Path
+) -> None:
+    fake = running.fake
+    await settings(fake, "results", {"count": 1})
+    with sqlite3.connect(tmp_path / "state" / "coverage-bot.sqlite3") as damage:
+        damage.execute("UPDATE guild_settings SET cooldown_rate = 'abc', results = 999")
+    await fake.message_create(
+        mention("How many missiles did Iran launch?"), author=READER, mentions=[BOT_USER]
+    )
+    [reply] = await bot_replies(fake, CHANNEL_ID)
+    assert reply.json["embeds"][0]["footer"]["text"].startswith("Result 1 of 3 ·")  # defaults
+    assert (await settings(fake, "show"))["content"] == DAMAGED
+    repaired = await settings(fake, "feedback", {"on": False})
+    assert repaired["content"].startswith("Saved; it applies to the next question.\n")
+    assert "Results per answer: 3 (default)" in repaired["content"]
 
 
 async def test_a_database_locked_at_start_up_is_opened_once_it_is_free(

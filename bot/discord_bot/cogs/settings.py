@@ -17,13 +17,18 @@ from discord.ext import commands
 from bot.discord_bot.client import CoverageBot
 from bot.discord_bot.formatting import MESSAGE_CONTENT_LIMIT, fit
 from bot.state.database import StateUnavailable
-from bot.state.guild_config import NO_CHANNEL, GuildConfig, range_error
+from bot.state.guild_config import NO_CHANNEL, DamagedSetting, GuildConfig, range_error
 
 log = logging.getLogger(__name__)
 
 UNAVAILABLE = (
     "The bot's settings database is unavailable just now, so every server gets the "
     "default settings; try again later."
+)
+DAMAGED = (
+    "A setting stored for this server was changed outside the bot into one it cannot use, "
+    "so this server gets the default settings for now; any `/settings` change puts the "
+    "damaged one back to its default."
 )
 Setting = Literal["ask channels", "threads", "cooldown", "results", "announce channel", "feedback"]
 FIELDS_OF: dict[str, tuple[str, ...]] = {
@@ -124,7 +129,8 @@ class ServerSettings(commands.Cog):
             own = await configs.own(guild_id)
         except StateUnavailable as error:
             log.warning("/settings in guild=%s: %s", guild_id, error)
-            await interaction.followup.send(UNAVAILABLE, ephemeral=True)
+            damaged = isinstance(error, DamagedSetting)
+            await interaction.followup.send(DAMAGED if damaged else UNAVAILABLE, ephemeral=True)
             return
         if saved:
             log.info("settings changed guild=%s %s", guild_id, ",".join(sorted(saved)))
