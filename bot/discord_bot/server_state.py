@@ -16,7 +16,7 @@ import logging
 from discord.ext import tasks
 
 from bot.config import Settings
-from bot.state.database import StateDatabase, StateUnavailable, database_url
+from bot.state.database import StateDatabase, StateLost, StateUnavailable, database_url
 from bot.state.guild_config import GuildConfig, GuildConfigs, defaults_from
 from bot.state.question_log import AskedQuestion, QuestionLog
 
@@ -38,6 +38,7 @@ class ServerState:
         self.configs: GuildConfigs | None = None
         self.questions: QuestionLog | None = None
         self._logging: dict[int, asyncio.Task[None]] = {}
+        self._replacing: asyncio.Task[None] | None = None
         self.retention = tasks.loop(hours=24)(self.forget_old_questions)
         self.reopening = tasks.loop(seconds=REOPEN_SECONDS)(self._reopen)
 
@@ -60,19 +61,42 @@ class ServerState:
         secret = self.settings.database_url
         url = database_url(secret.get_secret_value() if secret else None, self.settings.state_dir)
         try:
-            self.database = await StateDatabase.open(url)
+            self.database = await StateDatabase.open(url, on_lost=self._lost)
         except StateUnavailable as error:
             if not quiet:
                 log.warning("running without the state database (defaults only): %s", error)
             return False
         self.configs = GuildConfigs(self.database, self.defaults)
         self.questions = QuestionLog(self.database)
-        self.retention.start()
+        if not self.retention.is_running():
+            self.retention.start()
         return True
+
+    def _lost(self, error: StateLost) -> None:
+        """The database went from under the bot (see StateLost): go on without it, as when
+        it could not be opened, and open it again every REOPEN_SECONDS: a new file once the
+        damaged one is moved away, or where the deleted one was."""
+        if self.database is None:
+            return
+        log.warning("running without the state database (defaults only): %s", error)
+        lost, self.database = self.database, None
+        self.configs = self.questions = None
+        self._replacing = asyncio.create_task(self._reopen_later(lost))
+
+    async def _reopen_later(self, lost: StateDatabase) -> None:
+        """Close the lost database, then try opening it every REOPEN_SECONDS from one
+        interval on: by then none of its connections is left to close late, which would
+        delete a new file's write-ahead log (SQLite removes it by its name)."""
+        await lost.close()
+        await asyncio.sleep(REOPEN_SECONDS)
+        if self.database is None and not self.reopening.is_running():
+            self.reopening.start()
 
     async def close(self) -> None:
         """Stop the retention task, let questions being logged finish (for a while), then
         close the database."""
+        if self._replacing is not None:
+            self._replacing.cancel()
         self.reopening.cancel()
         running = self.retention.get_task()
         self.retention.cancel()

@@ -31,6 +31,12 @@ class StateUnavailable(RuntimeError):
     """The database cannot be used; the message is one line for a log or a terminal."""
 
 
+class StateLost(StateUnavailable):
+    """The database went from under a running bot: its file damaged, or moved, deleted or
+    replaced (an open connection would go on writing to the file that is gone, and every
+    change since would be lost with it). Only opening it again can help."""
+
+
 def database_url(url: str | None, state_dir: Path) -> str:
     """The URL the settings give, else an SQLite file in the state folder."""
     if url:
@@ -41,16 +47,25 @@ def database_url(url: str | None, state_dir: Path) -> str:
 class StateDatabase:
     """An open database at the current schema version."""
 
-    def __init__(self, engine: AsyncEngine, where: str) -> None:
+    def __init__(
+        self, engine: AsyncEngine, where: str, on_lost: Callable[[StateLost], None] | None = None
+    ) -> None:
         self.engine = engine
         self.where = where
+        self.on_lost = on_lost
+        """Told when the database is lost, before the caller gets StateLost."""
+        self._file: Path | None = None
+        """The SQLite file, once open, and which file it was (see StateLost)."""
+        self._identity: tuple[int, int] | None = None
 
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
 
     @classmethod
-    async def open(cls, url: str) -> StateDatabase:
+    async def open(
+        cls, url: str, on_lost: Callable[[StateLost], None] | None = None
+    ) -> StateDatabase:
         """Connect, creating an SQLite file's folder, and migrate to the current schema."""
         try:
             parsed = make_url(url)
@@ -69,10 +84,16 @@ class StateDatabase:
             raise StateUnavailable(
                 f"the state database {where} cannot be opened: {error}"
             ) from None
+        file = None
         if engine.dialect.name == "sqlite":
             _sqlite_pragmas(engine)
+            if parsed.database and parsed.database != ":memory:":
+                file = Path(parsed.database)
         database = cls(engine, str(where))
         await database._migrate()
+        if file is not None:
+            database._file, database._identity = file, _identity(file)
+        database.on_lost = on_lost
         return database
 
     async def run(self, work: Callable[[AsyncConnection], Awaitable[T]], write: bool = True) -> T:
@@ -80,6 +101,8 @@ class StateDatabase:
         SQLite a writing transaction takes the write lock as it begins (BEGIN IMMEDIATE),
         so that one which reads before it writes waits its turn behind another writer
         (the busy timeout) instead of failing at once when the other commits first."""
+        if self._file is not None and _identity(self._file) != self._identity:
+            raise self._lost("was moved, deleted or replaced while the bot ran")
         try:
             async with self.engine.connect() as connection:
                 if write:
@@ -87,7 +110,16 @@ class StateDatabase:
                 async with connection.begin():
                     return await work(connection)
         except (SQLAlchemyError, OSError) as error:
-            raise StateUnavailable(f"the state database {self.where} {_why(error)}") from None
+            why = _why(error)
+            if why.startswith(_DAMAGED):
+                raise self._lost(why) from None
+            raise StateUnavailable(f"the state database {self.where} {why}") from None
+
+    def _lost(self, why: str) -> StateLost:
+        lost = StateLost(f"the state database {self.where} {why}")
+        if self.on_lost is not None:
+            self.on_lost(lost)
+        return lost
 
     async def close(self) -> None:
         await self.engine.dispose()
@@ -161,6 +193,18 @@ def _set_meta(connection: Connection, key: str, value: str) -> None:
     connection.execute(meta.insert().values(key=key, value=value))
 
 
+_DAMAGED = "is damaged"
+
+
+def _identity(file: Path) -> tuple[int, int] | None:
+    """Which file is at ``file`` (device and inode); None when there is none."""
+    try:
+        status = file.stat()
+    except OSError:
+        return None
+    return (status.st_dev, status.st_ino)
+
+
 def _why(error: BaseException) -> str:
     """What went wrong, as the end of a sentence about the database."""
     if isinstance(error, OSError):
@@ -168,7 +212,7 @@ def _why(error: BaseException) -> str:
     original = error.orig if isinstance(error, DBAPIError) else None
     text = str(original or error).splitlines()[0]
     if "not a database" in text or "malformed" in text:
-        return f"is damaged ({text}); move it away and a new one is started"
+        return f"{_DAMAGED} ({text}); move it away and a new one is started"
     if isinstance(error, OperationalError) and "locked" in text:
         return f"is locked by another program ({text})"
     return f"cannot be used: {text}"

@@ -35,7 +35,7 @@ from harness import (
     stop_bot,
 )
 
-from bot.discord_bot.cogs.settings import DAMAGED
+from bot.discord_bot.cogs.settings import DAMAGED, UNAVAILABLE
 from bot.knowledge import Knowledge
 
 READER = user(42, "reader")
@@ -354,6 +354,56 @@ async def test_a_database_locked_at_start_up_is_opened_once_it_is_free(
         assert labels(reply.json) == ["Whole article", "Helpful", "Not helpful"]
     finally:
         holder.close()
+        await stop_bot(bot)
+
+
+async def until_available(bot: Any, available: bool = True) -> None:
+    for _ in range(100):  # bounded: at most 10 s
+        if bot.state.available == available:
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"the state database never became {'' if available else 'un'}available")
+
+
+async def test_a_database_deleted_while_the_bot_runs_is_not_written_to_then_started_anew(
+    fake: FakeDiscord, tmp_path: Path, knowledge: Knowledge, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("bot.discord_bot.server_state.REOPEN_SECONDS", 0.1)
+    bot = await start_bot(fake, bot_settings(tmp_path), knowledge)
+    try:
+        await settings(fake, "results", {"count": 2})
+        for file in (tmp_path / "state").glob("coverage-bot.sqlite3*"):
+            file.unlink()
+        # Not "Saved" into a file that is gone, to be lost with it.
+        assert (await settings(fake, "results", {"count": 4}))["content"] == UNAVAILABLE
+        await until_available(bot)
+        saved = await settings(fake, "results", {"count": 4})
+        assert "Results per answer: 4 (set here)" in saved["content"]
+        with sqlite3.connect(tmp_path / "state" / "coverage-bot.sqlite3") as connection:
+            assert connection.execute("SELECT results FROM guild_settings").fetchall() == [(4,)]
+    finally:
+        await stop_bot(bot)
+
+
+async def test_a_database_damaged_while_the_bot_runs_is_started_anew_once_moved_away(
+    fake: FakeDiscord, tmp_path: Path, knowledge: Knowledge, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("bot.discord_bot.server_state.REOPEN_SECONDS", 0.1)
+    bot = await start_bot(fake, bot_settings(tmp_path), knowledge)
+    file = tmp_path / "state" / "coverage-bot.sqlite3"
+    try:
+        await settings(fake, "results", {"count": 2})
+        for each in (tmp_path / "state").glob("coverage-bot.sqlite3*"):
+            each.write_bytes(b"damaged " * 5000)
+        assert (await settings(fake, "show"))["content"] == UNAVAILABLE
+        await asyncio.sleep(0.5)  # a few tries to open it: it is still damaged
+        assert not bot.state.available
+        (tmp_path / "moved").mkdir()
+        file.rename(tmp_path / "moved" / file.name)  # as the log line says to
+        await until_available(bot)
+        assert "Results per answer: 3 (default)" in (await settings(fake, "show"))["content"]
+        assert (tmp_path / "moved" / file.name).read_bytes() == b"damaged " * 5000
+    finally:
         await stop_bot(bot)
 
 
