@@ -234,9 +234,7 @@ class Poller:
             retry = retry or transient
             if not transient:
                 handled.add(item.link)
-        kept = seen if parsed.bozo else seen & {item.link for item in items}
-        links = dict.fromkeys([*state.seen, *(item.link for item in items)])
-        state.seen = [link for link in links if link in kept or link in handled]
+        state.seen = _remembered(state.seen, [item.link for item in items], handled)
         # An item that failed for now, or was left for later, is fetched at the next poll,
         # so the next request must not be conditional: a 304 would hide it.
         unconditional = retry or left > 0
@@ -422,6 +420,22 @@ def _transient(error: FetchError) -> bool:
     if isinstance(error, HTTPStatusError):
         return error.status >= 500 or error.status == 429
     return isinstance(error, Unreachable | FetchTimeout)
+
+
+SEEN_KEPT = 2_000
+"""Links a feed's memory keeps after their items left it: a rotating "top stories" feed, or
+one empty for a poll, brings old items back, and an article an editor deleted (retracted,
+say) must not be written again. The memory keeps at least every link still in the feed."""
+
+
+def _remembered(seen: Sequence[str], in_feed: Sequence[str], handled: set[str]) -> list[str]:
+    """The links to remember after a poll: those seen before, then the feed's own that
+    were seen or handled now, the oldest forgotten first past SEEN_KEPT."""
+    known = set(seen) | handled
+    current = [link for link in dict.fromkeys(in_feed) if link in known]
+    kept = set(current)
+    earlier = [link for link in seen if link not in kept]
+    return [*earlier, *current][-max(SEEN_KEPT, len(current)) :]
 
 
 def _result_line(

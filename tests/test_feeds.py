@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from web_site import Site, article_page, closed_port, filler_paragraphs, rss, running_site
 
+from bot import feeds
 from bot.cli import main
 from bot.feeds import Poller, follow_feed
 
@@ -430,3 +431,36 @@ async def test_a_feed_whose_items_all_went_is_not_taken_for_a_new_one(
     site.serve("/feed/rotating", rss(list(reversed(fresh))), "application/rss+xml")
     (feed,) = (await follow.poll_due(NOON + dt.timedelta(hours=2))).feeds
     assert feed.result == "5 new items: 3 added, 2 left for the next poll"  # news, not archive
+
+
+async def test_an_article_deleted_from_the_corpus_is_not_written_again_when_its_item_returns(
+    site: Site, tmp_path: Path
+) -> None:
+    kept = story(site, "/s/kept", "Harbour dredging begins", 12)
+    retracted = story(site, "/s/retracted", "Mayor to resign, sources say", 13)
+    url = site.serve("/feed/top", rss([retracted, kept]), "application/rss+xml")
+    follow = poller(tmp_path, url)
+    await follow.poll_due(NOON)
+    (tmp_path / "news" / "2025-03-13-mayor-to-resign-sources-say.md").unlink()  # retracted
+    site.serve("/feed/top", rss([]), "application/rss+xml")  # a poll with nothing in it
+    await follow.poll_due(NOON + dt.timedelta(hours=1))
+    site.serve("/feed/top", rss([retracted, kept]), "application/rss+xml")
+    (feed,) = (await follow.poll_due(NOON + dt.timedelta(hours=2))).feeds
+    assert feed.result == "no new items"
+    assert [p.name for p in (tmp_path / "news").iterdir()] == [
+        "2025-03-12-harbour-dredging-begins.md"
+    ]
+
+
+def test_a_feeds_memory_forgets_the_oldest_links_first_but_never_one_still_in_the_feed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(feeds, "SEEN_KEPT", 3)
+    assert feeds._remembered(["a", "b", "c"], ["c", "d"], {"d"}) == ["b", "c", "d"]
+    assert feeds._remembered(["a"], ["x", "y", "z", "w"], {"x", "y", "z", "w"}) == [
+        "x",
+        "y",
+        "z",
+        "w",
+    ]
+    assert feeds._remembered(["a", "b"], ["new"], set()) == ["a", "b"]  # failed: not seen
