@@ -328,6 +328,24 @@ def test_a_page_dated_where_it_is_already_tomorrow_keeps_its_date() -> None:
     assert extract_article(page).date == tomorrow
 
 
+@pytest.mark.parametrize("h1", [False, True])
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Council approves $4.2 million budget for U.S. 30 bridge repair | Maple Ridge Gazette",
+        "Maple Ridge Gazette - Council approves $4.2 million budget for U.S. 30 bridge repair",
+    ],
+)
+def test_a_headline_with_a_full_stop_is_not_taken_for_the_site_name(title: str, h1: bool) -> None:
+    # trafilatura takes the side of the <title> holding a "." for the site's domain.
+    headline = "Council approves $4.2 million budget for U.S. 30 bridge repair"
+    heading = f"<h1>{headline}</h1>" if h1 else ""
+    paragraphs = "".join(f"<p>{p}</p>" for p in filler_paragraphs("the bridge"))
+    page = f"<html><head><title>{title}</title></head><body><article>{heading}{paragraphs}"
+    article = extract_article(page + "</article></body></html>", "https://gazette.example/a")
+    assert (article.headline, article.source) == (headline, "Maple Ridge Gazette")
+
+
 def test_articles_whose_pages_all_name_the_home_page_as_canonical_each_keep_their_file(
     tmp_path: Path,
 ) -> None:

@@ -11,6 +11,7 @@ stub, a page with hardly any text) is refused with the reason, never indexed as 
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -91,7 +92,13 @@ def extract_article(
     )
     if document is None or document.body is None:
         raise NotAnArticle("no article text could be found in the page")
-    title = collapse_whitespace(document.title or "") or headline
+    markup = page if isinstance(page, str) else page.decode("utf-8", "replace")
+    title, site = _headline_and_site(
+        collapse_whitespace(document.title or ""),
+        collapse_whitespace(document.sitename or ""),
+        markup,
+    )
+    title = title or headline
     if not title:
         raise NotAnArticle("the page has no headline")
     kind = (document.pagetype or "").lower()
@@ -114,7 +121,6 @@ def extract_article(
         )
     if words < MIN_WORDS:
         text = " ".join(b.text for b in text_blocks)
-        markup = page if isinstance(page, str) else page.decode("utf-8", "replace")
         if _PAYWALL_MARKUP.search(markup) or _PAYWALL_TEXT.search(text):
             raise NotAnArticle(
                 f"it looks like a paywall: {words} words of text, then a subscription prompt"
@@ -127,7 +133,7 @@ def extract_article(
         passages=assemble_passages(blocks),
         date=_date(document.date) or date,
         author=collapse_whitespace(document.author or "") or None,
-        source=collapse_whitespace(document.sitename or "") or None,
+        source=site or None,
         url=page_url if page_url and is_web_url(page_url) else None,
     )
 
@@ -163,6 +169,33 @@ def _linked_headlines(page: str | bytes, text: str) -> list[str]:
         return []
     anchors = {collapse_whitespace(a.text_content()) for a in tree.iter("a")}
     return [a for a in anchors if len(a.split()) >= 3 and a in text]
+
+
+_TITLE_ELEMENT = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+_TITLE_SEPARATOR = re.compile(r"\s+[|\-–—·:]{1,2}\s+")
+
+
+def _headline_and_site(title: str, site: str, markup: str) -> tuple[str, str]:
+    """The headline and site name, put right where trafilatura mixed them up. Of a
+    "Headline | Site" ``<title>`` it takes the side that holds a "." for the site's domain,
+    so a headline with "$4.2" or "U.S." became the site name (and, without an ``<h1>``,
+    the site the headline); with an ``<h1>`` it may give the headline as the site name."""
+    found = _TITLE_ELEMENT.search(markup)
+    sides = _TITLE_SEPARATOR.split(collapse_whitespace(html.unescape(found[1]))) if found else []
+    if len(sides) != 2:
+        return title, "" if _same(site, title) else site
+    if _same(site, title):
+        others = [side for side in sides if not _same(side, title)]
+        return title, others[0] if len(others) == 1 else ""
+    if "." in site and any(_same(site, side) for side in sides):
+        other = next((side for side in sides if not _same(side, site)), "")
+        if other and len(site.split()) > len(other.split()):
+            return (site if _same(title, other) else title), other
+    return title, site
+
+
+def _same(one: str, other: str) -> bool:
+    return " ".join(one.casefold().split()) == " ".join(other.casefold().split())
 
 
 def _date_rules() -> dict[str, object]:
