@@ -209,6 +209,10 @@ class Fetcher:
                     location = response.headers.get("Location")
                     if response.status not in _REDIRECTS or not location:
                         return await _checked(response, url, kind, self.limits.max_bytes)
+            except aiohttp.ClientConnectorDNSError as error:
+                # os.strerror would read its resolver code (-2) as "Unknown error -2".
+                host = urlsplit(url).hostname or urlsplit(url).netloc
+                raise Unreachable(url, f"cannot find the host {host} (no such name)") from error
             except aiohttp.ClientConnectorError as error:
                 host = urlsplit(url).netloc
                 code = error.os_error.errno

@@ -9,6 +9,7 @@ import hashlib
 import json
 import os
 import re
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -95,6 +96,20 @@ def test_add_writes_the_article_as_markdown_the_bot_answers_from(
     assert code == 0 and "$48 million" in out and "Mar 22, 2025" in out
     user_agent = site.asked("/article/depot")[-1]["User-Agent"]
     assert user_agent.startswith("coverage-bot/") and "news coverage" in user_agent
+
+
+def test_a_host_that_does_not_resolve_is_said_in_words(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # No lookup leaves the machine: the resolver itself says the name is unknown.
+    def unknown(*_: object, **__: object) -> None:
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", unknown)
+    code, _, err = run(capsys, "add", "--corpus", "news", "http://bücher.example/x")
+    assert code == 1
+    assert "cannot find the host bücher.example (no such name)" in err
+    assert "Unknown error" not in err
 
 
 def test_every_failure_is_one_line_and_the_other_inputs_still_go_in(
