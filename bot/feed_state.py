@@ -52,6 +52,9 @@ class FeedState:
     taken_in: bool = False
     """Whether a poll has read the feed's items once: its first poll passes over the
     archive behind the newest (see bot.feeds), and only that one."""
+    revised: dict[str, float] = field(default_factory=dict)
+    """For a seen link whose item is dated, the item's latest date (seconds since the
+    epoch) when it was last taken: a later one means the article was revised."""
 
     def due(self, now: dt.datetime) -> bool:
         return self.next_attempt is None or dt.datetime.fromisoformat(self.next_attempt) <= now
@@ -155,6 +158,11 @@ def _book(data: Any) -> FeedBook:
             raise TypeError(f"{url}: failures is not a count")
         if not isinstance(state.seen, list) or not all(isinstance(s, str) for s in state.seen):
             raise TypeError(f"{url}: seen is not a list of links")
+        if not isinstance(state.revised, dict) or not all(
+            isinstance(k, str) and isinstance(v, int | float) and not isinstance(v, bool)
+            for k, v in state.revised.items()
+        ):
+            raise TypeError(f"{url}: revised is not a list of links and times")
         states[str(url)] = state
     return FeedBook(list(added), states)
 

@@ -101,6 +101,7 @@ class _Item:
     title: str | None
     date: dt.date | None
     published: float  # seconds since the epoch; 0 when the item has no date
+    revised: float  # the latest of its published and updated dates, the same way
 
 
 class Poller:
@@ -198,7 +199,7 @@ class Poller:
         if unlinked:
             notes.append(f"{_items_count(unlinked)} without a link skipped")
         seen = set(state.seen)
-        new = [item for item in items if item.link not in seen]
+        new = [item for item in items if item.link not in seen or _revised(item, state)]
         over = max(0, len(new) - self.max_new_items)
         # A feed's first poll takes its newest items and passes over the archive behind
         # them (dated older than those, so known to be older), which is not news; later,
@@ -235,6 +236,7 @@ class Poller:
             if not transient:
                 handled.add(item.link)
         state.seen = _remembered(state.seen, [item.link for item in items], handled)
+        state.revised = _revisions(state, items, handled)
         # An item that failed for now, or was left for later, is fetched at the next poll,
         # so the next request must not be conditional: a 304 would hide it.
         unconditional = retry or left > 0
@@ -398,7 +400,11 @@ def _items(entries: Sequence[feedparser.FeedParserDict]) -> tuple[list[_Item], i
             unlinked += 1
             continue
         date, published = _when(entry.get("published_parsed") or entry.get("updated_parsed"))
-        items.append(_Item(link, entry.get("title") or None, date, published))
+        # Its own <updated> only: feedparser's get() falls back to the published date.
+        _, updated = _when(dict.get(entry, "updated_parsed"))
+        items.append(
+            _Item(link, entry.get("title") or None, date, published, max(published, updated))
+        )
     ordered = sorted(items, key=lambda item: (item.date is None, -item.published))
     unique = {item.link: item for item in reversed(ordered)}  # the first of each link wins
     return [item for item in ordered if unique[item.link] is item], unlinked
@@ -413,6 +419,22 @@ def _when(stamp: time.struct_time | None) -> tuple[dt.date | None, int]:
         return dt.date(*stamp[:3]), calendar.timegm(stamp)
     except (ValueError, OverflowError, TypeError):
         return None, 0
+
+
+def _revised(item: _Item, state: FeedState) -> bool:
+    """Whether a seen item is dated later than when it was taken: the article was
+    revised (a correction, a developing story), and its page is read again."""
+    return item.revised > state.revised.get(item.link, item.revised)
+
+
+def _revisions(state: FeedState, items: Sequence[_Item], handled: set[str]) -> dict[str, float]:
+    """Each remembered link's date when it was last taken: a taken item's now, and one
+    seen before with none recorded (or taken since it was last seen) from now on."""
+    revised = dict(state.revised)
+    for item in items:
+        if item.revised and (item.link in handled or item.link not in revised):
+            revised[item.link] = item.revised
+    return {link: revised[link] for link in state.seen if link in revised}
 
 
 def _transient(error: FetchError) -> bool:

@@ -464,3 +464,29 @@ def test_a_feeds_memory_forgets_the_oldest_links_first_but_never_one_still_in_th
         "w",
     ]
     assert feeds._remembered(["a", "b"], ["new"], set()) == ["a", "b"]  # failed: not seen
+
+
+async def test_an_item_dated_later_than_when_it_was_taken_updates_its_article(
+    site: Site, tmp_path: Path
+) -> None:
+    item = story(site, "/s/flood", "River crests below flood stage", 14)
+    url = site.serve("/feed/river", rss([item]), "application/rss+xml")
+    follow = poller(tmp_path, url)
+    await follow.poll_due(NOON)
+    (feed,) = (await follow.poll_due(NOON + dt.timedelta(hours=1))).feeds
+    assert feed.result == "no new items" and len(site.asked("/s/flood")) == 1
+    correction = "Correction: the river crested at 18.2 feet, not 19.2 feet as first reported."
+    paragraphs = [*filler_paragraphs("River crests below flood stage"), correction]
+    site.serve(
+        "/s/flood", article_page("River crests below flood stage", paragraphs, date="2025-03-14")
+    )
+    later = format_datetime(dt.datetime(2025, 3, 14, 17, tzinfo=dt.UTC))
+    site.serve("/feed/river", rss([{**item, "pubDate": later}]), "application/rss+xml")
+    report = await follow.poll_due(NOON + dt.timedelta(hours=2))
+    assert [(f.result, [a.updated for a in report.articles]) for f in report.feeds] == [
+        ("1 new item: 1 updated", [True])
+    ]
+    [file] = (tmp_path / "news").iterdir()
+    assert correction in file.read_text(encoding="utf-8")
+    (feed,) = (await follow.poll_due(NOON + dt.timedelta(hours=3))).feeds
+    assert feed.result == "no new items" and len(site.asked("/s/flood")) == 2
