@@ -361,6 +361,24 @@ def test_a_headline_with_a_full_stop_is_not_taken_for_the_site_name(title: str, 
     assert (article.headline, article.source) == (headline, "Maple Ridge Gazette")
 
 
+@pytest.mark.parametrize(
+    ("headline", "name"),
+    [
+        (
+            "Городской совет утвердил бюджет на 2027 год",
+            "городской-совет-утвердил-бюджет-на-2027-год",
+        ),
+        ("Café owner wins award", "cafe-owner-wins-award"),
+    ],
+)
+def test_a_file_is_named_after_its_headline_in_its_own_script(
+    tmp_path: Path, headline: str, name: str
+) -> None:
+    article = extract_article(article_page(headline, filler_paragraphs("the budget")))
+    written = CorpusWriter(tmp_path / "news").write(article)
+    assert written.path.name == f"2025-03-22-{name}.md"
+
+
 def test_articles_whose_pages_all_name_the_home_page_as_canonical_each_keep_their_file(
     tmp_path: Path,
 ) -> None:

@@ -187,9 +187,15 @@ def _stem(article: WebArticle) -> str:
 
 
 def slug(headline: str) -> str:
-    """The headline in lower-case ASCII words joined by hyphens, cut at a word."""
+    """The headline in lower-case ASCII words joined by hyphens, cut at a word; in its
+    own script's words when most of its letters have no ASCII form ("Городской совет"
+    was "article")."""
     ascii_text = unicodedata.normalize("NFKD", headline).encode("ascii", "ignore").decode()
-    words = re.findall(r"[a-z0-9]+", ascii_text.lower())
+    letters = sum(character.isalpha() for character in headline)
+    if sum(character.isalpha() for character in ascii_text) * 2 >= letters:
+        words = re.findall(r"[a-z0-9]+", ascii_text.lower())
+    else:
+        words = re.findall(r"[^\W_]+", unicodedata.normalize("NFKC", headline).casefold())
     text = ""
     for word in words:
         if text and len(text) + 1 + len(word) > _SLUG_CHARS:
