@@ -379,6 +379,18 @@ def test_a_file_is_named_after_its_headline_in_its_own_script(
     assert written.path.name == f"2025-03-22-{name}.md"
 
 
+@pytest.mark.parametrize("title", ["Page not found", "404 - Not Found | Valley Courier"])
+def test_a_wordy_page_not_found_sent_as_200_is_refused(title: str) -> None:
+    apology = filler_paragraphs("the page you were looking for")  # well over 80 words
+    with pytest.raises(NotAnArticle, match="it is an error page"):
+        extract_article(article_page(title, apology))
+
+
+def test_a_headline_that_only_starts_like_an_error_is_an_article() -> None:
+    page = article_page("404 runners finish the marathon", filler_paragraphs("the race"))
+    assert extract_article(page).headline == "404 runners finish the marathon"
+
+
 def test_articles_whose_pages_all_name_the_home_page_as_canonical_each_keep_their_file(
     tmp_path: Path,
 ) -> None:

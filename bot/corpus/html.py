@@ -101,6 +101,8 @@ def extract_article(
     title = title or headline
     if not title:
         raise NotAnArticle("the page has no headline")
+    if _ERROR_PAGE.fullmatch(title):
+        raise NotAnArticle(f"it is an error page ({title!r}), not an article")
     kind = (document.pagetype or "").lower()
     if kind and not any(word in kind for word in _ARTICLE_TYPES):
         raise NotAnArticle(f"the page says it is a {kind!r}, not an article (og:type)")
@@ -171,6 +173,16 @@ def _linked_headlines(page: str | bytes, text: str) -> list[str]:
     return [a for a in anchors if len(a.split()) >= 3 and a in text]
 
 
+_ERROR_PHRASE = (
+    r"(?:error\s*)?404|(?:(?:the\s+)?(?:page|article|story|file)\s+)?(?:not\s+found"
+    r"|(?:does\s*n[o']t|no\s+longer)\s+exists?|(?:could|can)\s*(?:no|n')t\s+be\s+found)"
+    r"|(?:sorry,?\s+)?(?:we\s+)?(?:can(?:no|')t|could\s*n[o']t)\s+find\s+th(?:at|is|e)\s+page"
+)
+_ERROR_PAGE = re.compile(
+    rf"\s*(?:{_ERROR_PHRASE})(?:[\s:\-–—|·!.]+(?:{_ERROR_PHRASE}))*[\s!.]*(?:\s[|\-–—·]\s.*)?",
+    re.IGNORECASE,
+)
+"""The headline of a site's "page not found" page, which many sites send with 200 OK."""
 _TITLE_ELEMENT = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 _TITLE_SEPARATOR = re.compile(r"\s+[|\-–—·:]{1,2}\s+")
 
