@@ -47,12 +47,10 @@ def database_url(url: str | None, state_dir: Path) -> str:
 class StateDatabase:
     """An open database at the current schema version."""
 
-    def __init__(
-        self, engine: AsyncEngine, where: str, on_lost: Callable[[StateLost], None] | None = None
-    ) -> None:
+    def __init__(self, engine: AsyncEngine, where: str) -> None:
         self.engine = engine
         self.where = where
-        self.on_lost = on_lost
+        self.on_lost: Callable[[StateLost], None] | None = None
         """Told when the database is lost, before the caller gets StateLost."""
         self._file: Path | None = None
         """The SQLite file, once open, and which file it was (see StateLost)."""
