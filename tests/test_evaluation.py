@@ -154,12 +154,12 @@ SAMPLE_FLOORS = {  # two questions' worth below what was measured on the sample
         "left_out_declined": 0.97,
         "sentence_holds_answer": 0.92,
     },
-    # measured: hit@1 0.870, answerable declined 0.019, left-out declined 1.000, sentence 0.928
+    # measured: hit@1 0.879, answerable declined 0.019, left-out declined 1.000, sentence 0.951
     "all": {
         "hit_at_1": 0.86,
         "answerable_declined": 0.03,
         "left_out_declined": 0.97,
-        "sentence_holds_answer": 0.92,
+        "sentence_holds_answer": 0.93,
     },
 }
 
