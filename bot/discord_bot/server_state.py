@@ -61,11 +61,19 @@ class ServerState:
         secret = self.settings.database_url
         url = database_url(secret.get_secret_value() if secret else None, self.settings.state_dir)
         try:
-            self.database = await StateDatabase.open(url, on_lost=self._lost)
+            database = await StateDatabase.open(url, on_lost=self._lost)
         except StateUnavailable as error:
             if not quiet:
                 log.warning("running without the state database (defaults only): %s", error)
             return False
+        try:
+            await database.check_writable()
+        except StateUnavailable as error:
+            await database.close()
+            if not quiet:
+                log.warning("running without the state database (defaults only): %s", error)
+            return False
+        self.database = database
         self.configs = GuildConfigs(self.database, self.defaults)
         self.questions = QuestionLog(self.database)
         if not self.retention.is_running():

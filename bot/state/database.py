@@ -119,6 +119,16 @@ class StateDatabase:
             self.on_lost(lost)
         return lost
 
+    async def check_writable(self) -> None:
+        """StateUnavailable unless a write goes through: a database the bot may only read
+        would take no vote, setting or question, each failing on its own."""
+
+        async def rewrite(connection: AsyncConnection) -> None:
+            version = meta.c.key == "schema_version"
+            await connection.execute(meta.update().where(version).values(value=meta.c.value))
+
+        await self.run(rewrite)
+
     async def close(self) -> None:
         await self.engine.dispose()
 

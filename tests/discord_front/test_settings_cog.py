@@ -37,6 +37,7 @@ from harness import (
 
 from bot.discord_bot.cogs.settings import DAMAGED, UNAVAILABLE
 from bot.knowledge import Knowledge
+from bot.state.database import StateDatabase, database_url
 
 READER = user(42, "reader")
 
@@ -65,6 +66,26 @@ async def test_without_its_database_the_bot_answers_by_the_environment_without_v
         "is damaged (file is not a database); move it away and a new one is started"
     ]
     assert damaged.read_bytes() == b"not a database at all, " * 100  # never overwritten
+
+
+async def test_a_database_the_bot_may_only_read_gives_no_vote_buttons_it_could_not_keep(
+    fake: FakeDiscord, tmp_path: Path, knowledge: Knowledge, caplog: pytest.LogCaptureFixture
+) -> None:
+    file = tmp_path / "state" / "coverage-bot.sqlite3"
+    database = await StateDatabase.open(database_url(None, file.parent))
+    await database.close()
+    read_only = f"sqlite+aiosqlite:///file:{file}?mode=ro&uri=true"  # root ignores chmod
+    caplog.set_level(logging.INFO)
+    bot = await start_bot(fake, bot_settings(tmp_path, database_url=read_only), knowledge)
+    try:
+        assert not bot.state.available
+        await fake.message_create("What did the FAA do?", author=READER, channel_id=ASK_CHANNEL_ID)
+        [reply] = await bot_replies(fake, ASK_CHANNEL_ID)
+        assert labels(reply.json) == ["Whole article"]
+    finally:
+        await stop_bot(bot)
+    [said] = [m for m in caplog.messages if m.startswith("running without the state database")]
+    assert said.endswith("cannot be used: attempt to write a readonly database")
 
 
 async def test_answers_carry_vote_buttons_by_default(
