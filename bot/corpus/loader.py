@@ -165,6 +165,11 @@ def _files_under(root: Path, warnings: list[LoadWarning]) -> list[Path]:
             path = Path(entry.path)
             if entry.name.startswith("."):
                 continue
+            if not _utf8(entry.name):
+                if path.suffix.lower() in PARSERS or entry.is_dir():
+                    shown = Path(os.fsencode(path).decode("utf-8", "replace"))
+                    warnings.append(LoadWarning(shown, "its name is not valid UTF-8 (rename it)"))
+                continue
             if entry.is_symlink():
                 target = _link_target(path, top, real_folder, warnings)
                 if target is not None:
@@ -175,6 +180,16 @@ def _files_under(root: Path, warnings: list[LoadWarning]) -> list[Path]:
                 files[real_folder / entry.name] = path  # its own name wins over a link's
         folders += reversed(subfolders)  # so that they are walked in order of name
     return list(files.values())
+
+
+def _utf8(name: str) -> bool:
+    """Whether a file name read from the disk is text (a name in Latin-1 comes as
+    surrogates, which no record, message or hash of ours could hold)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _link_target(

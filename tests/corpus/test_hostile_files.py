@@ -321,3 +321,28 @@ def test_urls_that_are_not_http_are_dropped_with_a_warning(tmp_path: Path) -> No
         f"{tmp_path / 'a.md'}:1: url 'javascript:alert(1)' left out: not an http(s) address",
         f"{tmp_path / 'b.jsonl'}:2: url 'file:///etc' left out: not an http(s) address",
     ]
+
+
+def test_a_file_whose_name_is_not_utf8_is_skipped_and_the_index_still_answers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A Latin-1 name (an old disk, an unpacked archive) had made every command fail with a
+    traceback, and an index built before the file came."""
+    monkeypatch.chdir(tmp_path)
+    corpus = tmp_path / "corpus"
+    write(corpus, "library.md", "---\nheadline: Library closes\n---\nThe library closed.\n")
+    assert main(["index", str(corpus), "--out", "idx"]) == 0
+    latin1 = os.fsencode(corpus) + b"/caf\xe9.md"
+    with open(latin1, "w", encoding="utf-8") as file:
+        file.write("---\nheadline: Cafe opens\n---\nThe cafe opened.\n")
+    os.mkdir(os.fsencode(corpus) + b"/archiv\xe9")
+    capsys.readouterr()
+    assert main(["ask", "--index", "idx", "--json", "When did the library close?"]) == 0
+    assert json.loads(capsys.readouterr().out)["answer"]["headline"] == "Library closes"
+    assert main(["index", str(corpus), "--out", "idx2"]) == 0
+    assert main(["--corpus", str(corpus), "articles", "--json"]) == 0
+    warned = capsys.readouterr().err.splitlines()
+    for name in ("archiv\N{REPLACEMENT CHARACTER}", "caf\N{REPLACEMENT CHARACTER}.md"):
+        assert (
+            f"warning: skipped {corpus / name}: its name is not valid UTF-8 (rename it)" in warned
+        )
