@@ -275,14 +275,41 @@ def assemble_passages(blocks: list[Block]) -> tuple[Passage, ...]:
             latest = {k: v for k, v in latest.items() if k < depth}
             latest[depth] = None
             continue
-        passage = Passage(text=text, label=label, kind=_kind_of(block, text))
-        if has_pronoun_speaker(text):
+        first, *rest = _pieces(text)
+        passage = Passage(text=first, label=label, kind=_kind_of(block, text))
+        if has_pronoun_speaker(first):
             before = latest.get(depth) or latest.get(depth - 1)
             passage = replace(passage, lead_in=_first_sentence(before) if before else None)
         passages.append(passage)
+        passages.extend(Passage(text=piece, kind=passage.kind) for piece in rest)
         latest = {k: v for k, v in latest.items() if k < depth}
-        latest[depth] = passage
+        latest[depth] = passages[-1]
     return tuple(passages)
+
+
+MAX_PASSAGE_CHARS = 5_000
+"""A paragraph longer than this (a transcript with no blank lines, a wall of text) is
+taken as several passages of at most this many characters, cut after a sentence where
+one ends in the second half: splitting sentences, the models and the bold sentence cost
+more than in proportion to a passage's length (a 1.2 MB paragraph took over five
+minutes a question). Every paragraph of the bundled coverage, the question sets and
+SQuAD part A is shorter."""
+_PIECE_END = re.compile(r"[.!?…][\"'”’)\]]*\s+")
+
+
+def _pieces(text: str) -> list[str]:
+    """``text`` in pieces of at most MAX_PASSAGE_CHARS, cut after a sentence's end in the
+    second half of each, else after a word, else where the limit falls."""
+    pieces, start = [], 0
+    while len(text) - start > MAX_PASSAGE_CHARS:
+        window = text[start : start + MAX_PASSAGE_CHARS]
+        ends = [found.end() for found in _PIECE_END.finditer(window, MAX_PASSAGE_CHARS // 2)]
+        space = window.rfind(" ", MAX_PASSAGE_CHARS // 2)
+        cut = ends[-1] if ends else space + 1 if space >= 0 else MAX_PASSAGE_CHARS
+        pieces.append(window[:cut].strip())
+        start += cut
+    pieces.append(text[start:].strip())
+    return [piece for piece in pieces if piece]
 
 
 def _kind_of(block: Block, text: str) -> PassageKind:

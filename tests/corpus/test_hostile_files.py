@@ -11,8 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.answer import Answerer
 from bot.cli import main
 from bot.corpus import load_corpus
+from bot.corpus.structure import MAX_PASSAGE_CHARS
 
 GOOD = "---\nheadline: Good\ndate: 2020-01-08\n---\nFine text.\n"
 
@@ -346,3 +348,18 @@ def test_a_file_whose_name_is_not_utf8_is_skipped_and_the_index_still_answers(
         assert (
             f"warning: skipped {corpus / name}: its name is not valid UTF-8 (rename it)" in warned
         )
+
+
+def test_a_paragraph_of_a_megabyte_is_read_as_passages_of_bounded_length(tmp_path: Path) -> None:
+    """A transcript with no blank lines had been one passage, and every question on it
+    spent minutes splitting it into sentences."""
+    said = (f"Member {n} spoke on the harbour budget on Friday. " for n in range(20_000))
+    text = "".join(said) + "The ferry fare rises to $4 in May."
+    write(tmp_path, "transcript.md", f"---\nheadline: Council transcript\n---\n{text}\n")
+    [article] = load_corpus(tmp_path).corpus.articles
+    pieces = [passage.text for passage in article.passages]
+    assert all(len(piece) <= MAX_PASSAGE_CHARS for piece in pieces)
+    assert len(pieces) > 200 and all(p.endswith("Friday.") for p in pieces[:-1])  # sentences
+    assert " ".join(pieces) == text
+    answer = Answerer(load_corpus(tmp_path).corpus).answer("How much is the ferry fare?")
+    assert answer.sentence == "The ferry fare rises to $4 in May."
