@@ -93,7 +93,10 @@ def file_table(corpus: Path, hashed: bool = False) -> dict[str, dict[str, Any]]:
     table = {}
     for file in files:
         stat = file.stat()
-        digest = _sha256(file) if hashed else None
+        try:
+            digest = _sha256(file) if hashed else None
+        except OSError:  # unreadable: the loader skips it, saying why; an update reads it
+            continue  # once it can be read, as a file added
         entry = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": digest}
         table[file.relative_to(root).as_posix()] = entry
     return table
@@ -186,7 +189,11 @@ def _changed_files(
         entry["sha256"] = before.get("sha256")
         if (entry["size"], entry["mtime_ns"]) == (before.get("size"), before.get("mtime_ns")):
             continue
-        digest = _sha256(root / path)
+        try:
+            digest = _sha256(root / path)
+        except OSError:  # read again, so that the loader says why it cannot be
+            changed.append(path)
+            continue
         if digest != before.get("sha256"):
             changed.append(path)
         entry["sha256"] = digest

@@ -363,3 +363,25 @@ def test_a_paragraph_of_a_megabyte_is_read_as_passages_of_bounded_length(tmp_pat
     assert " ".join(pieces) == text
     answer = Answerer(load_corpus(tmp_path).corpus).answer("How much is the ferry fare?")
     assert answer.sentence == "The ferry fare rises to $4 in May."
+
+
+def test_index_skips_a_file_it_cannot_read_as_the_loader_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """It had stopped the whole build, saying it could not *write* the index."""
+    corpus = tmp_path / "corpus"
+    write(corpus, "library.md", "---\nheadline: Library closes\n---\nThe library closed.\n")
+    write(corpus, "secret.md", "---\nheadline: Quarry\n---\nThe quarry closed.\n")
+    opened = Path.open
+
+    def refusing_open(path: Path, *args: object, **kwargs: object) -> object:
+        if path.name == "secret.md":  # the tests run as root, which chmod cannot stop
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return opened(path, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(Path, "open", refusing_open)
+    assert main(["index", str(corpus), "--out", str(tmp_path / "idx")]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert f"warning: skipped {corpus / 'secret.md'}: cannot be read: Permission denied" in err
+    assert main(["ask", "--index", str(tmp_path / "idx"), "--json", "library"]) == 0
+    assert json.loads(capsys.readouterr().out)["answer"]["headline"] == "Library closes"
