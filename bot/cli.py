@@ -50,6 +50,7 @@ from bot.terminal import (
     answer_json,
     article_json,
     plain,
+    plain_line,
     render_answer,
     render_articles,
     render_summary,
@@ -225,19 +226,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run(args, Console(highlight=False))
     except CorpusNotFoundError as error:
         print(
-            f"coverage-bot: {plain(str(error))}; set COVERAGE_BOT_CORPUS or pass --corpus",
+            f"coverage-bot: {plain_line(str(error))}; set COVERAGE_BOT_CORPUS or pass --corpus",
             file=sys.stderr,
         )
         return EXIT_FAILURE
     except EmptyCorpusError as error:
         _print_warnings(error.warnings)  # what was skipped is most often why it is empty
-        print(f"coverage-bot: {plain(str(error))}", file=sys.stderr)
+        print(f"coverage-bot: {plain_line(str(error))}", file=sys.stderr)
         return EXIT_FAILURE
     except CommandError as error:
-        print(f"coverage-bot: {plain(str(error))}", file=sys.stderr)
+        print(f"coverage-bot: {plain_line(str(error))}", file=sys.stderr)
         return error.code
     except IndexLoadError as error:  # an article found damaged while a summary read it
-        print(f"coverage-bot: {plain(str(error))}", file=sys.stderr)
+        print(f"coverage-bot: {plain_line(str(error))}", file=sys.stderr)
         return EXIT_FAILURE
     except BrokenPipeError:
         # Whoever read the output (head, a pager) stopped: not an error, so exit 0.
@@ -483,7 +484,7 @@ def _index_failure(error: Exception, out: Path) -> CommandError:
 def _print_warnings(warnings: Iterable[LoadWarning]) -> None:
     for warning in warnings:
         skipped = "skipped " if warning.skipped else ""
-        print(f"warning: {skipped}{plain(str(warning))}", file=sys.stderr)
+        print(f"warning: {skipped}{plain_line(str(warning))}", file=sys.stderr)
 
 
 def _articles(corpus: CorpusView, as_json: bool, out: Console) -> int:
@@ -530,7 +531,7 @@ def _ask_batch(answerer: Answerer, lines: BinaryIO, top: int, out: BinaryIO) -> 
         except (QuestionError, IndexLoadError) as error:
             if isinstance(error, IndexLoadError):
                 code = EXIT_FAILURE
-                print(f"coverage-bot: {plain(str(error))}", file=sys.stderr)
+                print(f"coverage-bot: {plain_line(str(error))}", file=sys.stderr)
             record = {"question": question, "error": str(error), "answer": None, "results": []}
         out.write(json.dumps(record, ensure_ascii=False, allow_nan=False).encode() + b"\n")
         out.flush()

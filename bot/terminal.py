@@ -45,6 +45,12 @@ def plain(text: str) -> str:
     return ESCAPE_SEQUENCE.sub("", text).translate(_UNSAFE)
 
 
+def plain_line(text: str) -> str:
+    """:func:`plain` on one line, for a message: a line break in a file's name is shown as
+    ``\\n``, so the name cannot start a line of its own (a forged "warning: ...")."""
+    return "\\n".join(plain(text).splitlines())
+
+
 def plain_text(text: str, style: str = "") -> Text:
     """Corpus or question text as rich shows it: literally, never read as markup."""
     return Text(plain(text), style=style)

@@ -385,3 +385,15 @@ def test_index_skips_a_file_it_cannot_read_as_the_loader_does(
     assert f"warning: skipped {corpus / 'secret.md'}: cannot be read: Permission denied" in err
     assert main(["ask", "--index", str(tmp_path / "idx"), "--json", "library"]) == 0
     assert json.loads(capsys.readouterr().out)["answer"]["headline"] == "Library closes"
+
+
+def test_a_line_break_in_a_file_name_cannot_forge_a_warning_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    corpus = tmp_path / "corpus"
+    write(corpus, "library.md", "---\nheadline: Library closes\n---\nThe library closed.\n")
+    write(corpus, "nl\nwarning: fake.md", "---\nheadline: [x\n---\nbody\n")
+    assert main(["--corpus", str(corpus), "articles", "--json"]) == 0
+    warned = [line for line in capsys.readouterr().err.splitlines() if "fake" in line]
+    assert len(warned) == 1
+    assert warned[0].startswith(f"warning: skipped {corpus}/nl\\nwarning: fake.md:")
