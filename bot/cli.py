@@ -476,7 +476,8 @@ def _index_failure(error: Exception, out: Path) -> CommandError:
     if isinstance(error, IndexFolderError):
         return CommandError(str(error), EXIT_USAGE)
     if isinstance(error, OSError) and not isinstance(error, CorpusNotFoundError):
-        where = f" ({error.filename})" if error.filename else ""  # permissions, space
+        named = isinstance(error.filename, str | os.PathLike)  # not a descriptor's number
+        where = f" ({error.filename})" if named and error.filename else ""  # permissions, space
         return CommandError(f"could not write the index to {out}: {error.strerror}{where}")
     return CommandError(str(error))
 

@@ -524,7 +524,14 @@ def _remove_leftovers(folder: Path) -> None:
 
 def _current_name(folder: Path) -> str | None:
     """What CURRENT names, or None when there is no CURRENT yet (or none a build should
-    keep: the new CURRENT replaces it)."""
+    keep: the new CURRENT replaces it). A folder in its place is refused before anything
+    is built or cleared: no new CURRENT could replace it."""
+    current = folder / _CURRENT
+    if current.is_dir() and not current.is_symlink():
+        raise IndexLoadError(
+            f"the index at {folder} is damaged: its {_CURRENT} is a folder, not a file; "
+            "move that folder away, then build again"
+        )
     try:
         return _read_current(folder)
     except FileNotFoundError:
@@ -540,7 +547,8 @@ def _read_current(folder: Path) -> str | None:
         if error.errno == errno.ELOOP:  # O_NOFOLLOW met a link
             return None
         raise
+    if not stat.S_ISREG(os.fstat(descriptor).st_mode):  # before fdopen, which refuses a folder
+        os.close(descriptor)
+        return None
     with os.fdopen(descriptor, "rb") as file:
-        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
-            return None
         return file.read(256).decode("utf-8", errors="replace").strip()  # bytes: not a name

@@ -285,3 +285,19 @@ def test_a_score_that_is_not_finite_is_null_in_json(index: Path) -> None:
     for score in (math.inf, -math.inf, math.nan):
         assert json.loads(json.dumps(hit_json(Hit(ref, score)), allow_nan=False))["score"] is None
     assert hit_json(Hit(ref, 1.23456789))["score"] == 1.234568
+
+
+def test_a_folder_in_place_of_current_is_named_and_nothing_is_cleared(
+    index: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    generation = current_generation(index).name
+    (index / "CURRENT").unlink()
+    (index / "CURRENT").mkdir()
+    assert main(["ask", MISSILES, "--index", str(index)]) == 1
+    assert "is damaged (its CURRENT is not a regular file)" in capsys.readouterr().err
+    assert main(["index", str(BUNDLED_CORPUS), "--out", str(index)]) == 1
+    assert capsys.readouterr().err == (
+        f"coverage-bot: the index at {index} is damaged: its CURRENT is a folder, not a "
+        "file; move that folder away, then build again\n"
+    )
+    assert (index / generation).is_dir()  # the old generation is not cleared away
