@@ -24,9 +24,18 @@ def decode(raw: bytes, by_line: bool) -> tuple[str, list[CorpusFormatError | For
     With ``by_line`` (JSON Lines) a line that is not UTF-8 is left blank, keeping the
     numbering of the others, and reported as an error of its own.
     """
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # Notepad's "Unicode"
+        if by_line:
+            raise CorpusFormatError("UTF-16 text; JSON Lines files must be UTF-8")
+        try:
+            return _one_kind_of_line_end(raw.decode("utf-16")), []  # its mark gives the order
+        except UnicodeDecodeError:
+            raise CorpusFormatError("starts as UTF-16 text but is not valid UTF-16") from None
     if b"\x00" in raw:  # no text format writes NUL bytes
         raise CorpusFormatError("looks like a binary file, not text")
     raw = raw.removeprefix(codecs.BOM_UTF8)
+    if not by_line:
+        raw = raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n")  # Windows', old Macs'
     try:
         return raw.decode("utf-8"), []
     except UnicodeDecodeError as error:
@@ -38,6 +47,10 @@ def decode(raw: bytes, by_line: bool) -> tuple[str, list[CorpusFormatError | For
         return _legacy(raw)
     note = FormatNote(f"not valid UTF-8 at byte {first_bad}; the bad bytes were replaced")
     return raw.decode("utf-8", "replace"), [note]
+
+
+def _one_kind_of_line_end(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _by_line(lines: list[bytes]) -> tuple[str, list[CorpusFormatError | FormatNote]]:

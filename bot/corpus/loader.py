@@ -228,6 +228,8 @@ def _read_file(file: Path, source: str) -> list[_Item]:
         raw = file.read_bytes()
     except OSError as error:
         return [CorpusFormatError(f"cannot be read: {error.strerror}")]
+    if not raw.strip():
+        return [CorpusFormatError("the file is empty")]
     try:
         text, faults = decode(raw, by_line=parser is parse_jsonl_articles)
         return [*faults, *parser(text, source)]

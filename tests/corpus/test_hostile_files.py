@@ -137,9 +137,21 @@ def test_utf8_file_with_a_stray_byte_keeps_its_accents(tmp_path: Path) -> None:
 
 def test_files_with_nul_bytes_stay_binary(tmp_path: Path) -> None:
     write(tmp_path, "good.md", GOOD)
-    (tmp_path / "utf16.md").write_bytes(GOOD.encode("utf-16"))
+    (tmp_path / "no-mark.md").write_bytes(GOOD.replace("Good", "Plain").encode("utf-16-le"))
     assert headlines(tmp_path) == ["Good"]
-    assert messages(tmp_path) == [f"{tmp_path / 'utf16.md'}: looks like a binary file, not text"]
+    assert messages(tmp_path) == [f"{tmp_path / 'no-mark.md'}: looks like a binary file, not text"]
+
+
+def test_utf16_with_its_byte_order_mark_and_old_mac_line_ends_are_read(tmp_path: Path) -> None:
+    """Notepad's "Unicode" had been called binary, and a file with CR line ends had been
+    said to have no headline."""
+    (tmp_path / "notepad.md").write_bytes(GOOD.replace("Good", "Notepad").encode("utf-16"))
+    (tmp_path / "old-mac.md").write_bytes(
+        GOOD.replace("Good", "Old Mac").replace("Fine", "Old").encode().replace(b"\n", b"\r")
+    )
+    (tmp_path / "empty.md").write_bytes(b"\n")
+    assert sorted(headlines(tmp_path)) == ["Notepad", "Old Mac"]
+    assert messages(tmp_path) == [f"{tmp_path / 'empty.md'}: the file is empty"]
 
 
 # Warnings before the empty-corpus error, in every command that loads
@@ -186,7 +198,7 @@ def test_index_prints_warnings_before_the_empty_corpus_error(
     err = capsys.readouterr().err.splitlines()
     assert code == 1
     assert err[-2:] == [
-        f"warning: skipped {tmp_path / 'corpus' / 'empty.txt'}: the page is empty",
+        f"warning: skipped {tmp_path / 'corpus' / 'empty.txt'}: the file is empty",
         f"coverage-bot: the corpus at {tmp_path / 'corpus'} has no articles with text, so "
         "there is nothing to answer from; add .txt, .md, .jsonl or .html files to it",
     ]
