@@ -89,11 +89,13 @@ class Fetched:
         if self.charset is None or self.body.startswith(_BYTE_ORDER_MARKS):
             return self.body
         try:
-            codec = codecs.lookup(self.charset).name
-        except LookupError:
+            codec = codecs.lookup(self.charset)
+            if not getattr(codec, "_is_text_encoding", True):  # "base64", "rot13", "zip"...
+                return self.body
+            # As browsers do (the WHATWG Encoding standard): these labels mean windows-1252.
+            return self.body.decode(_WINDOWS_1252.get(codec.name, codec.name), errors="replace")
+        except (LookupError, UnicodeError):  # no codec by that name, or "idna", "undefined"
             return self.body
-        # As browsers do (the WHATWG Encoding standard): these labels mean windows-1252.
-        return self.body.decode(_WINDOWS_1252.get(codec, codec), errors="replace")
 
 
 _BYTE_ORDER_MARKS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)

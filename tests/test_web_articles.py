@@ -316,6 +316,8 @@ def test_a_page_whose_charset_only_its_header_names_is_read_in_that_charset(
     [
         ("ISO-8859-1", "\u201cquoted\u201d café"),  # read as windows-1252, as browsers do
         ("x-no-such-charset", b"\x93quoted\x94 caf\xe9"),  # left to the page reader
+        ("base64", b"\x93quoted\x94 caf\xe9"),  # a codec, but not of text
+        ("idna", b"\x93quoted\x94 caf\xe9"),  # a text codec that cannot read it
         (None, b"\x93quoted\x94 caf\xe9"),
     ],
 )
