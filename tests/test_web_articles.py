@@ -396,12 +396,19 @@ def test_a_headline_that_only_starts_like_an_error_is_an_article() -> None:
 def test_articles_whose_pages_all_name_the_home_page_as_canonical_each_keep_their_file(
     tmp_path: Path,
 ) -> None:
-    """A CMS that gives every page one canonical url: each article is its own, not an
-    update of the one before."""
+    """A CMS that gives every page one canonical url, its home page: each article is its
+    own, at the address it was fetched from, not an update of the one before."""
     home = "https://a.example/"
-    depot = extract_article(article_page(DEPOT, DEPOT_PARAGRAPHS, canonical=home), home)
-    library = extract_article(
-        article_page("Library extends weekend hours", filler_paragraphs("the library")), home
+    depot = extract_article(
+        article_page(DEPOT, DEPOT_PARAGRAPHS, canonical=home), "https://a.example/news/depot"
+    )
+    library_page = article_page(
+        "Library extends weekend hours", filler_paragraphs("the library"), canonical=home
+    )
+    library = extract_article(library_page, "https://a.example/news/library")
+    assert (depot.url, library.url) == (
+        "https://a.example/news/depot",
+        "https://a.example/news/library",
     )
     writer = CorpusWriter(tmp_path / "news")
     written = [writer.write(depot), writer.write(library), writer.write(depot)]
@@ -410,15 +417,18 @@ def test_articles_whose_pages_all_name_the_home_page_as_canonical_each_keep_thei
     assert headlines == sorted([DEPOT, "Library extends weekend hours"])
 
 
-def test_a_page_with_a_new_headline_and_mostly_the_same_text_is_an_update(
+def test_a_developing_story_at_its_own_url_updates_its_file_whatever_its_new_headline(
     tmp_path: Path,
 ) -> None:
-    url = "https://a.example/depot"
-    first = extract_article(article_page(DEPOT, DEPOT_PARAGRAPHS), url)
-    renamed = extract_article(article_page(f"{DEPOT} after long debate", DEPOT_UPDATED), url)
+    url = "https://a.example/news/fire"
+    first = extract_article(
+        article_page("Fire breaks out at mill", filler_paragraphs("a fire")), url
+    )
+    grown = [*filler_paragraphs("three dead"), *filler_paragraphs("the mill fire")]
+    later = extract_article(article_page("Three dead as fire destroys mill", grown), url)
     writer = CorpusWriter(tmp_path / "news")
     assert writer.write(first).updated is False
-    assert writer.write(renamed).updated is True
+    assert writer.write(later).updated is True
     assert len(list((tmp_path / "news").glob("*.md"))) == 1
 
 

@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from bot.corpus.records import Passage
 from bot.corpus.structure import (
@@ -128,7 +129,7 @@ def extract_article(
                 f"it looks like a paywall: {words} words of text, then a subscription prompt"
             )
         raise NotAnArticle(f"too little text for an article ({words} words; at least {MIN_WORDS})")
-    page_url = document.url if document.url and is_web_url(document.url) else url
+    page_url = document.url if _canonical(document.url, url) else url
     return WebArticle(
         headline=title,
         blocks=tuple(blocks),
@@ -204,6 +205,16 @@ def _headline_and_site(title: str, site: str, markup: str) -> tuple[str, str]:
         if other and len(site.split()) > len(other.split()):
             return (site if _same(title, other) else title), other
     return title, site
+
+
+def _canonical(canonical: str | None, fetched: str | None) -> bool:
+    """Whether the page's canonical url is its own: a site's home page is not, for an
+    article fetched from elsewhere (some sites name it on every page, and each article
+    would be taken for an update of the last)."""
+    if not canonical or not is_web_url(canonical):
+        return False
+    home = urlsplit(canonical).path in ("", "/")
+    return not home or fetched is None or urlsplit(fetched).path in ("", "/")
 
 
 def _same(one: str, other: str) -> bool:

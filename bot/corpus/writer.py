@@ -5,8 +5,7 @@ Markdown file with front matter (headline, date, url, source, author) that the l
 reads like any other, so a rebuild from the folder answers the same, and a person can
 see, edit or delete what was added. Files coverage-bot writes say so in their front
 matter (``written_by: coverage-bot``); only those are ever replaced. The same article
-seen again (same url and headline or text, or same headline and date) replaces its own
-file, atomically;
+seen again (same url, or same headline and date) replaces its own file, atomically;
 a name taken by anyone else's file makes the new file take another. Each file also
 records the sha256 of what was written (``written_sha256``), so a file someone edited
 since is told apart and kept as they left it.
@@ -136,14 +135,11 @@ class CorpusWriter:
         return found
 
     def _known(self, article: WebArticle) -> Path | None:
-        """By its url, where the earlier file must also have the same headline or mostly
-        the same text (a site that gives every page one canonical url, its home page, would
-        otherwise write each article over the last); else by headline and date, where an
-        earlier file at another url must also hold mostly the same text: a syndicated copy
-        is the same article, the next "Letters to the editor" is not."""
+        """By its url; else by headline and date, where an earlier file at another url
+        must also hold mostly the same text: a syndicated copy is the same article, the
+        next "Letters to the editor" is not."""
         assert self._by_url is not None
-        found = self._by_url.get(_url_key(article.url)) if article.url else None
-        if found and (_same_headline(found, article) or _mostly_the_same_text(found, article)):
+        if article.url and (found := self._by_url.get(_url_key(article.url))):
             return found
         path, url = self._by_headline.get(
             _headline_key(article.headline, article.iso_date), (None, None)
@@ -266,14 +262,6 @@ def _mostly_the_same_text(path: Path, article: WebArticle) -> bool:
     old = {" ".join(p.text.split()) for p in earlier.passages}
     new = {" ".join(block.text.split()) for block in article.blocks}
     return len(old & new) >= SAME_TEXT_SHARE * max(len(old), len(new), 1)
-
-
-def _same_headline(path: Path, article: WebArticle) -> bool:
-    meta = _our_front_matter(path) or {}
-    headline = meta.get("headline")
-    return isinstance(headline, str) and _headline_key(headline, "") == _headline_key(
-        article.headline, ""
-    )
 
 
 def _our_front_matter(file: Path) -> dict[str, object] | None:
