@@ -199,7 +199,18 @@ class Poller:
         if unlinked:
             notes.append(f"{_items_count(unlinked)} without a link skipped")
         seen = set(state.seen)
-        new = [item for item in items if item.link not in seen or _revised(item, state)]
+        revised = [item for item in items if item.link in seen and _revised(item, state)]
+        if len(revised) > max(REDATED_AT_ONCE, len([i for i in items if i.link in seen]) // 2):
+            notes.append(
+                f"{_items_count(len(revised))} seen before dated anew at once: the feed "
+                "dates its items as it is made, so none is read again as revised"
+            )
+            restamped = {item.link for item in revised}
+            revised = []
+        else:
+            restamped = set()
+        # New articles before revised ones, should the poll's cap be reached.
+        new = [item for item in items if item.link not in seen] + revised
         over = max(0, len(new) - self.max_new_items)
         # A feed's first poll takes its newest items and passes over the archive behind
         # them (dated older than those, so known to be older), which is not news; later,
@@ -225,7 +236,7 @@ class Poller:
         articles: list[AddedArticle] = []
         retry = False
         for item in new[: self.max_new_items]:
-            outcome = await self._add_item(fetcher, item, url)
+            outcome = await self._add_item(fetcher, item, url, revision=item.link in seen)
             if isinstance(outcome, AddedArticle):
                 articles.append(outcome)
                 handled.add(item.link)
@@ -236,7 +247,7 @@ class Poller:
             if not transient:
                 handled.add(item.link)
         state.seen = _remembered(state.seen, [item.link for item in items], handled)
-        state.revised = _revisions(state, items, handled)
+        state.revised = _revisions(state, items, handled | restamped)
         # An item that failed for now, or was left for later, is fetched at the next poll,
         # so the next request must not be conditional: a 304 would hide it.
         unconditional = retry or left > 0
@@ -248,10 +259,12 @@ class Poller:
         return self._done(url, state, now, result, notes, articles)
 
     async def _add_item(
-        self, fetcher: Fetcher, item: _Item, feed: str
+        self, fetcher: Fetcher, item: _Item, feed: str, revision: bool = False
     ) -> AddedArticle | tuple[str, bool]:
         """The article the item links to, written into the corpus; or a line saying why
-        not, and whether it is worth trying again (the site was down or slow)."""
+        not, and whether it is worth trying again (the site was down or slow). A
+        ``revision`` of an item taken before only updates its article's file: one removed
+        from the corpus (a retraction, say) is not written again."""
         try:
             page = await fetcher.get(item.link, ContentKind.PAGE)
         except FetchError as error:
@@ -259,19 +272,23 @@ class Poller:
         if isinstance(page, NotModified):  # never asked conditionally; a server's mistake
             return f"refused {item.link}: HTTP 304 to a plain request", True
         try:
-            written = await asyncio.to_thread(self._write, page.markup, page.url, item)
+            written = await asyncio.to_thread(self._write, page.markup, page.url, item, revision)
         except NotAnArticle as error:
             return f"refused {item.link}: {error}", False
         except OSError as error:
             return f"could not write {item.link}: {error.strerror or error}", True
+        if written is None:
+            return f"revised, but its article is no longer in the corpus: {item.link}", False
         if written.unchanged:
             return f"already in the corpus, unchanged: {item.link}", False
         if written.kept:
             return f"not written over {written.path}, which {written.kept}: {item.link}", False
         return added_article(written, feed)
 
-    def _write(self, markup: str | bytes, url: str, item: _Item) -> Written:
+    def _write(self, markup: str | bytes, url: str, item: _Item, revision: bool) -> Written | None:
         article = extract_article(markup, url, headline=item.title, date=item.date)
+        if revision and not self.writer.has_file(article):
+            return None
         return self.writer.write(article)
 
     def _done(
@@ -443,6 +460,10 @@ def _transient(error: FetchError) -> bool:
         return error.status >= 500 or error.status == 429
     return isinstance(error, Unreachable | FetchTimeout)
 
+
+REDATED_AT_ONCE = 3
+"""More items seen before than this (and than half of those in the feed) dated anew in one
+poll are a feed that dates its items when it is made, not revisions to read again."""
 
 SEEN_KEPT = 2_000
 """Links a feed's memory keeps after their items left it: a rotating "top stories" feed, or

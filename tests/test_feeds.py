@@ -490,3 +490,35 @@ async def test_an_item_dated_later_than_when_it_was_taken_updates_its_article(
     assert correction in file.read_text(encoding="utf-8")
     (feed,) = (await follow.poll_due(NOON + dt.timedelta(hours=3))).feeds
     assert feed.result == "no new items" and len(site.asked("/s/flood")) == 2
+
+
+async def test_a_revised_item_whose_article_was_deleted_is_not_written_again(
+    site: Site, tmp_path: Path
+) -> None:
+    item = story(site, "/s/claim", "Mayor to resign, sources say", 15)
+    url = site.serve("/feed/claims", rss([item]), "application/rss+xml")
+    await poller(tmp_path, url).poll_due(NOON)
+    (tmp_path / "news" / "2025-03-15-mayor-to-resign-sources-say.md").unlink()  # retracted
+    later = format_datetime(dt.datetime(2025, 3, 15, 18, tzinfo=dt.UTC))
+    site.serve("/feed/claims", rss([{**item, "pubDate": later}]), "application/rss+xml")
+    report = await poller(tmp_path, url).poll_due(NOON + dt.timedelta(hours=1))  # a restart
+    assert report.articles == ()
+    (feed,) = report.feeds
+    assert feed.notes == (f"revised, but its article is no longer in the corpus: {item['link']}",)
+    assert list((tmp_path / "news").iterdir()) == []
+
+
+async def test_a_feed_that_dates_every_item_as_it_is_made_is_not_read_again_each_poll(
+    site: Site, tmp_path: Path
+) -> None:
+    items = [story(site, f"/s/daily{n}", f"Daily item number {n}", 10 + n) for n in range(5)]
+    url = site.serve("/feed/stamped", rss(items), "application/rss+xml")
+    follow = poller(tmp_path, url)
+    await follow.poll_due(NOON)
+    for hour in (1, 2):
+        stamp = format_datetime(NOON + dt.timedelta(hours=hour))
+        restamped = [{**item, "pubDate": stamp} for item in items]
+        site.serve("/feed/stamped", rss(restamped), "application/rss+xml")
+        (feed,) = (await follow.poll_due(NOON + dt.timedelta(hours=hour))).feeds
+        assert feed.result == "no new items"
+    assert [len(site.asked(f"/s/daily{n}")) for n in range(5)] == [1] * 5

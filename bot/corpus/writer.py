@@ -118,6 +118,11 @@ class CorpusWriter:
             kept=_KEPT.get(state or ""),
         )
 
+    def has_file(self, article: WebArticle) -> bool:
+        """Whether a file coverage-bot wrote for the article (found by url, or by headline
+        and date) is still in the corpus."""
+        return self._earlier(article) is not None
+
     def _earlier(self, article: WebArticle) -> Path | None:
         """The file this article was written to before, if any. The folder is read the
         first time; after that, files another writer (``coverage-bot add`` while the bot
@@ -139,6 +144,7 @@ class CorpusWriter:
         must also hold mostly the same text: a syndicated copy is the same article, the
         next "Letters to the editor" is not."""
         assert self._by_url is not None
+        self._forget_removed(article)
         if article.url and (found := self._by_url.get(_url_key(article.url))):
             return found
         path, url = self._by_headline.get(
@@ -147,6 +153,17 @@ class CorpusWriter:
         if path is None or not (article.url and url) or _url_key(url) == _url_key(article.url):
             return path
         return path if _mostly_the_same_text(path, article) else None
+
+    def _forget_removed(self, article: WebArticle) -> None:
+        """Forget this article's earlier file if someone removed it since: it is not there
+        to be written over, or to be called edited."""
+        assert self._by_url is not None
+        url = _url_key(article.url) if article.url else None
+        if url and url in self._by_url and not self._by_url[url].exists():
+            del self._by_url[url]
+        key = _headline_key(article.headline, article.iso_date)
+        if key in self._by_headline and not self._by_headline[key][0].exists():
+            del self._by_headline[key]
 
     def _learn(self, file: Path) -> None:
         """Remember a file this writer wrote before (any other is left alone)."""
