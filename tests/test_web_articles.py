@@ -388,6 +388,26 @@ def test_a_wordy_page_not_found_sent_as_200_is_refused(title: str) -> None:
         extract_article(article_page(title, apology))
 
 
+@pytest.mark.parametrize(
+    "title", ["Oops! That page can’t be found.", "This page doesn’t exist", "Page cannot be found"]
+)
+def test_error_pages_in_a_cms_s_own_words_are_refused(title: str) -> None:
+    with pytest.raises(NotAnArticle, match="it is an error page"):
+        extract_article(article_page(title, filler_paragraphs("the missing page")))
+
+
+def test_a_site_that_names_itself_keeps_its_name_even_with_a_full_stop_in_it() -> None:
+    site = "U.S. News and World Report Daily"
+    paragraphs = "".join(f"<p>{p}</p>" for p in filler_paragraphs("the fire"))
+    page = (
+        f"<html><head><title>Fire kills 3 | {site}</title>"
+        f'<meta property="og:site_name" content="{site}"></head>'
+        f"<body><article>{paragraphs}</article></body></html>"
+    )
+    article = extract_article(page, "https://news.example/fire")
+    assert (article.headline, article.source) == ("Fire kills 3", site)
+
+
 def test_a_headline_that_only_starts_like_an_error_is_an_article() -> None:
     page = article_page("404 runners finish the marathon", filler_paragraphs("the race"))
     assert extract_article(page).headline == "404 runners finish the marathon"

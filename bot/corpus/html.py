@@ -176,15 +176,22 @@ def _linked_headlines(page: str | bytes, text: str) -> list[str]:
 
 _ERROR_PHRASE = (
     r"(?:error\s*)?404|(?:(?:the\s+)?(?:page|article|story|file)\s+)?(?:not\s+found"
-    r"|(?:does\s*n[o']t|no\s+longer)\s+exists?|(?:could|can)\s*(?:no|n')t\s+be\s+found)"
-    r"|(?:sorry,?\s+)?(?:we\s+)?(?:can(?:no|')t|could\s*n[o']t)\s+find\s+th(?:at|is|e)\s+page"
+    r"|(?:does\s*n[o’']t|no\s+longer)\s+exists?|(?:could|can)(?:\s*not|n?[’']t)\s+be\s+found)"
+    r"|(?:(?:sorry|oops)[,!]?\s+)?(?:we\s+)?(?:can(?:not|[’']t)|could\s*n[o’']t)\s+find\s+"
+    r"th(?:at|is|e)\s+page|(?:oops[,!]?\s+)?th(?:at|is)\s+page\s+(?:can(?:not|[’']t)\s+be\s+found"
+    r"|does\s*n[o’']t\s+exist)"
 )
 _ERROR_PAGE = re.compile(
     rf"\s*(?:{_ERROR_PHRASE})(?:[\s:\-–—|·!.]+(?:{_ERROR_PHRASE}))*[\s!.]*(?:\s[|\-–—·]\s.*)?",
     re.IGNORECASE,
 )
 """The headline of a site's "page not found" page, which many sites send with 200 OK."""
-_TITLE_ELEMENT = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+_TITLE_ELEMENT = re.compile(r"<title[^>]*>([^<]*)</title>", re.IGNORECASE)
+"""A page's ``<title>``: its text holds no tag, so ``[^<]`` keeps the search linear (``.*?``
+scanned to the end of the page from every unclosed ``<title``)."""
+_DECLARED_SITE = re.compile(
+    r"""(?:property|name)\s*=\s*["']?(?:og:site_name|application-name)\b""", re.IGNORECASE
+)
 _TITLE_SEPARATOR = re.compile(r"\s+[|\-–—·:]{1,2}\s+")
 
 
@@ -192,7 +199,9 @@ def _headline_and_site(title: str, site: str, markup: str) -> tuple[str, str]:
     """The headline and site name, put right where trafilatura mixed them up. Of a
     "Headline | Site" ``<title>`` it takes the side that holds a "." for the site's domain,
     so a headline with "$4.2" or "U.S." became the site name (and, without an ``<h1>``,
-    the site the headline); with an ``<h1>`` it may give the headline as the site name."""
+    the site the headline), unless the page names its site itself (og:site_name: "U.S.
+    News & World Report" is a site); with an ``<h1>`` it may give the headline as the
+    site name."""
     found = _TITLE_ELEMENT.search(markup)
     sides = _TITLE_SEPARATOR.split(collapse_whitespace(html.unescape(found[1]))) if found else []
     if len(sides) != 2:
@@ -200,7 +209,11 @@ def _headline_and_site(title: str, site: str, markup: str) -> tuple[str, str]:
     if _same(site, title):
         others = [side for side in sides if not _same(side, title)]
         return title, others[0] if len(others) == 1 else ""
-    if "." in site and any(_same(site, side) for side in sides):
+    if (
+        "." in site
+        and any(_same(site, side) for side in sides)
+        and not _DECLARED_SITE.search(markup)
+    ):
         other = next((side for side in sides if not _same(side, site)), "")
         if other and len(site.split()) > len(other.split()):
             return (site if _same(title, other) else title), other
