@@ -39,6 +39,7 @@ class ServerState:
         self.questions: QuestionLog | None = None
         self._logging: dict[int, asyncio.Task[None]] = {}
         self._replacing: asyncio.Task[None] | None = None
+        self._closing = False
         self.retention = tasks.loop(hours=24)(self.forget_old_questions)
         self.reopening = tasks.loop(seconds=REOPEN_SECONDS)(self._reopen)
 
@@ -80,11 +81,13 @@ class ServerState:
             self.retention.start()
         return True
 
-    def _lost(self, error: StateLost) -> None:
+    def _lost(self, database: StateDatabase, error: StateLost) -> None:
         """The database went from under the bot (see StateLost): go on without it, as when
         it could not be opened, and open it again every REOPEN_SECONDS: a new file once the
-        damaged one is moved away, or where the deleted one was."""
-        if self.database is None:
+        damaged one is moved away, or where the deleted one was. A loss an earlier
+        database reports late (a task that still held it), or one while the bot closes,
+        changes nothing."""
+        if database is not self.database or self._closing:
             return
         log.warning("running without the state database (defaults only): %s", error)
         lost, self.database = self.database, None
@@ -103,6 +106,7 @@ class ServerState:
     async def close(self) -> None:
         """Stop the retention task, let questions being logged finish (for a while), then
         close the database."""
+        self._closing = True
         if self._replacing is not None:
             self._replacing.cancel()
         self.reopening.cancel()

@@ -22,7 +22,7 @@ from bot.discord_bot.formatting import answer_embed, article_pages
 log = logging.getLogger(__name__)
 
 NOT_YOURS = "These buttons belong to the person who asked; ask your own question with `/ask`."
-EXPIRED = "These buttons stopped working when the bot restarted; ask again with `/ask`."
+EXPIRED = "These buttons stopped working when the bot restarted; ask or run the command again."
 NO_PINGS = discord.AllowedMentions.none()
 
 SESSION = secrets.token_hex(4)
@@ -188,17 +188,15 @@ class ExpiredButton(
         return cls(match[0], match["session"])
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        if self.session == SESSION:
+        if self.session == SESSION or interaction.message is None:  # discord.py gives one
             return
-        if interaction.message is not None:
-            buttons = discord.ui.View.from_message(interaction.message, timeout=None)
-            for item in buttons.children:
-                if isinstance(item, discord.ui.Button) and ExpiredButton.matches(item):
-                    item.disabled = True
-            await interaction.response.edit_message(view=buttons)
-            await interaction.followup.send(EXPIRED, ephemeral=True)
-        else:
-            await interaction.response.send_message(EXPIRED, ephemeral=True)
+        buttons = discord.ui.View.from_message(interaction.message, timeout=None)
+        for item in buttons.children:
+            if isinstance(item, discord.ui.Button) and ExpiredButton.matches(item):
+                item.disabled = True
+        buttons.stop()  # only a picture of the buttons: not a view for discord.py to keep
+        await interaction.response.edit_message(view=buttons)
+        await interaction.followup.send(EXPIRED, ephemeral=True)
 
     @staticmethod
     def matches(button: discord.ui.Button[Any]) -> bool:

@@ -50,8 +50,8 @@ class StateDatabase:
     def __init__(self, engine: AsyncEngine, where: str) -> None:
         self.engine = engine
         self.where = where
-        self.on_lost: Callable[[StateLost], None] | None = None
-        """Told when the database is lost, before the caller gets StateLost."""
+        self.on_lost: Callable[[StateDatabase, StateLost], None] | None = None
+        """Told (which database, and why) when it is lost, before the caller gets StateLost."""
         self._file: Path | None = None
         """The SQLite file, once open, and which file it was (see StateLost)."""
         self._identity: tuple[int, int] | None = None
@@ -62,7 +62,7 @@ class StateDatabase:
 
     @classmethod
     async def open(
-        cls, url: str, on_lost: Callable[[StateLost], None] | None = None
+        cls, url: str, on_lost: Callable[[StateDatabase, StateLost], None] | None = None
     ) -> StateDatabase:
         """Connect, creating an SQLite file's folder, and migrate to the current schema."""
         try:
@@ -116,7 +116,7 @@ class StateDatabase:
     def _lost(self, why: str) -> StateLost:
         lost = StateLost(f"the state database {self.where} {why}")
         if self.on_lost is not None:
-            self.on_lost(lost)
+            self.on_lost(self, lost)
         return lost
 
     async def check_writable(self) -> None:

@@ -177,6 +177,7 @@ async def test_an_answers_other_buttons_after_a_restart_say_so_and_grey_out(
             told = (await followup(fake, pressed)).json
             assert (told["content"], told["flags"]) == (views.EXPIRED, 64)
         assert await vote(fake, message, "Helpful", VOTER) == THANKS  # votes still count
+        assert second.persistent_views == []  # nothing kept in memory for the old message
     finally:
         await stop_bot(second)
 

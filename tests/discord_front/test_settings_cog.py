@@ -36,8 +36,9 @@ from harness import (
 )
 
 from bot.discord_bot.cogs.settings import DAMAGED, UNAVAILABLE
+from bot.discord_bot.server_state import ServerState
 from bot.knowledge import Knowledge
-from bot.state.database import StateDatabase, database_url
+from bot.state.database import StateDatabase, StateUnavailable, database_url
 
 READER = user(42, "reader")
 
@@ -378,9 +379,9 @@ async def test_a_database_locked_at_start_up_is_opened_once_it_is_free(
         await stop_bot(bot)
 
 
-async def until_available(bot: Any, available: bool = True) -> None:
+async def until_available(state: ServerState, available: bool = True) -> None:
     for _ in range(100):  # bounded: at most 10 s
-        if bot.state.available == available:
+        if state.available == available:
             return
         await asyncio.sleep(0.1)
     raise AssertionError(f"the state database never became {'' if available else 'un'}available")
@@ -397,7 +398,7 @@ async def test_a_database_deleted_while_the_bot_runs_is_not_written_to_then_star
             file.unlink()
         # Not "Saved" into a file that is gone, to be lost with it.
         assert (await settings(fake, "results", {"count": 4}))["content"] == UNAVAILABLE
-        await until_available(bot)
+        await until_available(bot.state)
         saved = await settings(fake, "results", {"count": 4})
         assert "Results per answer: 4 (set here)" in saved["content"]
         with sqlite3.connect(tmp_path / "state" / "coverage-bot.sqlite3") as connection:
@@ -421,7 +422,7 @@ async def test_a_database_damaged_while_the_bot_runs_is_started_anew_once_moved_
         assert not bot.state.available
         (tmp_path / "moved").mkdir()
         file.rename(tmp_path / "moved" / file.name)  # as the log line says to
-        await until_available(bot)
+        await until_available(bot.state)
         assert "Results per answer: 3 (default)" in (await settings(fake, "show"))["content"]
         assert (tmp_path / "moved" / file.name).read_bytes() == b"damaged " * 5000
     finally:
@@ -515,3 +516,25 @@ async def test_a_long_list_of_ask_channels_fits_discords_limit(
         assert len(data["content"]) <= 2000
     finally:
         await stop_bot(bot)
+
+
+async def test_a_late_loss_reported_by_the_old_database_keeps_the_new_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("bot.discord_bot.server_state.REOPEN_SECONDS", 0.1)
+    state = ServerState(bot_settings(tmp_path))
+    await state.open()
+    try:
+        held = state.configs  # a handler that held it across a loss
+        assert held is not None
+        for file in (tmp_path / "state").glob("coverage-bot.sqlite3*"):
+            file.unlink()
+        with pytest.raises(StateUnavailable):
+            await held.get(GUILD_ID)
+        await until_available(state)
+        reopened = state.database
+        with pytest.raises(StateUnavailable):
+            await held.get(GUILD_ID)  # the old database, used late
+        assert state.database is reopened and state.available
+    finally:
+        await state.close()
