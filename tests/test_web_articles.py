@@ -371,6 +371,8 @@ def test_a_headline_with_a_full_stop_is_not_taken_for_the_site_name(title: str, 
             "городской-совет-утвердил-бюджет-на-2027-год",
         ),
         ("Café owner wins award", "cafe-owner-wins-award"),
+        ("नगर निगम ने बजट पास किया", "नगर-निगम-ने-बजट-पास-किया"),  # vowel signs are marks
+        ("Ο δήμος ενέκρινε", "ο-δήμος-ενέκρινε"),
     ],
 )
 def test_a_file_is_named_after_its_headline_in_its_own_script(

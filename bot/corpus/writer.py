@@ -208,13 +208,26 @@ def slug(headline: str) -> str:
     if sum(character.isalpha() for character in ascii_text) * 2 >= letters:
         words = re.findall(r"[a-z0-9]+", ascii_text.lower())
     else:
-        words = re.findall(r"[^\W_]+", unicodedata.normalize("NFKC", headline).casefold())
+        words = _script_words(unicodedata.normalize("NFC", headline).lower())
     text = ""
     for word in words:
         if text and len(text) + 1 + len(word) > _SLUG_CHARS:
             break
         text = f"{text}-{word}" if text else word[:_SLUG_CHARS]
     return text or "article"
+
+
+def _script_words(text: str) -> list[str]:
+    """Runs of letters and digits with their combining marks: Hindi's and Thai's vowel
+    signs are marks, not breaks between words."""
+    words, word = [], ""
+    for character in f"{text} ":
+        if character.isalnum() or unicodedata.category(character).startswith("M"):
+            word += character
+        elif word:
+            words.append(word)
+            word = ""
+    return words
 
 
 def markdown_file(article: WebArticle) -> str:
