@@ -11,9 +11,10 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import unquote, urlsplit
 
 from sqlalchemy import event, select
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
@@ -74,19 +75,17 @@ class StateDatabase:
         where = (
             parsed.database if parsed.get_backend_name() == "sqlite" else parsed.render_as_string()
         )
-        if parsed.get_backend_name() == "sqlite" and parsed.database:
-            _prepare_file(Path(parsed.database))
+        file = _sqlite_file(parsed) if parsed.get_backend_name() == "sqlite" else None
+        if file is not None:
+            _prepare_file(file)
         try:
             engine = create_async_engine(parsed)
         except (SQLAlchemyError, ImportError) as error:
             raise StateUnavailable(
                 f"the state database {where} cannot be opened: {error}"
             ) from None
-        file = None
         if engine.dialect.name == "sqlite":
             _sqlite_pragmas(engine)
-            if parsed.database and parsed.database != ":memory:":
-                file = Path(parsed.database)
         database = cls(engine, str(where))
         await database._migrate()
         if file is not None:
@@ -155,6 +154,18 @@ class StateDatabase:
             await connection.run_sync(migration)
         if version < SCHEMA_VERSION:
             await connection.run_sync(_set_meta, "schema_version", str(SCHEMA_VERSION))
+
+
+def _sqlite_file(url: URL) -> Path | None:
+    """The file an SQLite URL names: its path, or with ``uri=true`` the path of its
+    ``file:`` URI (``file:/srv/state.db?mode=ro``); None for a database in memory."""
+    name = url.database
+    if not name or name == ":memory:":
+        return None
+    if str(url.query.get("uri", "")).lower() in ("true", "1") and name.startswith("file:"):
+        name = unquote(urlsplit(name).path)
+        return Path(name) if name and name != ":memory:" else None
+    return Path(name)
 
 
 def _prepare_file(path: Path) -> None:

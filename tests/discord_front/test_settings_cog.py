@@ -70,8 +70,13 @@ async def test_without_its_database_the_bot_answers_by_the_environment_without_v
 
 
 async def test_a_database_the_bot_may_only_read_gives_no_vote_buttons_it_could_not_keep(
-    fake: FakeDiscord, tmp_path: Path, knowledge: Knowledge, caplog: pytest.LogCaptureFixture
+    fake: FakeDiscord,
+    tmp_path: Path,
+    knowledge: Knowledge,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.chdir(tmp_path)  # a "file:" URI once made folders where the bot ran
     file = tmp_path / "state" / "coverage-bot.sqlite3"
     database = await StateDatabase.open(database_url(None, file.parent))
     await database.close()
@@ -87,6 +92,7 @@ async def test_a_database_the_bot_may_only_read_gives_no_vote_buttons_it_could_n
         await stop_bot(bot)
     [said] = [m for m in caplog.messages if m.startswith("running without the state database")]
     assert said.endswith("cannot be used: attempt to write a readonly database")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["state"]
 
 
 async def test_answers_carry_vote_buttons_by_default(
