@@ -196,6 +196,8 @@ async def test_a_damaged_stored_setting_is_state_unavailable_not_a_crash(tmp_pat
         ("results", "2.5"),
         ("announce_channel", "'x'"),
         ("announce_channel", "-4"),
+        ("ask_channels", "'\"123\"'"),  # JSON, but not a list of channels
+        ("ask_channels", "'[true]'"),
     ],
 )
 async def test_every_stored_setting_is_checked_when_read_and_repaired_by_a_change(

@@ -222,6 +222,13 @@ _KINDS: dict[str, tuple[type, ...]] = {
 column (a Boolean column reads as a bool, whatever it holds)."""
 
 
+_KIND_NAMES = {bool: "true or false", int: "a whole number", float: "a number"}
+
+
+def _is_id(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
 def _loaded(name: str, value: Any) -> Any:
     """A stored value as GuildConfig holds it; DamagedSetting (the server gets the
     defaults, and the log says why) for one damaged outside the bot: text where a number
@@ -229,15 +236,18 @@ def _loaded(name: str, value: Any) -> Any:
     would otherwise fail every question or switch the rate limit off."""
     if name == "ask_channels":
         try:
-            return frozenset(int(channel) for channel in json.loads(value))
+            channels = json.loads(value)
         except (ValueError, TypeError) as error:
+            channels = error
+        if not isinstance(channels, list) or not all(_is_id(c) for c in channels):
             raise DamagedSetting(
-                f"a server's stored ask channels cannot be read ({error}); set them again "
-                "with /settings ask-channel"
-            ) from None
+                f"a server's stored ask channels cannot be read ({value!r} is not a list of "
+                "channels); set them again with /settings ask-channel"
+            )
+        return frozenset(channels)
     kinds = _KINDS[name]
     if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
-        why = f"{value!r} is not a {kinds[0].__name__}"
+        why = f"{value!r} is not {_KIND_NAMES[kinds[0]]}"
     elif name == "announce_channel":
         why = None if value >= NO_CHANNEL else f"{value!r} is not a channel"
     else:
