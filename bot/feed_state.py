@@ -162,7 +162,7 @@ def _book(data: Any) -> FeedBook:
             isinstance(k, str) and isinstance(v, int | float) and not isinstance(v, bool)
             for k, v in state.revised.items()
         ):
-            raise TypeError(f"{url}: revised is not a list of links and times")
+            raise TypeError(f"{url}: revised is not a table of links and times")
         states[str(url)] = state
     return FeedBook(list(added), states)
 

@@ -231,6 +231,7 @@ def _canonical(canonical: str | None, fetched: str | None) -> bool:
 
 
 def _same(one: str, other: str) -> bool:
+    """Whether two names are the same but for case and spacing."""
     return " ".join(one.casefold().split()) == " ".join(other.casefold().split())
 
 
