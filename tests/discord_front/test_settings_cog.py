@@ -530,6 +530,9 @@ async def test_a_late_loss_reported_by_the_old_database_keeps_the_new_one(
     monkeypatch.setattr("bot.discord_bot.server_state.REOPEN_SECONDS", 0.1)
     state = ServerState(bot_settings(tmp_path))
     await state.open()
+    # Kept open, the deleted file's inode cannot be the new file's (which would make the
+    # old database the new one's twin, and this test moot).
+    gone = (tmp_path / "state" / "coverage-bot.sqlite3").open("rb")
     try:
         held = state.configs  # a handler that held it across a loss
         assert held is not None
@@ -543,4 +546,5 @@ async def test_a_late_loss_reported_by_the_old_database_keeps_the_new_one(
             await held.get(GUILD_ID)  # the old database, used late
         assert state.database is reopened and state.available
     finally:
+        gone.close()
         await state.close()
