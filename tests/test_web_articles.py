@@ -27,7 +27,7 @@ from web_site import (
 
 from bot.cli import main
 from bot.corpus import load_corpus
-from bot.corpus.html import NotAnArticle, extract_article
+from bot.corpus.html import NotAnArticle, WebArticle, extract_article
 from bot.corpus.writer import CorpusWriter
 from bot.fetching import (
     ContentKind,
@@ -437,6 +437,29 @@ def test_articles_whose_pages_all_name_the_home_page_as_canonical_each_keep_thei
     assert [(w.updated, w.unchanged) for w in written] == [(False, False)] * 2 + [(False, True)]
     headlines = sorted(a.headline for a in load_corpus(tmp_path / "news").corpus.articles)
     assert headlines == sorted([DEPOT, "Library extends weekend hours"])
+
+
+@pytest.mark.parametrize(
+    ("canonical", "fetched"),
+    [
+        ("https://a.example/", None),  # saved pages that name the home page
+        ("https://a.example/news/", "https://a.example/news/{}"),  # one section page for all
+    ],
+)
+def test_pages_that_share_one_canonical_url_never_overwrite_each_other(
+    tmp_path: Path, canonical: str, fetched: str | None
+) -> None:
+    def page(headline: str, subject: str) -> WebArticle:
+        at = fetched.format(subject.replace(" ", "-")) if fetched else None
+        html = article_page(headline, filler_paragraphs(subject), canonical=canonical)
+        return extract_article(html, at)
+
+    depot, library = page(DEPOT, "the depot"), page("Library extends hours", "the library")
+    writer = CorpusWriter(tmp_path / "news")
+    written = [writer.write(depot), writer.write(library), writer.write(depot)]
+    assert [(w.updated, w.unchanged) for w in written] == [(False, False)] * 2 + [(False, True)]
+    headlines = sorted(a.headline for a in load_corpus(tmp_path / "news").corpus.articles)
+    assert headlines == sorted([DEPOT, "Library extends hours"])
 
 
 def test_a_developing_story_at_its_own_url_updates_its_file_whatever_its_new_headline(

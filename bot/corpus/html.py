@@ -64,6 +64,9 @@ class WebArticle:
     author: str | None = None
     source: str | None = None
     url: str | None = None
+    fetched_at: str | None = None
+    """The address the page came from, when it was fetched: ``url`` is the address it
+    names for itself (its canonical url), which a site may give many pages."""
 
     @property
     def iso_date(self) -> str:
@@ -138,6 +141,7 @@ def extract_article(
         author=collapse_whitespace(document.author or "") or None,
         source=site or None,
         url=page_url if page_url and is_web_url(page_url) else None,
+        fetched_at=url if url and is_web_url(url) else None,
     )
 
 
@@ -221,13 +225,13 @@ def _headline_and_site(title: str, site: str, markup: str) -> tuple[str, str]:
 
 
 def _canonical(canonical: str | None, fetched: str | None) -> bool:
-    """Whether the page's canonical url is its own: a site's home page is not, for an
-    article fetched from elsewhere (some sites name it on every page, and each article
-    would be taken for an update of the last)."""
+    """Whether the page's canonical url is its own: a site's home page is not, but for
+    the home page itself (some sites name it on every page, and each article would be
+    taken for an update of the last)."""
     if not canonical or not is_web_url(canonical):
         return False
     home = urlsplit(canonical).path in ("", "/")
-    return not home or fetched is None or urlsplit(fetched).path in ("", "/")
+    return not home or (fetched is not None and urlsplit(fetched).path in ("", "/"))
 
 
 def _same(one: str, other: str) -> bool:

@@ -140,12 +140,20 @@ class CorpusWriter:
         return found
 
     def _known(self, article: WebArticle) -> Path | None:
-        """By its url; else by headline and date, where an earlier file at another url
+        """By its url, when the page was fetched from it (a developing story at its own
+        address, whatever its new headline); a url the page only names as its canonical,
+        which a site may give many pages, must also bring the same headline or mostly
+        the same text. Else by headline and date, where an earlier file at another url
         must also hold mostly the same text: a syndicated copy is the same article, the
         next "Letters to the editor" is not."""
         assert self._by_url is not None
         self._forget_removed(article)
-        if article.url and (found := self._by_url.get(_url_key(article.url))):
+        found = self._by_url.get(_url_key(article.url)) if article.url else None
+        if found is not None and (
+            _fetched_from_its_url(article)
+            or _same_headline(found, article)
+            or _mostly_the_same_text(found, article)
+        ):
             return found
         path, url = self._by_headline.get(
             _headline_key(article.headline, article.iso_date), (None, None)
@@ -292,6 +300,22 @@ def _mostly_the_same_text(path: Path, article: WebArticle) -> bool:
     old = {" ".join(p.text.split()) for p in earlier.passages}
     new = {" ".join(block.text.split()) for block in article.blocks}
     return len(old & new) >= SAME_TEXT_SHARE * max(len(old), len(new), 1)
+
+
+def _fetched_from_its_url(article: WebArticle) -> bool:
+    fetched = article.fetched_at
+    return (
+        fetched is not None
+        and article.url is not None
+        and (_url_key(fetched) == _url_key(article.url))
+    )
+
+
+def _same_headline(path: Path, article: WebArticle) -> bool:
+    headline = (_our_front_matter(path) or {}).get("headline")
+    return isinstance(headline, str) and _headline_key(headline, "") == _headline_key(
+        article.headline, ""
+    )
 
 
 def _our_front_matter(file: Path) -> dict[str, object] | None:
