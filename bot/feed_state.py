@@ -55,6 +55,9 @@ class FeedState:
     revised: dict[str, float] = field(default_factory=dict)
     """For a seen link whose item is dated, the item's latest date (seconds since the
     epoch) when it was last taken: a later one means the article was revised."""
+    refused: list[str] = field(default_factory=list)
+    """Seen links whose pages were not articles (a stub, a paywall): revised, they may be
+    written; any other revised link only updates its article's file."""
 
     def due(self, now: dt.datetime) -> bool:
         return self.next_attempt is None or dt.datetime.fromisoformat(self.next_attempt) <= now
@@ -156,8 +159,10 @@ def _book(data: Any) -> FeedBook:
             raise TypeError(f"{url}: taken_in is not true or false")
         if not isinstance(state.failures, int) or state.failures < 0:
             raise TypeError(f"{url}: failures is not a count")
-        if not isinstance(state.seen, list) or not all(isinstance(s, str) for s in state.seen):
-            raise TypeError(f"{url}: seen is not a list of links")
+        for name in ("seen", "refused"):
+            links = getattr(state, name)
+            if not isinstance(links, list) or not all(isinstance(s, str) for s in links):
+                raise TypeError(f"{url}: {name} is not a list of links")
         if not isinstance(state.revised, dict) or not all(
             isinstance(k, str) and isinstance(v, int | float) and not isinstance(v, bool)
             for k, v in state.revised.items()

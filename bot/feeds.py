@@ -200,15 +200,14 @@ class Poller:
             notes.append(f"{_items_count(unlinked)} without a link skipped")
         seen = set(state.seen)
         revised = [item for item in items if item.link in seen and _revised(item, state)]
-        if len(revised) > max(REDATED_AT_ONCE, len([i for i in items if i.link in seen]) // 2):
+        restamped: set[str] = set()
+        if _dated_as_made(revised, sum(item.link in seen for item in items)):
             notes.append(
-                f"{_items_count(len(revised))} seen before dated anew at once: the feed "
-                "dates its items as it is made, so none is read again as revised"
+                f"{_items_count(len(revised))} seen before dated anew, all at one time: the "
+                "feed dates its items as it is made, so none is read again as revised"
             )
             restamped = {item.link for item in revised}
             revised = []
-        else:
-            restamped = set()
         # New articles before revised ones, should the poll's cap be reached.
         new = [item for item in items if item.link not in seen] + revised
         over = max(0, len(new) - self.max_new_items)
@@ -235,8 +234,9 @@ class Poller:
         handled = {item.link for item in new[self.max_new_items :]} if backlog else set()
         articles: list[AddedArticle] = []
         retry = False
+        refused = set(state.refused)
         for item in new[: self.max_new_items]:
-            outcome = await self._add_item(fetcher, item, url, revision=item.link in seen)
+            outcome = await self._add_item(fetcher, item, url, seen, refused)
             if isinstance(outcome, AddedArticle):
                 articles.append(outcome)
                 handled.add(item.link)
@@ -248,6 +248,7 @@ class Poller:
                 handled.add(item.link)
         state.seen = _remembered(state.seen, [item.link for item in items], handled)
         state.revised = _revisions(state, items, handled | restamped)
+        state.refused = [link for link in state.seen if link in refused]
         # An item that failed for now, or was left for later, is fetched at the next poll,
         # so the next request must not be conditional: a 304 would hide it.
         unconditional = retry or left > 0
@@ -259,12 +260,15 @@ class Poller:
         return self._done(url, state, now, result, notes, articles)
 
     async def _add_item(
-        self, fetcher: Fetcher, item: _Item, feed: str, revision: bool = False
+        self, fetcher: Fetcher, item: _Item, feed: str, seen: set[str], refused: set[str]
     ) -> AddedArticle | tuple[str, bool]:
         """The article the item links to, written into the corpus; or a line saying why
-        not, and whether it is worth trying again (the site was down or slow). A
-        ``revision`` of an item taken before only updates its article's file: one removed
-        from the corpus (a retraction, say) is not written again."""
+        not, and whether it is worth trying again (the site was down or slow). A revision
+        of an item whose article was written before only updates its file: one removed
+        from the corpus (a retraction, say) is not written again. ``refused`` holds the
+        links whose pages were not articles (a stub, a paywall), which a revision may
+        bring in; it is kept up to date."""
+        revision = item.link in seen and item.link not in refused
         try:
             page = await fetcher.get(item.link, ContentKind.PAGE)
         except FetchError as error:
@@ -274,11 +278,13 @@ class Poller:
         try:
             written = await asyncio.to_thread(self._write, page.markup, page.url, item, revision)
         except NotAnArticle as error:
+            refused.add(item.link)
             return f"refused {item.link}: {error}", False
         except OSError as error:
             return f"could not write {item.link}: {error.strerror or error}", True
         if written is None:
             return f"revised, but its article is no longer in the corpus: {item.link}", False
+        refused.discard(item.link)
         if written.unchanged:
             return f"already in the corpus, unchanged: {item.link}", False
         if written.kept:
@@ -462,8 +468,23 @@ def _transient(error: FetchError) -> bool:
 
 
 REDATED_AT_ONCE = 3
-"""More items seen before than this (and than half of those in the feed) dated anew in one
-poll are a feed that dates its items when it is made, not revisions to read again."""
+"""More items seen before than this dated anew in one poll, all at one time, are a feed
+that dates its items when it is made, not revisions to read again (as are all of a
+feed's seen items, two or more, dated anew at one time)."""
+MADE_WITHIN = 60.0
+"""Seconds within which items' new dates count as one time, the feed's making."""
+
+
+def _dated_as_made(revised: Sequence[_Item], seen_in_feed: int) -> bool:
+    """Whether the items dated anew are a feed dating its items as it is made: several,
+    all at one time. Revisions made one by one (a correction here, an update there) have
+    times of their own."""
+    if len(revised) < 2:
+        return False
+    times = [item.revised for item in revised]
+    at_once = max(times) - min(times) <= MADE_WITHIN
+    return at_once and (len(revised) > REDATED_AT_ONCE or len(revised) == seen_in_feed)
+
 
 SEEN_KEPT = 2_000
 """Links a feed's memory keeps after their items left it: a rotating "top stories" feed, or

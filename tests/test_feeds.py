@@ -522,3 +522,32 @@ async def test_a_feed_that_dates_every_item_as_it_is_made_is_not_read_again_each
         (feed,) = (await follow.poll_due(NOON + dt.timedelta(hours=hour))).feeds
         assert feed.result == "no new items"
     assert [len(site.asked(f"/s/daily{n}")) for n in range(5)] == [1] * 5
+
+
+async def test_a_stub_refused_at_first_is_taken_in_once_revised_into_an_article(
+    site: Site, tmp_path: Path
+) -> None:
+    item = story(site, "/s/breaking", "Fire at the harbour", 16)
+    site.serve("/s/breaking", article_page("Fire at the harbour", ["Developing: more soon."]))
+    url = site.serve("/feed/breaking", rss([item]), "application/rss+xml")
+    (feed,) = (await poller(tmp_path, url).poll_due(NOON)).feeds
+    assert feed.notes[0].startswith(f"refused {item['link']}: too little text")
+    site.serve("/s/breaking", article_page("Fire at the harbour", filler_paragraphs("the fire")))
+    later = format_datetime(dt.datetime(2025, 3, 16, 15, tzinfo=dt.UTC))
+    site.serve("/feed/breaking", rss([{**item, "pubDate": later}]), "application/rss+xml")
+    report = await poller(tmp_path, url).poll_due(NOON + dt.timedelta(hours=1))  # a restart
+    assert [a.headline for a in report.articles] == ["Fire at the harbour"]
+
+
+async def test_revisions_made_one_by_one_are_each_read_again(site: Site, tmp_path: Path) -> None:
+    items = [story(site, f"/s/fix{n}", f"Story number {n} of the week", 10 + n) for n in range(5)]
+    url = site.serve("/feed/fixes", rss(items), "application/rss+xml")
+    follow = poller(tmp_path, url)
+    await follow.poll_due(NOON)
+    fixed = [
+        {**item, "pubDate": format_datetime(NOON + dt.timedelta(minutes=10 * n))}
+        for n, item in enumerate(items)
+    ]  # corrected at five different times
+    site.serve("/feed/fixes", rss(fixed), "application/rss+xml")
+    await follow.poll_due(NOON + dt.timedelta(hours=1))
+    assert [len(site.asked(f"/s/fix{n}")) for n in range(5)] == [2] * 5
