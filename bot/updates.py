@@ -191,7 +191,7 @@ def _changed_files(
             continue
         try:
             digest = _sha256(root / path)
-        except OSError:  # read again, so that the loader says why it cannot be
+        except OSError:  # read below, where the loader says why it cannot be
             changed.append(path)
             continue
         if digest != before.get("sha256"):
@@ -307,7 +307,12 @@ def _read_affected(
                 affected.update(files_of.get(article_id, []))
         to_read = sorted(p for p in affected if p in table and p not in parsed_by_file)
         for path in to_read:
-            table[path]["sha256"] = _sha256(root / path)  # before reading it, as its stat
+            try:
+                table[path]["sha256"] = _sha256(root / path)  # before reading it, as its stat
+            except OSError:  # the loader skips it, saying why; it is read once it can be
+                del table[path]
+                parsed_by_file[path] = parse_files(root, [root / path], warnings)
+                continue
             parsed_by_file[path] = parse_files(root, [root / path], warnings)
         pending = set()
         for path in to_read:

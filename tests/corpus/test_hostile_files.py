@@ -409,3 +409,27 @@ def test_a_line_break_in_a_file_name_cannot_forge_a_warning_line(
     warned = [line for line in capsys.readouterr().err.splitlines() if "fake" in line]
     assert len(warned) == 1
     assert warned[0].startswith(f"warning: skipped {corpus}/nl\\nwarning: fake.md:")
+
+
+def test_an_update_skips_a_file_it_cannot_read_and_takes_in_the_rest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    corpus = tmp_path / "corpus"
+    write(corpus, "library.md", "---\nheadline: Library closes\n---\nThe library closed.\n")
+    secret = write(corpus, "secret.md", "---\nheadline: Quarry\n---\nThe quarry closed.\n")
+    assert main(["index", str(corpus), "--out", str(tmp_path / "idx")]) == 0
+    secret.write_text("---\nheadline: Quarry\n---\nThe quarry closed for good.\n")
+    write(corpus, "harbour.md", "---\nheadline: Harbour dredged\n---\nThe harbour was dredged.\n")
+    opened = Path.open
+
+    def refusing_open(path: Path, *args: object, **kwargs: object) -> object:
+        if path.name == "secret.md":  # the tests run as root, which chmod cannot stop
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return opened(path, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(Path, "open", refusing_open)
+    capsys.readouterr()
+    assert main(["ask", "--index", str(tmp_path / "idx"), "--json", "harbour dredged"]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["answer"]["headline"] == "Harbour dredged"
+    assert f"warning: skipped {secret}: cannot be read: Permission denied" in captured.err
