@@ -259,8 +259,9 @@ def _system_error(error: OSError) -> int:
         _silence_stdout()
         print(f"coverage-bot: cannot write the output: {reason}", file=sys.stderr)
     else:
-        files = [str(name) for name in (error.filename, error.filename2) if name is not None]
-        where = f" ({plain(' -> '.join(files))})" if files else ""
+        names = (error.filename, error.filename2)
+        files = [str(name) for name in names if isinstance(name, str | os.PathLike)]
+        where = f" ({plain_line(' -> '.join(files))})" if files else ""
         print(f"coverage-bot: {reason}{where}", file=sys.stderr)
     return EXIT_FAILURE
 

@@ -24,6 +24,8 @@ def decode(raw: bytes, by_line: bool) -> tuple[str, list[CorpusFormatError | For
     With ``by_line`` (JSON Lines) a line that is not UTF-8 is left blank, keeping the
     numbering of the others, and reported as an error of its own.
     """
+    if raw.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):  # before UTF-16's
+        raise CorpusFormatError("UTF-32 text, which is not read; save it as UTF-8")
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # Notepad's "Unicode"
         if by_line:
             raise CorpusFormatError("UTF-16 text; JSON Lines files must be UTF-8")

@@ -190,9 +190,10 @@ _ERROR_PAGE = re.compile(
     re.IGNORECASE,
 )
 """The headline of a site's "page not found" page, which many sites send with 200 OK."""
-_TITLE_ELEMENT = re.compile(r"<title[^>]*>([^<]*)</title>", re.IGNORECASE)
-"""A page's ``<title>``: its text holds no tag, so ``[^<]`` keeps the search linear (``.*?``
-scanned to the end of the page from every unclosed ``<title``)."""
+_TITLE_ELEMENT = re.compile(r"<title\b[^<>]*>([^<]*)</title>", re.IGNORECASE)
+"""A page's ``<title>``: neither its tag nor its text holds a ``<``, which keeps the search
+linear (``.*?``, or ``[^>]*`` in the tag, scanned on from every unclosed ``<title``)."""
+# A page that names its site itself: trafilatura's site name is then that, not a guess.
 _DECLARED_SITE = re.compile(
     r"""(?:property|name)\s*=\s*["']?(?:og:site_name|application-name)\b""", re.IGNORECASE
 )

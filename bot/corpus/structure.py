@@ -300,7 +300,8 @@ _PIECE_END = re.compile(r"[.!?…][\"'”’)\]]*\s+")
 def _pieces(text: str) -> list[str]:
     """``text`` in pieces of at most MAX_PASSAGE_CHARS, cut after a sentence's end in the
     second half of each, else after a word, else where the limit falls."""
-    pieces, start = [], 0
+    pieces: list[str] = []
+    start = 0
     while len(text) - start > MAX_PASSAGE_CHARS:
         window = text[start : start + MAX_PASSAGE_CHARS]
         ends = [found.end() for found in _PIECE_END.finditer(window, MAX_PASSAGE_CHARS // 2)]

@@ -237,8 +237,8 @@ def _loaded(name: str, value: Any) -> Any:
     if name == "ask_channels":
         try:
             channels = json.loads(value)
-        except (ValueError, TypeError) as error:
-            channels = error
+        except (ValueError, TypeError):
+            channels = None
         if not isinstance(channels, list) or not all(_is_id(c) for c in channels):
             raise DamagedSetting(
                 f"a server's stored ask channels cannot be read ({value!r} is not a list of "

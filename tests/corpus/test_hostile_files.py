@@ -4,6 +4,7 @@ the rest of the corpus still loads."""
 
 from __future__ import annotations
 
+import codecs
 import errno
 import json
 import os
@@ -150,8 +151,14 @@ def test_utf16_with_its_byte_order_mark_and_old_mac_line_ends_are_read(tmp_path:
         GOOD.replace("Good", "Old Mac").replace("Fine", "Old").encode().replace(b"\n", b"\r")
     )
     (tmp_path / "empty.md").write_bytes(b"\n")
+    (tmp_path / "mark-only.md").write_bytes(codecs.BOM_UTF16_LE + " \n".encode("utf-16-le"))
+    (tmp_path / "utf32.md").write_bytes(GOOD.encode("utf-32"))
     assert sorted(headlines(tmp_path)) == ["Notepad", "Old Mac"]
-    assert messages(tmp_path) == [f"{tmp_path / 'empty.md'}: the file is empty"]
+    assert messages(tmp_path) == [
+        f"{tmp_path / 'empty.md'}: the file is empty",
+        f"{tmp_path / 'mark-only.md'}: the file is empty",
+        f"{tmp_path / 'utf32.md'}: UTF-32 text, which is not read; save it as UTF-8",
+    ]
 
 
 # Warnings before the empty-corpus error, in every command that loads
