@@ -232,6 +232,10 @@ def current_generation(folder: Path) -> Path:
     if not (folder / INDEX_MARKER).exists():  # a CURRENT of someone else's
         raise _not_an_index(folder)
     if name is None:
+        if (folder / _CURRENT).is_dir():
+            raise IndexLoadError(
+                f"{folder} is damaged (its CURRENT is a folder, to be moved away first)"
+            )
         raise IndexLoadError(f"{folder} is damaged (its CURRENT is not a regular file)")
     if len(name) > _SHOWN_NAME or not name.isprintable():
         raise IndexLoadError(f"{folder} is damaged (its CURRENT file names no generation)")

@@ -294,7 +294,7 @@ def test_a_folder_in_place_of_current_is_named_and_nothing_is_cleared(
     (index / "CURRENT").unlink()
     (index / "CURRENT").mkdir()
     assert main(["ask", MISSILES, "--index", str(index)]) == 1
-    assert "is damaged (its CURRENT is not a regular file)" in capsys.readouterr().err
+    assert "is damaged (its CURRENT is a folder, to be moved away first)" in capsys.readouterr().err
     assert main(["index", str(BUNDLED_CORPUS), "--out", str(index)]) == 1
     assert capsys.readouterr().err == (
         f"coverage-bot: the index at {index} is damaged: its CURRENT is a folder, not a "
