@@ -12,22 +12,26 @@ again. Everything that went wrong is one line in the report, and the rest goes o
 from __future__ import annotations
 
 import asyncio
-import calendar
 import datetime as dt
-import io
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-import feedparser
-
 from bot.corpus import Article, Corpus
 from bot.corpus.html import NotAnArticle, WebArticle, extract_article
 from bot.corpus.structure import is_web_url
 from bot.corpus.writer import CorpusWriter, Written
+from bot.feed_items import (
+    FeedItem,
+    dated_as_made,
+    feed_items,
+    is_revised,
+    parse_feed,
+    remembered,
+    revisions,
+)
 from bot.feed_state import FeedBook, FeedState, FeedStore
 from bot.fetching import (
     DEFAULT_LIMITS,
@@ -93,15 +97,6 @@ class PollReport:
     @property
     def articles(self) -> tuple[AddedArticle, ...]:
         return tuple(article for feed in self.feeds for article in feed.articles)
-
-
-@dataclass(frozen=True)
-class _Item:
-    link: str
-    title: str | None
-    date: dt.date | None
-    published: float  # seconds since the epoch; 0 when the item has no date
-    revised: float  # the latest of its published and updated dates, the same way
 
 
 class Poller:
@@ -186,7 +181,7 @@ class Poller:
             return self._failed(url, state, now, error.reason)
         if isinstance(got, NotModified):
             return self._done(url, state, now, "not modified")
-        parsed = await asyncio.to_thread(_parse, got.body, got.url, got.content_type)
+        parsed = await asyncio.to_thread(parse_feed, got.body, got.url, got.content_type)
         notes: list[str] = []
         if parsed.bozo:
             why = " ".join(str(parsed.get("bozo_exception", "")).split())
@@ -195,13 +190,13 @@ class Poller:
             notes.append(f"malformed feed ({why}); {len(parsed.entries)} items read anyway")
         elif not parsed.version and not parsed.entries:
             return self._failed(url, state, now, "not an RSS or Atom feed")
-        items, unlinked = _items(parsed.entries)
+        items, unlinked = feed_items(parsed.entries)
         if unlinked:
             notes.append(f"{_items_count(unlinked)} without a link skipped")
         seen = set(state.seen)
-        revised = [item for item in items if item.link in seen and _revised(item, state)]
+        revised = [item for item in items if item.link in seen and is_revised(item, state)]
         restamped: set[str] = set()
-        if _dated_as_made(revised, sum(item.link in seen for item in items)):
+        if dated_as_made(revised, sum(item.link in seen for item in items)):
             notes.append(
                 f"{_items_count(len(revised))} seen before dated anew, all at one time: the "
                 "feed dates its items as it is made, so none is read again as revised"
@@ -246,8 +241,8 @@ class Poller:
             retry = retry or transient
             if not transient:
                 handled.add(item.link)
-        state.seen = _remembered(state.seen, [item.link for item in items], handled)
-        state.revised = _revisions(state, items, handled | restamped)
+        state.seen = remembered(state.seen, [item.link for item in items], handled)
+        state.revised = revisions(state, items, handled | restamped)
         state.refused = [link for link in state.seen if link in refused]
         # An item that failed for now, or was left for later, is fetched at the next poll,
         # so the next request must not be conditional: a 304 would hide it.
@@ -260,7 +255,7 @@ class Poller:
         return self._done(url, state, now, result, notes, articles)
 
     async def _add_item(
-        self, fetcher: Fetcher, item: _Item, feed: str, seen: set[str], refused: set[str]
+        self, fetcher: Fetcher, item: FeedItem, feed: str, seen: set[str], refused: set[str]
     ) -> AddedArticle | tuple[str, bool]:
         """The article the item links to, written into the corpus; or a line saying why
         not, and whether it is worth trying again (the site was down or slow). A revision
@@ -291,7 +286,9 @@ class Poller:
             return f"not written over {written.path}, which {written.kept}: {item.link}", False
         return added_article(written, feed)
 
-    def _write(self, markup: str | bytes, url: str, item: _Item, revision: bool) -> Written | None:
+    def _write(
+        self, markup: str | bytes, url: str, item: FeedItem, revision: bool
+    ) -> Written | None:
         article = extract_article(markup, url, headline=item.title, date=item.date)
         if revision and not self.writer.has_file(article):
             return None
@@ -403,103 +400,11 @@ def one_sentence(article: WebArticle) -> str:
         return sentences[0] if sentences else first
 
 
-def _parse(body: bytes, url: str, content_type: str | None) -> feedparser.FeedParserDict:
-    """feedparser over bytes already fetched: a stream, so that it never opens a file or
-    a url of its own; relative links resolve against the feed's address."""
-    headers = {"content-location": url}
-    if content_type:
-        headers["content-type"] = content_type
-    return feedparser.parse(io.BytesIO(body), response_headers=headers)
-
-
-def _items(entries: Sequence[feedparser.FeedParserDict]) -> tuple[list[_Item], int]:
-    """The entries with a link, newest first (those without a date after, in feed order),
-    each link once; and how many had no link."""
-    items: list[_Item] = []
-    unlinked = 0
-    for entry in entries:
-        link = (entry.get("link") or "").strip()
-        if not link:
-            unlinked += 1
-            continue
-        date, published = _when(entry.get("published_parsed") or entry.get("updated_parsed"))
-        # Its own <updated> only: feedparser's get() falls back to the published date.
-        _, updated = _when(dict.get(entry, "updated_parsed"))
-        items.append(
-            _Item(link, entry.get("title") or None, date, published, max(published, updated))
-        )
-    ordered = sorted(items, key=lambda item: (item.date is None, -item.published))
-    unique = {item.link: item for item in reversed(ordered)}  # the first of each link wins
-    return [item for item in ordered if unique[item.link] is item], unlinked
-
-
-def _when(stamp: time.struct_time | None) -> tuple[dt.date | None, int]:
-    """An item's date and its time in seconds; none and 0 for a date no calendar has
-    (a CMS's ``0000-00-00``), as for an item without one."""
-    if not stamp:
-        return None, 0
-    try:
-        return dt.date(*stamp[:3]), calendar.timegm(stamp)
-    except (ValueError, OverflowError, TypeError):
-        return None, 0
-
-
-def _revised(item: _Item, state: FeedState) -> bool:
-    """Whether a seen item is dated later than when it was taken: the article was
-    revised (a correction, a developing story), and its page is read again."""
-    return item.revised > state.revised.get(item.link, item.revised)
-
-
-def _revisions(state: FeedState, items: Sequence[_Item], handled: set[str]) -> dict[str, float]:
-    """Each remembered link's date when it was last taken: a taken item's now, and one
-    seen before with none recorded (or taken since it was last seen) from now on."""
-    revised = dict(state.revised)
-    for item in items:
-        if item.revised and (item.link in handled or item.link not in revised):
-            revised[item.link] = item.revised
-    return {link: revised[link] for link in state.seen if link in revised}
-
-
 def _transient(error: FetchError) -> bool:
     """Whether a failed page may well work later: the site down, slow or overloaded."""
     if isinstance(error, HTTPStatusError):
         return error.status >= 500 or error.status == 429
     return isinstance(error, Unreachable | FetchTimeout)
-
-
-REDATED_AT_ONCE = 3
-"""More items seen before than this dated anew in one poll, all at one time, are a feed
-that dates its items when it is made, not revisions to read again (as are all of a
-feed's seen items, two or more, dated anew at one time)."""
-MADE_WITHIN = 60.0
-"""Seconds within which items' new dates count as one time, the feed's making."""
-
-
-def _dated_as_made(revised: Sequence[_Item], seen_in_feed: int) -> bool:
-    """Whether the items dated anew are a feed dating its items as it is made: several,
-    all at one time. Revisions made one by one (a correction here, an update there) have
-    times of their own."""
-    if len(revised) < 2:
-        return False
-    times = [item.revised for item in revised]
-    at_once = max(times) - min(times) <= MADE_WITHIN
-    return at_once and (len(revised) > REDATED_AT_ONCE or len(revised) == seen_in_feed)
-
-
-SEEN_KEPT = 2_000
-"""Links a feed's memory keeps after their items left it: a rotating "top stories" feed, or
-one empty for a poll, brings old items back, and an article an editor deleted (retracted,
-say) must not be written again. The memory keeps at least every link still in the feed."""
-
-
-def _remembered(seen: Sequence[str], in_feed: Sequence[str], handled: set[str]) -> list[str]:
-    """The links to remember after a poll: those seen before, then the feed's own that
-    were seen or handled now, the oldest forgotten first past SEEN_KEPT."""
-    known = set(seen) | handled
-    current = [link for link in dict.fromkeys(in_feed) if link in known]
-    kept = set(current)
-    earlier = [link for link in seen if link not in kept]
-    return [*earlier, *current][-max(SEEN_KEPT, len(current)) :]
 
 
 def _result_line(

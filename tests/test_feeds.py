@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from web_site import Site, article_page, closed_port, filler_paragraphs, rss, running_site
 
-from bot import feeds
+from bot import feed_items
 from bot.cli import main
 from bot.feeds import Poller, follow_feed
 
@@ -455,15 +455,15 @@ async def test_an_article_deleted_from_the_corpus_is_not_written_again_when_its_
 def test_a_feeds_memory_forgets_the_oldest_links_first_but_never_one_still_in_the_feed(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(feeds, "SEEN_KEPT", 3)
-    assert feeds._remembered(["a", "b", "c"], ["c", "d"], {"d"}) == ["b", "c", "d"]
-    assert feeds._remembered(["a"], ["x", "y", "z", "w"], {"x", "y", "z", "w"}) == [
+    monkeypatch.setattr(feed_items, "SEEN_KEPT", 3)
+    assert feed_items.remembered(["a", "b", "c"], ["c", "d"], {"d"}) == ["b", "c", "d"]
+    assert feed_items.remembered(["a"], ["x", "y", "z", "w"], {"x", "y", "z", "w"}) == [
         "x",
         "y",
         "z",
         "w",
     ]
-    assert feeds._remembered(["a", "b"], ["new"], set()) == ["a", "b"]  # failed: not seen
+    assert feed_items.remembered(["a", "b"], ["new"], set()) == ["a", "b"]  # failed: not seen
 
 
 async def test_an_item_dated_later_than_when_it_was_taken_updates_its_article(
