@@ -384,6 +384,19 @@ def test_a_paragraph_of_a_megabyte_is_read_as_passages_of_bounded_length(tmp_pat
     assert answer.sentence == "The ferry fare rises to $4 in May."
 
 
+def refuse_to_open(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    """Files called ``name`` cannot be opened, as chmod 000 would make them for anyone but
+    root, whom the tests run as."""
+    opened = Path.open
+
+    def refusing_open(path: Path, *args: object, **kwargs: object) -> object:
+        if path.name == name:
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return opened(path, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(Path, "open", refusing_open)
+
+
 def test_index_skips_a_file_it_cannot_read_as_the_loader_does(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -391,14 +404,7 @@ def test_index_skips_a_file_it_cannot_read_as_the_loader_does(
     corpus = tmp_path / "corpus"
     write(corpus, "library.md", "---\nheadline: Library closes\n---\nThe library closed.\n")
     write(corpus, "secret.md", "---\nheadline: Quarry\n---\nThe quarry closed.\n")
-    opened = Path.open
-
-    def refusing_open(path: Path, *args: object, **kwargs: object) -> object:
-        if path.name == "secret.md":  # the tests run as root, which chmod cannot stop
-            raise PermissionError(errno.EACCES, "Permission denied", str(path))
-        return opened(path, *args, **kwargs)  # type: ignore[call-overload]
-
-    monkeypatch.setattr(Path, "open", refusing_open)
+    refuse_to_open(monkeypatch, "secret.md")
     assert main(["index", str(corpus), "--out", str(tmp_path / "idx")]) == 0
     err = capsys.readouterr().err.splitlines()
     assert f"warning: skipped {corpus / 'secret.md'}: cannot be read: Permission denied" in err
@@ -427,14 +433,7 @@ def test_an_update_skips_a_file_it_cannot_read_and_takes_in_the_rest(
     assert main(["index", str(corpus), "--out", str(tmp_path / "idx")]) == 0
     secret.write_text("---\nheadline: Quarry\n---\nThe quarry closed for good.\n")
     write(corpus, "harbour.md", "---\nheadline: Harbour dredged\n---\nThe harbour was dredged.\n")
-    opened = Path.open
-
-    def refusing_open(path: Path, *args: object, **kwargs: object) -> object:
-        if path.name == "secret.md":  # the tests run as root, which chmod cannot stop
-            raise PermissionError(errno.EACCES, "Permission denied", str(path))
-        return opened(path, *args, **kwargs)  # type: ignore[call-overload]
-
-    monkeypatch.setattr(Path, "open", refusing_open)
+    refuse_to_open(monkeypatch, "secret.md")
     capsys.readouterr()
     assert main(["ask", "--index", str(tmp_path / "idx"), "--json", "harbour dredged"]) == 0
     captured = capsys.readouterr()
