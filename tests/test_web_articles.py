@@ -462,15 +462,16 @@ def test_pages_that_share_one_canonical_url_never_overwrite_each_other(
     assert headlines == sorted([DEPOT, "Library extends hours"])
 
 
+@pytest.mark.parametrize("query", ["", "?utm_source=rss&utm_medium=feed"])
 def test_a_developing_story_at_its_own_url_updates_its_file_whatever_its_new_headline(
-    tmp_path: Path,
+    tmp_path: Path, query: str
 ) -> None:
     url = "https://a.example/news/fire"
-    first = extract_article(
-        article_page("Fire breaks out at mill", filler_paragraphs("a fire")), url
-    )
+    first_page = article_page("Fire breaks out at mill", filler_paragraphs("a fire"), canonical=url)
+    first = extract_article(first_page, url + query)  # a feed's link may carry trackers
     grown = [*filler_paragraphs("three dead"), *filler_paragraphs("the mill fire")]
-    later = extract_article(article_page("Three dead as fire destroys mill", grown), url)
+    later_page = article_page("Three dead as fire destroys mill", grown, canonical=url)
+    later = extract_article(later_page, url + query)
     writer = CorpusWriter(tmp_path / "news")
     assert writer.write(first).updated is False
     assert writer.write(later).updated is True

@@ -303,12 +303,17 @@ def _mostly_the_same_text(path: Path, article: WebArticle) -> bool:
 
 
 def _fetched_from_its_url(article: WebArticle) -> bool:
-    fetched = article.fetched_at
+    """Whether the page came from the address it names as its own, but for the query: a
+    feed's link often carries tracking parameters (``?utm_source=rss``) its canonical
+    url leaves out."""
+    fetched, url = article.fetched_at, article.url
     return (
-        fetched is not None
-        and article.url is not None
-        and (_url_key(fetched) == _url_key(article.url))
+        fetched is not None and url is not None and _without_query(fetched) == _without_query(url)
     )
+
+
+def _without_query(url: str) -> str:
+    return _url_key(url).split("?", 1)[0]
 
 
 def _same_headline(path: Path, article: WebArticle) -> bool:
