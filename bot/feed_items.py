@@ -1,5 +1,5 @@
 """A feed's items, and what a poll keeps of them for the next: which links were seen,
-which were refused, and when each was dated when it was taken.
+which were written, and when each was dated when it was taken.
 
 A poll takes the items it has not seen, and those dated later than when they were taken
 (revised: a correction, a developing story); not a feed that dates every item as it is

@@ -55,9 +55,9 @@ class FeedState:
     revised: dict[str, float] = field(default_factory=dict)
     """For a seen link whose item is dated, the item's latest date (seconds since the
     epoch) when it was last taken: a later one means the article was revised."""
-    refused: list[str] = field(default_factory=list)
-    """Seen links whose pages were not articles (a stub, a paywall): revised, they may be
-    written; any other revised link only updates its article's file."""
+    written: list[str] = field(default_factory=list)
+    """Seen links whose articles were written into the corpus: revised, they only update
+    their files (one deleted is not written again); any other may be written."""
 
     def due(self, now: dt.datetime) -> bool:
         return self.next_attempt is None or dt.datetime.fromisoformat(self.next_attempt) <= now
@@ -159,7 +159,7 @@ def _book(data: Any) -> FeedBook:
             raise TypeError(f"{url}: taken_in is not true or false")
         if not isinstance(state.failures, int) or state.failures < 0:
             raise TypeError(f"{url}: failures is not a count")
-        for name in ("seen", "refused"):
+        for name in ("seen", "written"):
             links = getattr(state, name)
             if not isinstance(links, list) or not all(isinstance(s, str) for s in links):
                 raise TypeError(f"{url}: {name} is not a list of links")

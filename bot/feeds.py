@@ -229,9 +229,9 @@ class Poller:
         handled = {item.link for item in new[self.max_new_items :]} if backlog else set()
         articles: list[AddedArticle] = []
         retry = False
-        refused = set(state.refused)
+        written = set(state.written)
         for item in new[: self.max_new_items]:
-            outcome = await self._add_item(fetcher, item, url, seen, refused)
+            outcome = await self._add_item(fetcher, item, url, written)
             if isinstance(outcome, AddedArticle):
                 articles.append(outcome)
                 handled.add(item.link)
@@ -243,7 +243,7 @@ class Poller:
                 handled.add(item.link)
         state.seen = remembered(state.seen, [item.link for item in items], handled)
         state.revised = revisions(state, items, handled | restamped)
-        state.refused = [link for link in state.seen if link in refused]
+        state.written = [link for link in state.seen if link in written]
         # An item that failed for now, or was left for later, is fetched at the next poll,
         # so the next request must not be conditional: a 304 would hide it.
         unconditional = retry or left > 0
@@ -255,15 +255,15 @@ class Poller:
         return self._done(url, state, now, result, notes, articles)
 
     async def _add_item(
-        self, fetcher: Fetcher, item: FeedItem, feed: str, seen: set[str], refused: set[str]
+        self, fetcher: Fetcher, item: FeedItem, feed: str, written: set[str]
     ) -> AddedArticle | tuple[str, bool]:
         """The article the item links to, written into the corpus; or a line saying why
-        not, and whether it is worth trying again (the site was down or slow). A revision
-        of an item whose article was written before only updates its file: one removed
-        from the corpus (a retraction, say) is not written again. ``refused`` holds the
-        links whose pages were not articles (a stub, a paywall), which a revision may
-        bring in; it is kept up to date."""
-        revision = item.link in seen and item.link not in refused
+        not, and whether it is worth trying again (the site was down or slow). ``written``
+        holds the links whose articles were written before (and gains this one's): such a
+        link, revised, only updates its file, so one removed from the corpus (a
+        retraction, say) is not written again; a link refused before (a stub, a paywall,
+        a 404) may be written once revised."""
+        update_only = item.link in written
         try:
             page = await fetcher.get(item.link, ContentKind.PAGE)
         except FetchError as error:
@@ -271,26 +271,25 @@ class Poller:
         if isinstance(page, NotModified):  # never asked conditionally; a server's mistake
             return f"refused {item.link}: HTTP 304 to a plain request", True
         try:
-            written = await asyncio.to_thread(self._write, page.markup, page.url, item, revision)
+            done = await asyncio.to_thread(self._write, page.markup, page.url, item, update_only)
         except NotAnArticle as error:
-            refused.add(item.link)
             return f"refused {item.link}: {error}", False
         except OSError as error:
             return f"could not write {item.link}: {error.strerror or error}", True
-        if written is None:
+        if done is None:
             return f"revised, but its article is no longer in the corpus: {item.link}", False
-        refused.discard(item.link)
-        if written.unchanged:
+        written.add(item.link)
+        if done.unchanged:
             return f"already in the corpus, unchanged: {item.link}", False
-        if written.kept:
-            return f"not written over {written.path}, which {written.kept}: {item.link}", False
-        return added_article(written, feed)
+        if done.kept:
+            return f"not written over {done.path}, which {done.kept}: {item.link}", False
+        return added_article(done, feed)
 
     def _write(
-        self, markup: str | bytes, url: str, item: FeedItem, revision: bool
+        self, markup: str | bytes, url: str, item: FeedItem, update_only: bool
     ) -> Written | None:
         article = extract_article(markup, url, headline=item.title, date=item.date)
-        if revision and not self.writer.has_file(article):
+        if update_only and not self.writer.has_file(article):
             return None
         return self.writer.write(article)
 

@@ -309,7 +309,8 @@ def _read_affected(
         for path in to_read:
             try:
                 table[path]["sha256"] = _sha256(root / path)  # before reading it, as its stat
-            except OSError:  # the loader skips it, saying why; it is read once it can be
+            except OSError:  # the loader skips it, saying why; it is read as new once the
+                # file changes or the index is rebuilt (a chmod alone changes no fingerprint)
                 del table[path]
                 parsed_by_file[path] = parse_files(root, [root / path], warnings)
                 continue

@@ -524,14 +524,18 @@ async def test_a_feed_that_dates_every_item_as_it_is_made_is_not_read_again_each
     assert [len(site.asked(f"/s/daily{n}")) for n in range(5)] == [1] * 5
 
 
-async def test_a_stub_refused_at_first_is_taken_in_once_revised_into_an_article(
-    site: Site, tmp_path: Path
+@pytest.mark.parametrize("first", ["a stub", "not found"])
+async def test_a_page_refused_at_first_is_taken_in_once_revised_into_an_article(
+    site: Site, tmp_path: Path, first: str
 ) -> None:
     item = story(site, "/s/breaking", "Fire at the harbour", 16)
-    site.serve("/s/breaking", article_page("Fire at the harbour", ["Developing: more soon."]))
+    if first == "a stub":
+        site.serve("/s/breaking", article_page("Fire at the harbour", ["Developing: more soon."]))
+    else:
+        del site.pages["/s/breaking"]
     url = site.serve("/feed/breaking", rss([item]), "application/rss+xml")
     (feed,) = (await poller(tmp_path, url).poll_due(NOON)).feeds
-    assert feed.notes[0].startswith(f"refused {item['link']}: too little text")
+    assert feed.notes[0].startswith(f"refused {item['link']}: ")
     site.serve("/s/breaking", article_page("Fire at the harbour", filler_paragraphs("the fire")))
     later = format_datetime(dt.datetime(2025, 3, 16, 15, tzinfo=dt.UTC))
     site.serve("/feed/breaking", rss([{**item, "pubDate": later}]), "application/rss+xml")

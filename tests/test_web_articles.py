@@ -462,16 +462,40 @@ def test_pages_that_share_one_canonical_url_never_overwrite_each_other(
     assert headlines == sorted([DEPOT, "Library extends hours"])
 
 
-@pytest.mark.parametrize("query", ["", "?utm_source=rss&utm_medium=feed"])
+def test_daily_pages_of_one_headline_sharing_a_canonical_url_each_keep_their_file(
+    tmp_path: Path,
+) -> None:
+    section = "https://a.example/opinion/"
+    writer = CorpusWriter(tmp_path / "news")
+    for day in (21, 22):
+        page = article_page(
+            "Letters to the editor",
+            filler_paragraphs(f"the letters of March {day}"),
+            date=f"2025-03-{day}",
+            canonical=section,
+        )
+        assert writer.write(extract_article(page, f"{section}letters-{day}")).updated is False
+    assert len(list((tmp_path / "news").glob("*.md"))) == 2
+
+
+@pytest.mark.parametrize(
+    "fetched",
+    [
+        "https://a.example/news/fire",
+        "https://a.example/news/fire?utm_source=rss&utm_medium=feed",  # a feed's trackers
+        "http://www.a.example/news/fire/?utm_source=rss",
+        "https://a.example/amp/news/fire",  # another page, read again each time
+    ],
+)
 def test_a_developing_story_at_its_own_url_updates_its_file_whatever_its_new_headline(
-    tmp_path: Path, query: str
+    tmp_path: Path, fetched: str
 ) -> None:
     url = "https://a.example/news/fire"
     first_page = article_page("Fire breaks out at mill", filler_paragraphs("a fire"), canonical=url)
-    first = extract_article(first_page, url + query)  # a feed's link may carry trackers
+    first = extract_article(first_page, fetched)
     grown = [*filler_paragraphs("three dead"), *filler_paragraphs("the mill fire")]
     later_page = article_page("Three dead as fire destroys mill", grown, canonical=url)
-    later = extract_article(later_page, url + query)
+    later = extract_article(later_page, fetched)
     writer = CorpusWriter(tmp_path / "news")
     assert writer.write(first).updated is False
     assert writer.write(later).updated is True

@@ -18,7 +18,7 @@ import hashlib
 import os
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import yaml
@@ -34,6 +34,9 @@ MARKER_KEY = "written_by"
 MARKER = "coverage-bot"
 _MARKER_LINE = f"{MARKER_KEY}: {MARKER}".encode()
 WRITTEN_HASH_KEY = "written_sha256"
+FETCHED_KEY = "fetched_from"
+"""The front matter key of the address a page was fetched from, when its canonical url is
+another: the same address read again is the same article, whatever the page now says."""
 _WRITTEN_HASH_LINE = re.compile(rf"^{WRITTEN_HASH_KEY}: ([0-9a-f]{{64}})\n", re.MULTILINE)
 _MARKDOWN_SUFFIXES = (".md", ".markdown")
 _SLUG_CHARS = 60
@@ -97,13 +100,18 @@ class CorpusWriter:
     def __init__(self, folder: Path) -> None:
         self.folder = writable_corpus(folder)
         self._by_url: dict[str, Path] | None = None
+        self._by_address: dict[str, Path] = {}
+        """Files by the address their page was fetched from (their url, if none is kept)."""
         self._by_headline: dict[tuple[str, str], tuple[Path, str | None]] = {}
 
     def write(self, article: WebArticle) -> Written:
         """Write ``article``: over its own earlier file, or into a new one."""
         earlier = self._earlier(article)
         path = earlier if earlier is not None and _is_ours(earlier) else self._new_name(article)
-        text = markdown_file(article)
+        # A file keeps the address it was first fetched from: the same article reached by
+        # another (its AMP page) is no change to it.
+        kept = _fetched_from(path) if path == earlier else article.fetched_at
+        text = markdown_file(replace(article, fetched_at=kept))
         parsed = _read_back(text, path.name)
         state = _state(path, text) if path == earlier else None
         if state is None or state == "as written":
@@ -148,10 +156,13 @@ class CorpusWriter:
         next "Letters to the editor" is not."""
         assert self._by_url is not None
         self._forget_removed(article)
+        fetched = _address_key(article.fetched_at) if article.fetched_at else None
+        if fetched and (found := self._by_address.get(fetched)):
+            return found  # the same page read again
         found = self._by_url.get(_url_key(article.url)) if article.url else None
         if found is not None and (
             _fetched_from_its_url(article)
-            or _same_headline(found, article)
+            or _same_headline_and_date(found, article)
             or _mostly_the_same_text(found, article)
         ):
             return found
@@ -169,6 +180,9 @@ class CorpusWriter:
         url = _url_key(article.url) if article.url else None
         if url and url in self._by_url and not self._by_url[url].exists():
             del self._by_url[url]
+        fetched = _address_key(article.fetched_at) if article.fetched_at else None
+        if fetched and fetched in self._by_address and not self._by_address[fetched].exists():
+            del self._by_address[fetched]
         key = _headline_key(article.headline, article.iso_date)
         if key in self._by_headline and not self._by_headline[key][0].exists():
             del self._by_headline[key]
@@ -182,12 +196,18 @@ class CorpusWriter:
         url = url if isinstance(url, str) and url else None
         if url and self._by_url is not None:
             self._by_url.setdefault(_url_key(url), file)
+        fetched = meta.get(FETCHED_KEY)
+        address = fetched if isinstance(fetched, str) and fetched else url
+        if address:
+            self._by_address.setdefault(_address_key(address), file)
         if isinstance(headline, str):
             self._by_headline.setdefault(_headline_key(headline, str(date or "")), (file, url))
 
     def _remember(self, article: WebArticle, path: Path) -> None:
         if article.url and self._by_url is not None:
             self._by_url[_url_key(article.url)] = path
+        if address := article.fetched_at or article.url:
+            self._by_address[_address_key(address)] = path
         key = _headline_key(article.headline, article.iso_date)
         self._by_headline[key] = (path, article.url)
 
@@ -243,8 +263,10 @@ def markdown_file(article: WebArticle) -> str:
     meta: dict[str, str] = {"headline": article.headline}
     if article.iso_date:
         meta["date"] = article.iso_date
+    fetched = article.fetched_at if article.fetched_at != article.url else None
     for key, value in (
         ("url", article.url),
+        (FETCHED_KEY, fetched),
         ("source", article.source),
         ("author", article.author),
     ):
@@ -303,23 +325,44 @@ def _mostly_the_same_text(path: Path, article: WebArticle) -> bool:
 
 
 def _fetched_from_its_url(article: WebArticle) -> bool:
-    """Whether the page came from the address it names as its own, but for the query: a
-    feed's link often carries tracking parameters (``?utm_source=rss``) its canonical
-    url leaves out."""
+    """Whether the page came from the address it names as its own, as a person would
+    read the two: http or https, with "www." or not, a slash at the end or not, and
+    tracking parameters (a feed's ``?utm_source=rss``) left out."""
     fetched, url = article.fetched_at, article.url
-    return (
-        fetched is not None and url is not None and _without_query(fetched) == _without_query(url)
-    )
+    return fetched is not None and url is not None and _loose(fetched) == _loose(url)
 
 
-def _without_query(url: str) -> str:
-    return _url_key(url).split("?", 1)[0]
+def _loose(url: str) -> str:
+    _, _, rest = _address_key(url).partition("://")
+    return rest.removeprefix("www.").rstrip("/").replace("/?", "?")
 
 
-def _same_headline(path: Path, article: WebArticle) -> bool:
-    headline = (_our_front_matter(path) or {}).get("headline")
-    return isinstance(headline, str) and _headline_key(headline, "") == _headline_key(
-        article.headline, ""
+_TRACKING = re.compile(r"^(?:utm_\w+|fbclid|gclid|mc_cid|mc_eid|ocid|cmpid)$", re.IGNORECASE)
+"""Query parameters that say where a reader came from, not which page they read."""
+
+
+def _address_key(url: str) -> str:
+    """A page's address as one page: :func:`_url_key` without tracking parameters."""
+    key = _url_key(url)
+    base, question, query = key.partition("?")
+    if not question:
+        return key
+    kept = [p for p in query.split("&") if p and not _TRACKING.match(p.split("=", 1)[0])]
+    return f"{base}?{'&'.join(kept)}" if kept else base.rstrip("/")
+
+
+def _fetched_from(path: Path) -> str | None:
+    fetched = (_our_front_matter(path) or {}).get(FETCHED_KEY)
+    return fetched if isinstance(fetched, str) and fetched else None
+
+
+def _same_headline_and_date(path: Path, article: WebArticle) -> bool:
+    """Whether the file holds an article of the same headline and date (a daily "Letters
+    to the editor" is another article each day)."""
+    meta = _our_front_matter(path) or {}
+    headline, date = meta.get("headline"), meta.get("date")
+    return isinstance(headline, str) and _headline_key(headline, str(date or "")) == (
+        _headline_key(article.headline, article.iso_date)
     )
 
 
