@@ -149,6 +149,12 @@ def _book(data: Any) -> FeedBook:
     known = {f.name for f in fields(FeedState)}
     for url, saved in data.get("feeds", {}).items():
         state = FeedState(**{k: v for k, v in saved.items() if k in known})
+        if "written" not in saved and isinstance(state.seen, list):  # an earlier version's
+            # file: take every link it saw as written but those it kept as refused, so
+            # that an article deleted since stays deleted when its item is revised
+            refused = saved.get("refused")
+            refused = refused if isinstance(refused, list) else []
+            state.written = [link for link in state.seen if link not in refused]
         for name in _TEXTS:
             if getattr(state, name) is not None and not isinstance(getattr(state, name), str):
                 raise TypeError(f"{url}: {name} is not text")

@@ -555,3 +555,23 @@ async def test_revisions_made_one_by_one_are_each_read_again(site: Site, tmp_pat
     site.serve("/feed/fixes", rss(fixed), "application/rss+xml")
     await follow.poll_due(NOON + dt.timedelta(hours=1))
     assert [len(site.asked(f"/s/fix{n}")) for n in range(5)] == [2] * 5
+
+
+async def test_a_feeds_file_without_written_links_counts_those_it_saw_as_written(
+    site: Site, tmp_path: Path
+) -> None:
+    """An earlier version's file: an article it wrote and an editor deleted stays deleted
+    when its item is revised."""
+    item = story(site, "/s/old", "Council delays vote", 17)
+    url = site.serve("/feed/older", rss([item]), "application/rss+xml")
+    await poller(tmp_path, url).poll_due(NOON)
+    feeds_file = tmp_path / "state" / "feeds.json"
+    data = json.loads(feeds_file.read_text(encoding="utf-8"))
+    del data["feeds"][url]["written"]
+    feeds_file.write_text(json.dumps(data), encoding="utf-8")
+    (tmp_path / "news" / "2025-03-17-council-delays-vote.md").unlink()
+    later = format_datetime(dt.datetime(2025, 3, 17, 20, tzinfo=dt.UTC))
+    site.serve("/feed/older", rss([{**item, "pubDate": later}]), "application/rss+xml")
+    report = await poller(tmp_path, url).poll_due(NOON + dt.timedelta(hours=1))
+    assert report.articles == ()
+    assert list((tmp_path / "news").iterdir()) == []

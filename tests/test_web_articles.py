@@ -462,6 +462,22 @@ def test_pages_that_share_one_canonical_url_never_overwrite_each_other(
     assert headlines == sorted([DEPOT, "Library extends hours"])
 
 
+def test_one_address_that_gives_another_article_each_day_keeps_each_days_file(
+    tmp_path: Path,
+) -> None:
+    today = "https://paper.example/briefing/today"
+    writer = CorpusWriter(tmp_path / "news")
+    for day in (20, 21):
+        page = article_page(
+            f"Morning briefing for March {day}",
+            filler_paragraphs(f"the briefing of March {day}"),
+            date=f"2025-03-{day}",
+            canonical=f"https://paper.example/briefing/2025-03-{day}",
+        )
+        assert writer.write(extract_article(page, today)).updated is False
+    assert len(list((tmp_path / "news").glob("*.md"))) == 2
+
+
 def test_daily_pages_of_one_headline_sharing_a_canonical_url_each_keep_their_file(
     tmp_path: Path,
 ) -> None:

@@ -157,8 +157,14 @@ class CorpusWriter:
         assert self._by_url is not None
         self._forget_removed(article)
         fetched = _address_key(article.fetched_at) if article.fetched_at else None
-        if fetched and (found := self._by_address.get(fetched)):
-            return found  # the same page read again
+        found = self._by_address.get(fetched) if fetched else None
+        if found is not None and (
+            _same_canonical(found, article)
+            or _same_date(found, article)
+            or _mostly_the_same_text(found, article)
+        ):
+            return found  # the same page read again (an address like /briefing/today that
+            # gives another article each day names another canonical url and date)
         found = self._by_url.get(_url_key(article.url)) if article.url else None
         if found is not None and (
             _fetched_from_its_url(article)
@@ -354,6 +360,20 @@ def _address_key(url: str) -> str:
 def _fetched_from(path: Path) -> str | None:
     fetched = (_our_front_matter(path) or {}).get(FETCHED_KEY)
     return fetched if isinstance(fetched, str) and fetched else None
+
+
+def _same_canonical(path: Path, article: WebArticle) -> bool:
+    """Whether the file and the page name the same canonical url, as a person would read
+    them, or either names none."""
+    url = (_our_front_matter(path) or {}).get("url")
+    if not isinstance(url, str) or not url or article.url is None:
+        return True
+    return _loose(url) == _loose(article.url)
+
+
+def _same_date(path: Path, article: WebArticle) -> bool:
+    date = (_our_front_matter(path) or {}).get("date")
+    return str(date or "") == article.iso_date
 
 
 def _same_headline_and_date(path: Path, article: WebArticle) -> bool:
