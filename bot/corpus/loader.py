@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import codecs
 import errno
 import gc
 import os
@@ -183,10 +182,6 @@ def _files_under(root: Path, warnings: list[LoadWarning]) -> list[Path]:
     return list(files.values())
 
 
-_MARKS_AND_SPACE = codecs.BOM_UTF8 + codecs.BOM_UTF16_LE + b" \t\r\n\x00"
-"""What a file holding only byte-order marks and spacing is made of."""
-
-
 def _utf8(name: str) -> bool:
     """Whether a file name read from the disk is text (a name in Latin-1 comes as
     surrogates, which no record, message or hash of ours could hold)."""
@@ -233,10 +228,10 @@ def _read_file(file: Path, source: str) -> list[_Item]:
         raw = file.read_bytes()
     except OSError as error:
         return [CorpusFormatError(f"cannot be read: {error.strerror}")]
-    if not raw.strip() or not raw.strip(_MARKS_AND_SPACE):
-        return [CorpusFormatError("the file is empty")]
     try:
         text, faults = decode(raw, by_line=parser is parse_jsonl_articles)
+        if not text.replace("\ufeff", "").strip():  # nothing, or byte-order marks and spacing
+            return [CorpusFormatError("the file is empty")]
         return [*faults, *parser(text, source)]
     except CorpusFormatError as error:
         return [error]

@@ -153,7 +153,9 @@ def test_utf16_with_its_byte_order_mark_and_old_mac_line_ends_are_read(tmp_path:
     (tmp_path / "empty.md").write_bytes(b"\n")
     (tmp_path / "mark-only.md").write_bytes(codecs.BOM_UTF16_LE + " \n".encode("utf-16-le"))
     (tmp_path / "utf32.md").write_bytes(GOOD.encode("utf-32"))
-    assert sorted(headlines(tmp_path)) == ["Notepad", "Old Mac"]
+    daggers = "---\nheadline: ††\ndate: 2020-01-09\n---\nText under daggers.\n"  # "†": 20 20
+    (tmp_path / "daggers.md").write_bytes(daggers.encode("utf-16"))
+    assert sorted(headlines(tmp_path)) == ["Notepad", "Old Mac", "††"]
     assert messages(tmp_path) == [
         f"{tmp_path / 'empty.md'}: the file is empty",
         f"{tmp_path / 'mark-only.md'}: the file is empty",
