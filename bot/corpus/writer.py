@@ -110,8 +110,8 @@ class CorpusWriter:
         path = earlier if earlier is not None and _is_ours(earlier) else self._new_name(article)
         # A file keeps the address it was first fetched from: the same article reached by
         # another (its AMP page) is no change to it.
-        kept = _fetched_from(path) if path == earlier else article.fetched_at
-        text = markdown_file(replace(article, fetched_at=kept))
+        address = _fetched_from(path) if path == earlier else article.fetched_at
+        text = markdown_file(replace(article, fetched_at=address))
         parsed = _read_back(text, path.name)
         state = _state(path, text) if path == earlier else None
         if state is None or state == "as written":
@@ -127,8 +127,8 @@ class CorpusWriter:
         )
 
     def has_file(self, article: WebArticle) -> bool:
-        """Whether a file coverage-bot wrote for the article (found by url, or by headline
-        and date) is still in the corpus."""
+        """Whether a file coverage-bot wrote for the article (found as :meth:`_known`
+        finds it) is still in the corpus."""
         return self._earlier(article) is not None
 
     def _earlier(self, article: WebArticle) -> Path | None:
@@ -148,12 +148,13 @@ class CorpusWriter:
         return found
 
     def _known(self, article: WebArticle) -> Path | None:
-        """By its url, when the page was fetched from it (a developing story at its own
-        address, whatever its new headline); a url the page only names as its canonical,
-        which a site may give many pages, must also bring the same headline or mostly
-        the same text. Else by headline and date, where an earlier file at another url
-        must also hold mostly the same text: a syndicated copy is the same article, the
-        next "Letters to the editor" is not."""
+        """By the address the page was fetched from, when it also names the same
+        canonical url or date or holds mostly the same text (a developing story read again
+        from its feed link, whatever its new headline). Else by its canonical url, when
+        the page was fetched from it, or brings the same headline and date or mostly the
+        same text (a site may give many pages one canonical url). Else by headline and
+        date, where an earlier file at another url must also hold mostly the same text: a
+        syndicated copy is the same article, the next "Letters to the editor" is not."""
         assert self._by_url is not None
         self._forget_removed(article)
         fetched = _address_key(article.fetched_at) if article.fetched_at else None
@@ -358,6 +359,7 @@ def _address_key(url: str) -> str:
 
 
 def _fetched_from(path: Path) -> str | None:
+    """The address the file's page was fetched from, when it records one."""
     fetched = (_our_front_matter(path) or {}).get(FETCHED_KEY)
     return fetched if isinstance(fetched, str) and fetched else None
 
@@ -372,8 +374,9 @@ def _same_canonical(path: Path, article: WebArticle) -> bool:
 
 
 def _same_date(path: Path, article: WebArticle) -> bool:
+    """Whether the file and the page give the same date (two undated ones do not)."""
     date = (_our_front_matter(path) or {}).get("date")
-    return str(date or "") == article.iso_date
+    return bool(article.iso_date) and str(date or "") == article.iso_date
 
 
 def _same_headline_and_date(path: Path, article: WebArticle) -> bool:
