@@ -5,8 +5,9 @@ bot from a background task. ``await poller.poll_due(now)`` polls the feeds that 
 due, asking conditionally (ETag, Last-Modified), and backs a failing feed off
 exponentially. feedparser reads the bytes aiohttp fetched (it never fetches itself),
 so every request keeps the same limits. A new item's page is fetched, extracted and
-written into the corpus like ``coverage-bot add``; an item seen before is not fetched
-again. Everything that went wrong is one line in the report, and the rest goes on.
+written into the corpus like ``coverage-bot add``; an item seen before is fetched again
+only when it is dated later (see :mod:`bot.feed_items`). Everything that went wrong is one
+line in the report, and the rest goes on.
 """
 
 from __future__ import annotations
