@@ -18,6 +18,7 @@ import hashlib
 import os
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -159,17 +160,19 @@ class CorpusWriter:
         self._forget_removed(article)
         fetched = _address_key(article.fetched_at) if article.fetched_at else None
         found = self._by_address.get(fetched) if fetched else None
-        if found is not None and (
-            _same_canonical(found, article)
-            or _same_date(found, article)
-            or _mostly_the_same_text(found, article)
-        ):
-            return found  # the same page read again (an address like /briefing/today that
-            # gives another article each day names another canonical url and date)
+        if found is not None:
+            meta = _our_front_matter(found) or {}
+            if (
+                _same_canonical(meta, article)
+                or _same_date(meta, article)
+                or _mostly_the_same_text(found, article)
+            ):
+                return found  # the same page read again (an address like /briefing/today,
+                # which gives another article each day, names another canonical and date)
         found = self._by_url.get(_url_key(article.url)) if article.url else None
         if found is not None and (
             _fetched_from_its_url(article)
-            or _same_headline_and_date(found, article)
+            or _same_headline_and_date(_our_front_matter(found) or {}, article)
             or _mostly_the_same_text(found, article)
         ):
             return found
@@ -364,25 +367,24 @@ def _fetched_from(path: Path) -> str | None:
     return fetched if isinstance(fetched, str) and fetched else None
 
 
-def _same_canonical(path: Path, article: WebArticle) -> bool:
-    """Whether the file and the page name the same canonical url, as a person would read
-    them, or either names none."""
-    url = (_our_front_matter(path) or {}).get("url")
+def _same_canonical(meta: Mapping[str, object], article: WebArticle) -> bool:
+    """Whether a file (by its front matter) and the page name the same canonical url, as
+    a person would read them, or either names none."""
+    url = meta.get("url")
     if not isinstance(url, str) or not url or article.url is None:
         return True
     return _loose(url) == _loose(article.url)
 
 
-def _same_date(path: Path, article: WebArticle) -> bool:
-    """Whether the file and the page give the same date (two undated ones do not)."""
-    date = (_our_front_matter(path) or {}).get("date")
+def _same_date(meta: Mapping[str, object], article: WebArticle) -> bool:
+    """Whether a file and the page give the same date (two undated ones do not)."""
+    date = meta.get("date")
     return bool(article.iso_date) and str(date or "") == article.iso_date
 
 
-def _same_headline_and_date(path: Path, article: WebArticle) -> bool:
-    """Whether the file holds an article of the same headline and date (a daily "Letters
+def _same_headline_and_date(meta: Mapping[str, object], article: WebArticle) -> bool:
+    """Whether a file holds an article of the same headline and date (a daily "Letters
     to the editor" is another article each day)."""
-    meta = _our_front_matter(path) or {}
     headline, date = meta.get("headline"), meta.get("date")
     return isinstance(headline, str) and _headline_key(headline, str(date or "")) == (
         _headline_key(article.headline, article.iso_date)

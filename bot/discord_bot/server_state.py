@@ -24,6 +24,8 @@ log = logging.getLogger(__name__)
 
 REOPEN_SECONDS = 60.0
 """How often a bot that could not open its database tries again."""
+WITHOUT_DATABASE = "running without the state database (defaults only): %s"
+"""The log line of a bot that lost its database, or could not open it."""
 CLOSE_TIMEOUT = 5.0
 """Seconds the bot waits, when it closes, for questions still being logged."""
 
@@ -62,17 +64,10 @@ class ServerState:
         secret = self.settings.database_url
         url = database_url(secret.get_secret_value() if secret else None, self.settings.state_dir)
         try:
-            database = await StateDatabase.open(url, on_lost=self._lost)
+            database = await StateDatabase.open(url, on_lost=self._lost, writable=True)
         except StateUnavailable as error:
             if not quiet:
-                log.warning("running without the state database (defaults only): %s", error)
-            return False
-        try:
-            await database.check_writable()
-        except StateUnavailable as error:
-            await database.close()
-            if not quiet:
-                log.warning("running without the state database (defaults only): %s", error)
+                log.warning(WITHOUT_DATABASE, error)
             return False
         self.database = database
         self.configs = GuildConfigs(self.database, self.defaults)
@@ -89,7 +84,7 @@ class ServerState:
         changes nothing."""
         if database is not self.database or self._closing:
             return
-        log.warning("running without the state database (defaults only): %s", error)
+        log.warning(WITHOUT_DATABASE, error)
         lost, self.database = self.database, None
         self.configs = self.questions = None
         self._replacing = asyncio.create_task(self._reopen_later(lost))

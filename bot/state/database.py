@@ -63,9 +63,14 @@ class StateDatabase:
 
     @classmethod
     async def open(
-        cls, url: str, on_lost: Callable[[StateDatabase, StateLost], None] | None = None
+        cls,
+        url: str,
+        on_lost: Callable[[StateDatabase, StateLost], None] | None = None,
+        writable: bool = False,
     ) -> StateDatabase:
-        """Connect, creating an SQLite file's folder, and migrate to the current schema."""
+        """Connect, creating an SQLite file's folder, and migrate to the current schema;
+        with ``writable``, StateUnavailable unless a write goes through (a database the bot
+        may only read would take no vote, setting or question, each failing on its own)."""
         try:
             parsed = make_url(url)
         except SQLAlchemyError as error:
@@ -88,6 +93,12 @@ class StateDatabase:
             _sqlite_pragmas(engine)
         database = cls(engine, str(where))
         await database._migrate()
+        if writable:
+            try:
+                await database.run(_rewrite_version)
+            except StateUnavailable:
+                await database.close()
+                raise
         if file is not None:
             database._file, database._identity = file, _identity(file)
         database.on_lost = on_lost
@@ -117,16 +128,6 @@ class StateDatabase:
         if self.on_lost is not None:
             self.on_lost(self, lost)
         return lost
-
-    async def check_writable(self) -> None:
-        """StateUnavailable unless a write goes through: a database the bot may only read
-        would take no vote, setting or question, each failing on its own."""
-
-        async def rewrite(connection: AsyncConnection) -> None:
-            version = meta.c.key == "schema_version"
-            await connection.execute(meta.update().where(version).values(value=meta.c.value))
-
-        await self.run(rewrite)
 
     async def close(self) -> None:
         await self.engine.dispose()
@@ -166,6 +167,12 @@ def _sqlite_file(url: URL) -> Path | None:
         name = unquote(urlsplit(name).path)
         return Path(name) if name and name != ":memory:" else None
     return Path(name)
+
+
+async def _rewrite_version(connection: AsyncConnection) -> None:
+    """A write that changes nothing: the schema version, set to itself."""
+    version = meta.c.key == "schema_version"
+    await connection.execute(meta.update().where(version).values(value=meta.c.value))
 
 
 def _prepare_file(path: Path) -> None:
