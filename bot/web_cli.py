@@ -14,7 +14,15 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot.cli import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, CommandError, _print_warnings, user_path
+from bot.cli import (
+    EXIT_FAILURE,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    CommandError,
+    _print_warnings,
+    user_path,
+)
 from bot.config import MAX_FEED_INTERVAL, MIN_FEED_INTERVAL, Settings
 from bot.corpus.html import NotAnArticle, extract_article
 from bot.corpus.structure import is_web_url
@@ -202,9 +210,9 @@ def _follow(args: argparse.Namespace, settings: Settings, corpus: Path, index: P
         )
     try:
         return asyncio.run(_follow_loop(poller, corpus, index, args.once))
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # how a following run ends; a single poll was cut short
         print("stopped following", file=sys.stderr)
-        return EXIT_OK
+        return EXIT_INTERRUPTED if args.once else EXIT_OK
 
 
 async def _follow_loop(poller: Poller, corpus: Path, index: Path | None, once: bool) -> int:

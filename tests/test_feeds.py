@@ -575,3 +575,21 @@ async def test_a_feeds_file_without_written_links_counts_those_it_saw_as_written
     report = await poller(tmp_path, url).poll_due(NOON + dt.timedelta(hours=1))
     assert report.articles == ()
     assert list((tmp_path / "news").iterdir()) == []
+
+
+@pytest.mark.parametrize(("once", "code"), [(True, 130), (False, 0)])
+def test_ctrl_c_ends_following_but_cuts_a_single_poll_short(
+    site: Site,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    once: bool,
+    code: int,
+) -> None:
+    async def interrupted(self: Poller) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Poller, "poll_due", interrupted)
+    url = site.serve("/feed/stop", rss([]), "text/xml")
+    monkeypatch.setenv("COVERAGE_BOT_FEEDS", url)
+    assert main(["follow", *(["--once"] if once else []), "--corpus", "news"]) == code
+    assert capsys.readouterr().err == "stopped following\n"
