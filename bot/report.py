@@ -18,6 +18,7 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.analysis import analyze
+from bot.corpus import headline_then
 from bot.state.database import StateDatabase
 from bot.state.schema import questions, votes
 
@@ -212,8 +213,8 @@ def report_lines(report: QuestionReport) -> list[str]:
     if report.not_helpful:
         lines += ["", "Answers voted not helpful:"]
         lines += [
-            f"  {a.not_helpful} not helpful, {a.helpful} helpful: {_one_line(a.headline)}: "
-            + _one_line(a.passage)
+            f"  {a.not_helpful} not helpful, {a.helpful} helpful: "
+            f"{headline_then(_one_line(a.headline))}{_one_line(a.passage)}"
             for a in report.not_helpful
         ]
     if report.articles:

@@ -20,7 +20,7 @@ from rich.table import Table
 from rich.text import Text
 
 from bot.answer import BIDI_CONTROLS, ESCAPE_SEQUENCE, Answer, Hit
-from bot.corpus import Article
+from bot.corpus import Article, headline_then
 from bot.summary import Summary
 
 NO_ANSWER = "The coverage doesn't answer that. `coverage-bot articles` lists what it covers."
@@ -126,7 +126,9 @@ def render_answer(answer: Answer) -> RenderableType:
             preview = preview[:_PREVIEW_CHARS].rsplit(" ", 1)[0]
             # After a whole sentence the ellipsis stands apart ("open. …", not "open.…").
             preview += " …" if _SENTENCE_END.search(preview) else "…"
-        lines.append_text(plain_text(f"{rank}. {hit.ref.article.headline}: ", style="cyan"))
+        lines.append_text(
+            plain_text(f"{rank}. {headline_then(hit.ref.article.headline)}", style="cyan")
+        )
         lines.append_text(Text(preview + "\n"))
     return Group(panel, lines)
 
@@ -240,9 +242,10 @@ def render_summary(summary: Summary) -> RenderableType:
     text = plain_text(summary.title + "\n", style="bold")
     for sentence in summary.sentences:
         text.append_text(plain_text("• " + sentence.text + "\n"))
+        source = headline_then(sentence.article.headline, ",")
         text.append_text(
             plain_text(
-                f"  — {sentence.article.headline}, {sentence.article.date_text}\n",
+                f"  — {source}{sentence.article.date_text}\n",
                 style="dim cyan",
             )
         )

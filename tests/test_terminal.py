@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import re
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -196,7 +197,7 @@ def test_summary_and_its_question_are_shown_without_control_characters() -> None
     title = "What the coverage says about \x1b[2Joil\u202e"
     summary = Summary(title, (SummarySentence(HOSTILE, found, 0, 0),))
     assert shown(render_summary(summary), 80, terminal=True) == (
-        f"What the coverage says about oil\n• {HOSTILE_SHOWN}\n  — {HOSTILE_SHOWN}, Jan 8, 2020\n\n"
+        f"What the coverage says about oil\n• {HOSTILE_SHOWN}\n  — {HOSTILE_SHOWN} Jan 8, 2020\n\n"
     )
 
 
@@ -276,3 +277,35 @@ def test_a_preview_cut_after_a_sentence_sets_its_ellipsis_apart() -> None:
     top, other = Corpus((found,)).passages
     answer = Answer("Who approved?", Hit(top, 2.0), None, (Hit(top, 2.0), Hit(other, 1.0)))
     assert "maternity unit open. …\n" in shown(render_answer(answer), width=200)
+
+
+def test_a_headline_ending_in_a_full_stop_takes_no_second_stop() -> None:
+    found = Article(
+        "faq",
+        "Your data may have been stolen. Here's what to do.",
+        (Passage("Call the response line."), Passage("Freeze your credit at all three.")),
+        dt.date(2025, 10, 8),
+    )
+    top, other = Corpus((found,)).passages
+    answer = Answer("What now?", Hit(top, 2.0), None, (Hit(top, 2.0), Hit(other, 1.0)))
+    assert "2. Your data may have been stolen. Here's what to do. Freeze your credit" in (
+        shown(render_answer(answer), width=200)
+    )
+    summary = Summary("The story so far", (SummarySentence("Call the line.", found, 0, 0),))
+    assert shown(render_summary(summary), width=200).splitlines()[2] == (
+        "  — Your data may have been stolen. Here's what to do. Oct 8, 2025"
+    )
+    assert (
+        shown(
+            render_summary(
+                replace(
+                    summary,
+                    sentences=(
+                        SummarySentence("Call.", replace(found, headline="Deal reached"), 0, 0),
+                    ),
+                )
+            ),
+            width=200,
+        ).splitlines()[2]
+        == "  — Deal reached, Oct 8, 2025"
+    )

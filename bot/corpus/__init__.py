@@ -8,6 +8,7 @@ from bot.corpus.records import (
     Passage,
     PassageKind,
     PassageRef,
+    headline_then,
     written_date,
 )
 
@@ -21,6 +22,7 @@ __all__ = [
     "Passage",
     "PassageKind",
     "PassageRef",
+    "headline_then",
     "load_corpus",
     "written_date",
 ]

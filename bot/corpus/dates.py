@@ -31,7 +31,11 @@ def parse_date(value: object) -> dt.date:
     except ValueError:
         pass
     try:
-        first, second = (dateutil_parser.parse(text, default=d).date() for d in _DEFAULTS)
+        # ignoretz: only the day is kept, and a zone dateutil does not know ("8:30 a.m. ET")
+        # would otherwise print a Python warning to the user.
+        first, second = (
+            dateutil_parser.parse(text, default=d, ignoretz=True).date() for d in _DEFAULTS
+        )
     except (ValueError, OverflowError):
         first = second = None
     if first is None or first != second:

@@ -53,6 +53,15 @@ def written_date(date: dt.date) -> str:
     return f"{date:%b} {date.day}, {date.year}"
 
 
+def headline_then(headline: str, separator: str = ":") -> str:
+    """The headline with ``separator`` and a space after it, to run into what follows
+    ("Deal reached: Drivers..."); a headline that ends in its own stop keeps that alone
+    ("Here's what to do. If you...", not "Here's what to do.: If you...")."""
+    if headline.endswith((".", "!", "?", "…", ":")):
+        return f"{headline} "
+    return f"{headline}{separator} "
+
+
 @dataclass(frozen=True)
 class Article:
     """One article recovered from the coverage, with its passages in reading order."""

@@ -2,7 +2,8 @@
 
 The layout, as the bundled pages show it::
 
-    Updated Jan 8, 2020              date line ("Updated" when the article was revised)
+    Updated Jan 8, 2020              date line ("Updated" when the article was revised;
+                                     a time may follow: "Jan 8, 2020, 6:10 p.m. ET")
     HEADLINE
     ... Photo: NAME/AGENCY           optional caption
     body: paragraphs, "  • " bullets, "    • " sub-bullets, quotes and "— who" lines
@@ -29,7 +30,10 @@ from bot.corpus.structure import (
     collapse_whitespace,
 )
 
-_DATE = r"(?P<updated>Updated\s+)?(?P<date>[A-Z][a-z]{2,8}\.? \d{1,2}, \d{4})"
+_DATE = (
+    r"(?P<updated>Updated\s+)?(?P<date>[A-Z][a-z]{2,8}\.? \d{1,2}, \d{4})"
+    r"(?:,?\s+(?:at\s+)?\d{1,2}(?::\d\d)?\s*[ap]\.?m\.?(?:\s+[A-Z]{2,4})?)?"  # ", 6:10 p.m. ET"
+)
 _DATE_LINE = re.compile(rf"^{_DATE}$")
 _TEASER_END = re.compile(rf"^Go deeper\s*Arrow\s*{_DATE}$")
 _TEASERS_START = re.compile(r"^Go deeper$")

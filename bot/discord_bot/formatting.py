@@ -14,7 +14,7 @@ from dataclasses import replace
 import discord
 
 from bot.answer import BIDI_CONTROLS, Answer, default_threshold
-from bot.corpus import Article, CorpusView, Passage, PassageKind, written_date
+from bot.corpus import Article, CorpusView, Passage, PassageKind, headline_then, written_date
 from bot.corpus.structure import is_web_url
 from bot.feeds import AddedArticle, FeedStatus
 from bot.knowledge import Knowledge
@@ -324,7 +324,8 @@ def report_embed(report: QuestionReport, chart: bool) -> discord.Embed:
         "Gaps in the coverage (declined, by their words)": _gaps_within(report),
         "Answers voted not helpful": _lines_within(
             [
-                f"{a.not_helpful} not helpful, {a.helpful} helpful: {a.headline}: {a.passage}"
+                f"{a.not_helpful} not helpful, {a.helpful} helpful: "
+                f"{headline_then(a.headline)}{a.passage}"
                 for a in report.not_helpful
             ]
         ),

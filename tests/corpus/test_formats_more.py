@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import warnings
 from pathlib import Path
 
 import pytest
@@ -118,3 +119,27 @@ def test_a_quote_attribution_in_a_paragraph_of_its_own_stays_with_its_quote(
         "Priya Nandakumar",
         "More text.",
     ]
+
+
+def test_a_date_with_a_time_zone_is_read_without_a_python_warning(tmp_path: Path) -> None:
+    write(tmp_path, "a.md", "---\nheadline: M\ndate: Sept. 26, 2025, 8:30 a.m. ET\n---\nText.\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # dateutil's UnknownTimezoneWarning reached stderr
+        loaded = load_corpus(tmp_path)
+    assert [a.date for a in loaded.corpus.articles] == [dt.date(2025, 9, 26)]
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["Updated Sep 30, 2025, 6:10 p.m. ET", "Sept. 30, 2025 at 6 pm", "Sep 30, 2025 6:10 a.m."],
+)
+def test_a_text_page_date_line_may_carry_the_time(tmp_path: Path, line: str) -> None:
+    write(tmp_path, "refills.txt", f"{line}\n\nPharmacy restores refills\n\nRefills resumed.\n")
+    loaded = load_corpus(tmp_path)
+    [found] = loaded.corpus.articles
+    assert (found.headline, found.date, loaded.warnings) == (
+        "Pharmacy restores refills",
+        dt.date(2025, 9, 30),
+        (),
+    )
+    assert found.updated == line.startswith("Updated")
