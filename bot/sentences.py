@@ -13,8 +13,9 @@ service..." from "walked off the job at 4 a.m. Monday, halting service"):
   a new sentence's subject; datelines are far more common in news than either.
 - a title (``Gov.``, ``Lt.``, ``Ft.``) before a capitalised word never ends a sentence;
 - ``No.``, ``approx.``, ``est.`` and ``ca.`` before a number or lower-case word do not;
-- a piece that starts with a comma, semicolon, colon or closing bracket continues the one
-  before it.
+- a piece that starts with a comma, semicolon, colon or closing bracket, or with a word
+  in lower case ("every 4 hrs. on printed sheets", "2.5 in. of rain"), continues the one
+  before it ("iPhone" is not such a word).
 """
 
 from __future__ import annotations
@@ -81,6 +82,8 @@ def continues(sentence: str, following: str) -> bool:
     """Whether ``following``, split off by pysbd, is really the rest of ``sentence``."""
     if following[0] in _CONTINUING_PUNCTUATION:
         return True
+    if (word := _FIRST_WORD.match(following)) and word[0].islower():
+        return True  # after a unit or a short form: "every 4 hrs. on paper", "2.5 in. of rain"
     last = sentence.rsplit(None, 1)[-1].lstrip(_OPENING_PUNCTUATION)
     if _TIME.search(last):
         if _TIME_OPENER.fullmatch(sentence):

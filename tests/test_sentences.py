@@ -35,6 +35,9 @@ STRIKE = (
         "They fired approx. 300 rounds at the base.",
         "An est. 40,000 people marched.",
         "Troops at Ft. Bragg were put on alert.",
+        "Nurses are charting vital signs every 4 hrs. on printed flow sheets.",
+        "Rainfall reached 2.5 in. on Tuesday in the valley.",
+        "The house sold for $4.5 mil. after a bidding war.",
     ],
 )
 def test_wire_style_sentence_is_kept_whole(sentence: str) -> None:
@@ -69,6 +72,7 @@ def test_wire_style_sentence_is_kept_whole(sentence: str) -> None:
             ["Officials met in the U.S.", "The talks failed."],
         ),
         ("The answer was No. Then he left.", ["The answer was No.", "Then he left."]),
+        ("Sales were fine. iPhone sales rose.", ["Sales were fine.", "iPhone sales rose."]),
     ],
 )
 def test_real_boundaries_still_split(text: str, sentences: list[str]) -> None:
