@@ -94,9 +94,9 @@ passage must match for the bot to answer; below it the coverage has no answer.
 Calibrated on ``tests/data/questions.jsonl``: there, off-topic questions reach at
 most 0.30 and answerable ones that rank a right passage first at least 0.33."""
 
-_DISCORD_MARKUP = re.compile(
+DISCORD_MARKUP = re.compile(
     r"<a?:(?P<emoji>\w+):\d+>"  # custom emoji: keep its name
-    r"|</?[@#&!:\w]*\d+>"  # <@123> <@!123> <@&123> <#123> </ask:123> <t:1578441600:R>
+    r"|</?[@#&!:\w]*\d+(?::[tTdDfFR])?>"  # <@1> <@!1> <@&1> <#1> </ask:1> <t:1578441600:R>
     r"|@(?:everyone|here)\b"
 )
 _SPACE = re.compile(r"\s+")
@@ -114,10 +114,6 @@ BIDI_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2
 """Bidirectional marks, embeddings, overrides and isolates: corpus text shown anywhere
 (a terminal, Discord) drops them, so that a file cannot reverse what follows it."""
 _WORD = re.compile(r"[^\W\d_][\w'’.-]*")
-_QUESTION_OPENERS = frozenset(
-    """who what when where why how which whose whom is are was were do does did can could
-    will would should has have had""".split()  # noqa: SIM905 - a word list reads best as words
-)
 
 
 class QuestionError(ValueError):
@@ -223,13 +219,10 @@ def _zero_width_spaces(text: str) -> str:
     return _ZERO_WIDTH_SPACE.sub(replaced, text)
 
 
-def clean_question(raw: str, example: Example = None) -> str:
-    """The question as plain text, or QuestionError saying what is wrong with it (and
-    suggesting ``example``, a question the loaded coverage answers).
-
-    Mentions, channel links and ``@everyone`` are markup, not words; control and
-    format characters are dropped.
-    """
+def without_markup(raw: str) -> str:
+    """What someone typed as plain text, on one line: no terminal escapes, control or
+    format characters, mentions, channel links or timestamps (a custom emoji becomes its
+    name), as it is searched and as it may be repeated back to them."""
     text = _zero_width_spaces(ESCAPE_SEQUENCE.sub("", raw))
     text = "".join(
         " " if ch.isspace() else ch
@@ -237,8 +230,18 @@ def clean_question(raw: str, example: Example = None) -> str:
         if ch.isspace() or unicodedata.category(ch) not in _DROPPED
     )
     # After the invisible characters go: "@ever<ZWSP>yone" would otherwise come back whole.
-    text = _DISCORD_MARKUP.sub(lambda m: m["emoji"] or " ", text)
-    text = _SPACE.sub(" ", text).strip()
+    text = DISCORD_MARKUP.sub(lambda m: m["emoji"] or " ", text)
+    return _SPACE.sub(" ", text).strip()
+
+
+def clean_question(raw: str, example: Example = None) -> str:
+    """The question as plain text, or QuestionError saying what is wrong with it (and
+    suggesting ``example``, a question the loaded coverage answers).
+
+    Mentions, channel links and ``@everyone`` are markup, not words; control and
+    format characters are dropped (see :func:`without_markup`).
+    """
+    text = without_markup(raw)
     if not text:
         raise QuestionError("Ask a question about the coverage" + _for_example(example))
     if len(text) > MAX_QUESTION_CHARS:
@@ -268,14 +271,6 @@ def question_terms(question: str, example: Example = None) -> tuple[str, list[st
 def _for_example(example: Example) -> str:
     question = example() if example is not None else None
     return f", for example: {question}" if question else "."
-
-
-def looks_like_question(text: str) -> bool:
-    """Whether a chat message reads as a question: it ends with "?" or opens with a
-    question word. Used where the bot listens without being addressed."""
-    words = _DISCORD_MARKUP.sub(" ", text).strip()
-    first = re.match(r"\w+", words.casefold())
-    return words.endswith("?") or (first is not None and first[0] in _QUESTION_OPENERS)
 
 
 def passage_terms(ref: PassageRef) -> list[str]:

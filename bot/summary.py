@@ -22,7 +22,7 @@ import numpy as np
 from rank_bm25 import BM25Okapi
 
 from bot.analysis import analyze, spellings
-from bot.answer import Answerer, QuestionError, question_terms
+from bot.answer import Answerer, QuestionError, question_terms, without_markup
 from bot.corpus import Article, CorpusView
 from bot.corpus.structure import has_pronoun_speaker
 from bot.examples import example_topics
@@ -172,12 +172,18 @@ SHOWN_CHARS = 100
 """Characters of what was asked for that a refusal repeats."""
 
 
+def _nothing_about(topic: str) -> str:
+    """The refusal of a topic, with one full stop ("... about the FAA?", not "?.")."""
+    ending = "" if topic.endswith((".", "?", "!", "…")) else "."
+    return f"There is nothing in the coverage about {topic}{ending}"
+
+
 def find_article(corpus: CorpusView, words: str) -> Article:
     """The one article ``words`` names, or SummaryError saying none or which ones (by
     headline, with the id that names each)."""
     if not words.strip():
         raise SummaryError("Name the article: its id or some words of its headline.")
-    asked = " ".join(words.split())  # as one line, however it was typed, and not too long
+    asked = without_markup(words)  # as one line, however it was typed, and not too long
     asked = asked if len(asked) <= SHOWN_CHARS else asked[: SHOWN_CHARS - 1].rstrip() + "…"
     matches = corpus.find_articles(words)
     if not matches:
@@ -229,14 +235,14 @@ def summarize_topic(answerer: Answerer, topic: str, sentences: int = TOPIC_SENTE
     # when none answers enough of it to be an answer, but not when it names someone or
     # somewhere the coverage never mentions (no evidence at all).
     if not answer.results or (answer.best is None and answer.evidence == 0.0):
-        raise TopicNotCovered(f"There is nothing in the coverage about {answer.question}.")
+        raise TopicNotCovered(_nothing_about(answer.question))
     found = sorted((hit.ref for hit in answer.results), key=lambda ref: ref.number)
     candidates = [s for ref in found for s in passage_sentences(ref.article, ref.position)]
     # A title speaks of the topic in either news spelling: "governor" in "Gov. Marsh said".
     terms = [s for term in analyze(answer.question) for s in spellings(term)]
     on_topic = [c for c in candidates if not set(terms).isdisjoint(analyze(c.text))]
     if not on_topic:
-        raise TopicNotCovered(f"There is nothing in the coverage about {answer.question}.")
+        raise TopicNotCovered(_nothing_about(answer.question))
     chosen = _choose(on_topic, _query_scores(on_topic, terms), sentences)
     return Summary(
         f"What the coverage says about {answer.question}",

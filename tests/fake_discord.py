@@ -175,6 +175,10 @@ class FakeDiscord:
     commands: list[dict[str, Any]] = field(default_factory=list)
     originals: dict[str, int] = field(default_factory=dict)  # interaction token -> message id
     rejected: list[tuple[Request, dict[str, Any]]] = field(default_factory=list)
+    deleted: set[int] = field(default_factory=set)
+    tokens_expired: bool = False
+    """Interaction tokens past their 15 minutes: an edit through one is refused (401)."""
+    """Members' messages deleted: a reply to one is refused unless it says to post anyway."""
     guild_ids: list[int] = field(default_factory=lambda: [GUILD_ID])
     """The servers the bot is in; with shards, each goes to the shard Discord's rule names."""
     identified: list[list[int] | None] = field(default_factory=list)
@@ -270,8 +274,10 @@ class FakeDiscord:
         channel_id: int = CHANNEL_ID,
         mentions: list[dict[str, Any]] = (),  # type: ignore[assignment]
         reply_to: dict[str, Any] | None = None,
+        deleted: bool = False,
     ) -> dict[str, Any]:
-        """A message typed by ``author``; in a DM when ``channel_id`` is DM_CHANNEL_ID."""
+        """A message typed by ``author``; in a DM when ``channel_id`` is DM_CHANNEL_ID.
+        ``deleted``: its author deletes it at once, before the bot can reply."""
         message = {
             "id": str(snowflake()),
             "channel_id": str(channel_id),
@@ -301,7 +307,14 @@ class FakeDiscord:
                 "guild_id": str(GUILD_ID),
             }
             message["referenced_message"] = reply_to
+        if deleted:
+            self.deleted.add(int(message["id"]))
         await self.dispatch("MESSAGE_CREATE", message)
+        if deleted:
+            await self.dispatch(
+                "MESSAGE_DELETE",
+                {k: message[k] for k in ("id", "channel_id", "guild_id") if k in message},
+            )
         return message
 
     async def interaction_create(
@@ -395,6 +408,12 @@ class FakeDiscord:
                 body=b'{"message": "401: Unauthorized", "code": 0}',
                 headers={"Content-Type": "application/json"},
             )
+        if self.tokens_expired and path.startswith("/webhooks/") and request.method == "PATCH":
+            return web.Response(
+                status=401,
+                body=b'{"message": "Invalid Webhook Token", "code": 50027}',
+                headers={"Content-Type": "application/json"},
+            )
         errors = self._refusal(recorded)
         if errors:
             self.rejected.append((recorded, errors))
@@ -422,7 +441,24 @@ class FakeDiscord:
         if parts[0] == "interactions" and parts[-1] == "callback":
             return callback_errors(r.body)
         if parts[0] == "webhooks" or (parts[0] == "channels" and "messages" in parts):
-            return message_errors(r.body)
+            return message_errors(r.body) or self._reference_errors(r.body)
+        return {}
+
+    def _reference_errors(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Discord refuses a reply to a deleted message unless its reference says
+        ``fail_if_not_exists: false`` (then it posts the message without the reply)."""
+        reference = body.get("message_reference") or {}
+        if (
+            int(reference.get("message_id") or 0) in self.deleted
+            and reference.get("fail_if_not_exists", True) is not False
+        ):
+            return {
+                "message_reference": {
+                    "_errors": [
+                        {"code": "MESSAGE_REFERENCE_UNKNOWN_MESSAGE", "message": "Unknown message"}
+                    ]
+                }
+            }
         return {}
 
     def _respond(self, r: Request) -> Any:

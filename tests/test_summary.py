@@ -109,6 +109,9 @@ def test_topic_summary_speaks_of_the_topic_without_repeating_itself(knowledge: K
 def test_topic_the_coverage_does_not_cover_gets_nothing(knowledge: Knowledge) -> None:
     with pytest.raises(SummaryError, match="There is nothing in the coverage about the Olympics"):
         summarize_topic(knowledge.answerer, "the Olympics")
+    with pytest.raises(SummaryError) as asked:
+        summarize_topic(knowledge.answerer, "Who won the Olympics?")
+    assert str(asked.value) == "There is nothing in the coverage about Who won the Olympics?"
 
 
 @pytest.mark.parametrize(

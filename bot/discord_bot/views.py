@@ -22,13 +22,13 @@ from bot.discord_bot.formatting import answer_embed, article_pages
 log = logging.getLogger(__name__)
 
 NOT_YOURS = "These buttons belong to the person who asked; ask your own question with `/ask`."
-EXPIRED = "These buttons stopped working when the bot restarted; ask or run the command again."
+EXPIRED = "These buttons have expired; ask or run the command again."
 NO_PINGS = discord.AllowedMentions.none()
 
-SESSION = secrets.token_hex(4)
-"""This process's mark in its views' button ids: a view lives in memory, so a button
-from before a restart has nothing to answer it but :class:`ExpiredButton`."""
-_VIEW_BUTTON = "view:{session}:{button}"
+_LIVE_BUTTONS: set[str] = set()
+"""The ids of the buttons of this process's views that have not timed out: a view lives
+in memory, so any other view button (from before a restart, or timed out) has nothing to
+answer it but :class:`ExpiredButton`."""
 
 
 class OwnedView(discord.ui.View):
@@ -40,7 +40,8 @@ class OwnedView(discord.ui.View):
         self.message: discord.Message | discord.InteractionMessage | None = None
         for item in self.children:
             if isinstance(item, discord.ui.Button):
-                item.custom_id = _VIEW_BUTTON.format(session=SESSION, button=secrets.token_hex(8))
+                item.custom_id = f"view:{secrets.token_hex(8)}"
+                _LIVE_BUTTONS.add(item.custom_id)
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         if interaction.user.id == self.owner_id:
@@ -60,6 +61,7 @@ class OwnedView(discord.ui.View):
         for item in self.children:
             if isinstance(item, discord.ui.Button):
                 item.disabled = True
+                _LIVE_BUTTONS.discard(item.custom_id or "")
         if self.message is not None:
             try:
                 await self.message.edit(view=self)
@@ -68,8 +70,8 @@ class OwnedView(discord.ui.View):
 
 
 class AnswerView(OwnedView):
-    """Under an answer: "Next result" cycles through the ranking, "Whole article" shows
-    the current result's article to whoever asked, privately."""
+    """Under an answer: "Next result" cycles through the ranking, for whoever asked;
+    "Whole article" shows the current result's article to whoever presses it, privately."""
 
     def __init__(
         self,
@@ -112,7 +114,14 @@ class AnswerView(OwnedView):
     ) -> None:
         article = self.answer.results[self.position].ref.article
         pages = article_pages(article)
-        await send_pages(interaction, pages, self.owner_id, self.timeout or 0, ephemeral=True)
+        await send_pages(interaction, pages, interaction.user.id, self.timeout or 0, ephemeral=True)
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        """Anyone may read the article (only they see it); the rest is the asker's."""
+        data = interaction.data or {}
+        if data.get("custom_id") == self.whole_article.custom_id:
+            return True
+        return await super().interaction_check(interaction)
 
 
 class PageView(OwnedView):
@@ -171,24 +180,26 @@ async def send_pages(
 
 class ExpiredButton(
     discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"view:(?P<session>[0-9a-f]{8}):[0-9a-f]{16}",
+    template=r"view:[0-9a-f]{16}",
 ):
-    """Any view button: one from before a restart greys out its message's view buttons
-    and says why (without a reply Discord would show "This interaction failed", and the
-    buttons would stay pressable for good); one of this process is its view's to answer."""
+    """Any view button: one whose view is gone (from before a restart, or timed out
+    where greying its buttons out failed, as it does once an interaction's 15-minute
+    token has expired) greys out its message's view buttons and says why: without a
+    reply Discord would show "This interaction failed", and the buttons would stay
+    pressable for good. A live view's button is its view's to answer."""
 
-    def __init__(self, custom_id: str, session: str) -> None:
+    def __init__(self, custom_id: str) -> None:
         super().__init__(discord.ui.Button(custom_id=custom_id))
-        self.session = session
+        self.custom_id = custom_id
 
     @classmethod
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Button[Any], match: re.Match[str]
     ) -> ExpiredButton:
-        return cls(match[0], match["session"])
+        return cls(match[0])
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        if self.session == SESSION or interaction.message is None:  # discord.py gives one
+        if self.custom_id in _LIVE_BUTTONS or interaction.message is None:  # discord.py gives one
             return
         buttons = discord.ui.View.from_message(interaction.message, timeout=None)
         for item in buttons.children:

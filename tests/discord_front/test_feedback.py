@@ -156,7 +156,7 @@ async def test_an_answers_other_buttons_after_a_restart_say_so_and_grey_out(
         message = fake.messages[max(fake.messages)]
     finally:
         await stop_bot(first)
-    monkeypatch.setattr(views, "SESSION", "0123abcd")  # a new process draws a new one
+    monkeypatch.setattr(views, "_LIVE_BUTTONS", set())  # a new process has no views yet
     second = await start_bot(fake, settings, knowledge)
     try:
         for label in ("Next result", "Whole article"):

@@ -1,8 +1,11 @@
 """Questions: messages that address the bot, messages in ask channels, and ``/ask``.
 
-The bot answers a message that mentions it, a reply to one of its answers, a DM (when
-``COVERAGE_BOT_ANSWER_DMS`` is on), and any question-like message in an ask channel.
-Where it was not addressed (an ask channel) it stays quiet unless it has an answer.
+The bot answers a message that mentions it (or its role), a question-like reply to one of
+its answers, a DM (when ``COVERAGE_BOT_ANSWER_DMS`` is on), and any question-like message
+in an ask channel or a thread under one; never thanks or greetings (bot.chat_messages).
+Where it was not addressed (an ask channel) it stays quiet unless it has an answer, and
+only answers count against the member's cooldown there. A question that cannot be
+searched is never counted, and a member over the cooldown is told once a wait.
 Ask channels, threads, the cooldown and the number of results are the server's own
 settings (``/settings``), read for each message so a change applies at once.
 """
@@ -12,13 +15,15 @@ from __future__ import annotations
 import asyncio
 import enum
 import logging
+import time
 from collections import defaultdict
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.answer import Answer, QuestionError, looks_like_question
+from bot.answer import Answer, QuestionError
+from bot.chat_messages import is_small_talk, looks_like_question
 from bot.discord_bot.client import CoverageBot
 from bot.discord_bot.failures import UNEXPECTED
 from bot.discord_bot.formatting import (
@@ -37,6 +42,9 @@ log = logging.getLogger(__name__)
 Cooldowns = commands.CooldownMapping[int]
 THREAD_NAME_LIMIT = 100
 """Discord's longest thread name."""
+TOLD_KEPT = 10_000
+"""Members told to slow down that are remembered before the ones whose wait is over
+are forgotten."""
 
 
 class Trigger(enum.Enum):
@@ -64,9 +72,12 @@ class Ask(commands.Cog):
         # Reading the settings is an await: questions take the server's cooldown in the
         # order they arrived, not the order their reads come back in.
         self._in_order: defaultdict[int | None, asyncio.Lock] = defaultdict(asyncio.Lock)
+        # Until when each member has been told to slow down (server id, member id).
+        self._told_until: dict[tuple[int | None, int], float] = {}
 
     def retry_after(self, guild_id: int | None, config: GuildConfig, user_id: int) -> float:
-        """Seconds the member must wait before asking here, or 0."""
+        """Seconds the member must wait before asking here, or 0 (and the question is
+        counted against the cooldown)."""
         rate = (config.cooldown_rate, config.cooldown_seconds)
         known = self._cooldowns.get(guild_id)
         if known is None or known[0] != rate:
@@ -74,10 +85,24 @@ class Ask(commands.Cog):
             known = self._cooldowns[guild_id] = (rate, mapping)
         return known[1].update_rate_limit(user_id) or 0.0
 
+    def first_refusal(self, guild_id: int | None, user_id: int, retry_after: float) -> bool:
+        """Whether this is the first question refused to the member in this wait: one
+        "slow down" a wait, not one for every message of a flood (which would double it,
+        and spend the channel's send rate that others' answers need)."""
+        now = time.monotonic()
+        key = (guild_id, user_id)
+        if self._told_until.get(key, 0.0) > now:
+            return False
+        if len(self._told_until) >= TOLD_KEPT:
+            self._told_until = {k: t for k, t in self._told_until.items() if t > now}
+        self._told_until[key] = now + retry_after
+        return True
+
     def addressed(self, message: discord.Message) -> Trigger | None:
-        """How ``message`` addresses the bot directly, or None."""
+        """How ``message`` addresses the bot directly, or None (also for thanks and
+        greetings, which ask nothing)."""
         me = self.bot.user
-        if message.author.bot or me is None:
+        if message.author.bot or me is None or is_small_talk(message.content):
             return None
         if isinstance(message.channel, discord.DMChannel):
             return Trigger.DIRECT_MESSAGE if self.bot.settings.answer_dms else None
@@ -86,9 +111,9 @@ class Ask(commands.Cog):
         # A reply pings whom it answers by default, which puts the bot in the mentions
         # without its name in the text: that is a reply, not a mention.
         named = f"<@{me.id}>" in message.content or f"<@!{me.id}>" in message.content
-        if me in message.mentions and (named or not to_me):
+        if (me in message.mentions and (named or not to_me)) or _names_my_role(message):
             return Trigger.MENTION
-        if to_me and looks_like_question(message.content):  # not "thanks!" under an answer
+        if to_me and looks_like_question(message.content):  # not "ha, crazy" under an answer
             return Trigger.REPLY
         return None
 
@@ -108,19 +133,32 @@ class Ask(commands.Cog):
         async with self._in_order[guild_id]:
             config = await self.bot.state.config(guild_id)
             if trigger is None:
-                if message.channel.id not in config.ask_channels:
+                if not in_ask_channel(message.channel, config):
                     return
                 trigger = Trigger.ASK_CHANNEL
-            retry_after = self.retry_after(guild_id, config, message.author.id)
-        addressed = trigger is not Trigger.ASK_CHANNEL
-        if retry_after:
+            addressed = trigger is not Trigger.ASK_CHANNEL
+            unsearchable = self.unsearchable(message.content)
+            # A question that cannot be searched costs no turn of the cooldown; nor, where
+            # the bot was not addressed, one it stays quiet on (see below).
+            retry_after = (
+                self.retry_after(guild_id, config, message.author.id)
+                if addressed and unsearchable is None
+                else 0.0
+            )
+        if unsearchable is not None:
             if addressed:
-                await self._reply(message, slow_down(retry_after))
+                await self._reply(message, unsearchable)
+            return
+        if retry_after:
+            await self._slow_down(message, guild_id, retry_after)
             return
         try:
-            async with message.channel.typing():
+            if addressed:  # unaddressed, "typing" would show for chatter it then ignores
+                async with message.channel.typing():
+                    answer = await self.answer(message.content, config.results)
+            else:
                 answer = await self.answer(message.content, config.results)
-        except QuestionError as error:
+        except QuestionError as error:  # the coverage changed since the check
             if addressed:
                 await self._reply(message, fit(str(error), MESSAGE_CONTENT_LIMIT))
             return
@@ -129,6 +167,12 @@ class Ask(commands.Cog):
             if addressed:
                 await self._reply(message, UNEXPECTED)
             return
+        if not addressed and answer.best is not None:  # an answer it would post: counted
+            async with self._in_order[guild_id]:
+                retry_after = self.retry_after(guild_id, config, message.author.id)
+            if retry_after:
+                await self._slow_down(message, guild_id, retry_after)
+                return
         log.info(
             "question answered trigger=%s channel=%s found=%s",
             trigger.value,
@@ -144,20 +188,21 @@ class Ask(commands.Cog):
     async def _send(self, message: discord.Message, answer: Answer, config: GuildConfig) -> None:
         """The answer (or the decline) as a reply, or in a new thread when the server
         answers in threads."""
-        thread = await self._thread(message, answer) if config.threads else None
-        if answer.best is None:
-            if thread is not None:
-                await thread.send(NO_ANSWER, allowed_mentions=NO_PINGS)
-            else:
-                await self._reply(message, NO_ANSWER)
+        if answer.best is None:  # a decline is one line: no thread of its own
+            await self._reply(message, NO_ANSWER)
             return
+        thread = await self._thread(message, answer) if config.threads else None
         view = self._view(answer, message.author.id, message.id, config)
         embed = answer_embed(answer)
         if thread is not None:
             view.message = await thread.send(embed=embed, view=view, allowed_mentions=NO_PINGS)
         else:
-            view.message = await message.reply(
-                embed=embed, view=view, mention_author=False, allowed_mentions=NO_PINGS
+            view.message = await message.channel.send(
+                embed=embed,
+                view=view,
+                reference=_reference(message),
+                mention_author=False,
+                allowed_mentions=NO_PINGS,
             )
 
     def _view(
@@ -185,27 +230,39 @@ class Ask(commands.Cog):
             log.info("answering in the channel; no thread for %s: %s", message.id, error)
             return None
 
+    def unsearchable(self, question: str) -> str | None:
+        """Why the question cannot be searched (no words, too long), or None."""
+        try:
+            self.bot.knowledge.answerer.check(question)
+        except QuestionError as error:
+            return fit(str(error), MESSAGE_CONTENT_LIMIT)
+        return None
+
+    async def _slow_down(
+        self, message: discord.Message, guild_id: int | None, retry_after: float
+    ) -> None:
+        if self.first_refusal(guild_id, message.author.id, retry_after):
+            await self._reply(message, slow_down(retry_after))
+
     async def _reply(self, message: discord.Message, text: str) -> None:
-        await message.reply(text, mention_author=False, allowed_mentions=NO_PINGS)
+        await message.channel.send(
+            text, reference=_reference(message), mention_author=False, allowed_mentions=NO_PINGS
+        )
 
     @app_commands.command(name="ask", description="Ask a question about the coverage")
     @app_commands.describe(question="What you want to know, in your own words")
     async def ask(
         self, interaction: discord.Interaction, question: app_commands.Range[str, 1, 1000]
     ) -> None:
+        if (unsearchable := self.unsearchable(question)) is not None:
+            # bad input is told privately, before anything is public or counted
+            await interaction.response.send_message(unsearchable, ephemeral=True)
+            return
         async with self._in_order[interaction.guild_id]:
             config = await self.bot.state.config(interaction.guild_id)
             retry_after = self.retry_after(interaction.guild_id, config, interaction.user.id)
         if retry_after:
             await interaction.response.send_message(slow_down(retry_after), ephemeral=True)
-            return
-        try:
-            # bad input is told privately, before anything is public
-            self.bot.knowledge.answerer.check(question)
-        except QuestionError as error:
-            await interaction.response.send_message(
-                fit(str(error), MESSAGE_CONTENT_LIMIT), ephemeral=True
-            )
             return
         await interaction.response.defer(thinking=True)
         answer = await self.answer(question, config.results)
@@ -220,6 +277,27 @@ class Ask(commands.Cog):
         view.message = await interaction.followup.send(
             embed=answer_embed(answer), view=view, allowed_mentions=NO_PINGS, wait=True
         )
+
+
+def _names_my_role(message: discord.Message) -> bool:
+    """Whether the message mentions the bot's own role: Discord's @ list offers it beside
+    the bot, and people pick either."""
+    role = message.guild.self_role if message.guild else None
+    return role is not None and role in message.role_mentions
+
+
+def in_ask_channel(channel: discord.abc.Messageable, config: GuildConfig) -> bool:
+    """Whether the channel is one of the server's ask channels, or a thread in one (the
+    bot's own answer threads among them: a follow-up there needs no mention)."""
+    if isinstance(channel, discord.Thread):
+        return channel.parent_id in config.ask_channels
+    return getattr(channel, "id", None) in config.ask_channels
+
+
+def _reference(message: discord.Message) -> discord.MessageReference:
+    """A reply to ``message`` that Discord posts anyway, as a plain message, if the
+    question was deleted while the bot worked on it (else it refuses the answer)."""
+    return message.to_reference(fail_if_not_exists=False)
 
 
 async def setup(bot: CoverageBot) -> None:

@@ -1,0 +1,61 @@
+"""Whether a chat message is for the bot: a question (where it listens unaddressed) or
+small talk (where it is addressed, but nothing is asked).
+
+People ask in chat as they talk: "Any update on the FAA?!", "FAA restrictions? 🤔",
+"Hey, what did the FAA do", "**What** did the FAA do", "Tell me more about the strike".
+They also thank it, greet it and say "ok 👍", which no search should answer.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.answer import DISCORD_MARKUP
+
+_QUESTION_OPENERS = frozenset(
+    """who what when where why how which whose whom is are was were do does did can could
+    will would should has have had tell explain describe summarize summarise""".split()  # noqa: SIM905 - a word list reads best as words
+)
+"""Words a question or a request to the bot opens with."""
+_INTERJECTIONS = frozenset(
+    "hey hi hello ok okay so and um uh well please pls also yo quick question".split()  # noqa: SIM905
+)
+"""Words said before a question ("Hey, what did ...", "ok so how many ..."): passed over."""
+_SMALL_TALK = frozenset(
+    """thanks thank you thx ty tysm cheers appreciated appreciate it ok okay k kk cool great
+    nice good awesome perfect wow lol lmao haha hah hi hello hey yo bye goodbye morning night
+    evening sure yes yeah yep no nope np gotcha got alright right makes sense that that's
+    thats very much so bot""".split()  # noqa: SIM905
+)
+"""Words of thanks, greeting and assent: a message of only these asks nothing."""
+MAX_SMALL_TALK_WORDS = 6
+_MARKDOWN = re.compile(r"[*_~`|>]+")
+_AFTER_LAST_WORD = re.compile(r"[^\w?]+$")
+"""What may follow a question mark: "!", emoji, spaces ("FAA restrictions? 🤔")."""
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+
+
+def _words(text: str) -> list[str]:
+    """The message's words in lower case, without Discord markup or markdown."""
+    return [w.casefold() for w in _WORD.findall(_MARKDOWN.sub(" ", DISCORD_MARKUP.sub(" ", text)))]
+
+
+def looks_like_question(text: str) -> bool:
+    """Whether a chat message reads as a question: it ends with "?" (emoji and "!" after
+    it aside), or it opens, after a "hey" or "ok so", with a question word or a
+    request ("tell", "explain"). Used where the bot listens without being addressed."""
+    plain = _MARKDOWN.sub(" ", DISCORD_MARKUP.sub(" ", text))
+    if _AFTER_LAST_WORD.sub("", plain).endswith("?"):
+        return True
+    words = _words(text)
+    while words and words[0] in _INTERJECTIONS:
+        words = words[1:]
+    return bool(words) and words[0] in _QUESTION_OPENERS
+
+
+def is_small_talk(text: str) -> bool:
+    """Whether the message only thanks, greets or agrees ("thanks!", "hi", "ok 👍"):
+    nothing in it to search for. One with no words at all is not small talk: a member
+    who asked with emoji alone is told there is nothing to search for."""
+    words = _words(text)
+    return 0 < len(words) <= MAX_SMALL_TALK_WORDS and all(word in _SMALL_TALK for word in words)
