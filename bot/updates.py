@@ -6,9 +6,10 @@ generation that shares the old segments (hard links) and adds ONE segment with t
 articles of the files read, plus deletions for the articles those files held before.
 Articles merge across files (a teaser in one page, the full text in another), so the
 files read are the changed ones and those that share an article, or a headline, with
-them. What is not read again: a passage repeated word for word in an unrelated
-article of an unchanged file is kept in both until a full rebuild (which keeps the
-first).
+them, or that repeat text first seen in one of their articles (left out while that
+article has it, and back once it is gone). What is not read again: a passage that a new
+or edited file repeats word for word from an unrelated article of an unchanged file is
+kept in both until a full rebuild (which keeps the first).
 
 :func:`merge_segments` folds the segments into one, dropping what was deleted, at the
 level of postings (no text is tokenised again); an update that leaves more than

@@ -256,6 +256,31 @@ def test_a_file_edited_rereads_the_files_its_articles_merged_with(tmp_path: Path
     assert_rank_bm25_parity(bm25, stored)
 
 
+@pytest.mark.parametrize("unrelated", [True, False])
+def test_text_first_seen_in_a_deleted_file_comes_back_from_the_file_that_repeats_it(
+    tmp_path: Path, unrelated: bool
+) -> None:
+    """An article whose text all repeats another's is not listed; once that other file is
+    deleted, an update shows it as a rebuild does (it had stayed out of the index, and
+    with no other file the update had been refused)."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    said = ["The council voted 5-2 on Tuesday to approve the budget."]
+    for name, headline in (("a.jsonl", "Council approves budget"), ("b.jsonl", "Park plan vetoed")):
+        record = {"headline": headline, "date": "2024-03-05", "paragraphs": said}
+        (corpus / name).write_text(json.dumps(record) + "\n")
+    if unrelated:
+        record = {"headline": "Library hours", "date": "2024-05-01", "paragraphs": ["Open late."]}
+        (corpus / "c.jsonl").write_text(json.dumps(record) + "\n")
+    index = tmp_path / "index"
+    build_index(corpus, index)
+    (corpus / "a.jsonl").unlink()
+    report = update_index(index)
+    assert report.files_read == ("b.jsonl",)
+    assert "Park plan vetoed" in [a.headline for a in load_index(index)[1].articles]
+    assert_same_as_a_rebuild(index, corpus, tmp_path)
+
+
 def test_segments_of_the_last_generation_are_shared_not_rewritten(
     corpus: Path, tmp_path: Path
 ) -> None:

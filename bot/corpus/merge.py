@@ -35,7 +35,10 @@ def merge_with_sources(
     parsed: Iterable[ParsedArticle], taken: Set[str] = frozenset()
 ) -> tuple[tuple[Article, ...], dict[str, list[str]]]:
     """:func:`merge_articles`, with the ids of the articles each corpus file (its
-    ``file``) contributed to; ids in ``taken`` (articles kept from before) are not given again."""
+    ``file``) contributed to or repeats text of (so that an index update that changes or
+    removes the article first seen with that text reads the file again, and its text comes
+    back where a rebuild would show it); ids in ``taken`` (articles kept from before) are
+    not given again."""
     groups: list[list[ParsedArticle]] = []
     by_headline: dict[str, list[list[ParsedArticle]]] = {}  # only same headlines are compared
     for article in parsed:
@@ -48,20 +51,31 @@ def merge_with_sources(
         else:
             group.append(article)
 
-    seen_texts: set[str] = set()
+    claimed: dict[str, str] = {}  # a passage's text -> the article first seen with it
     used_ids: set[str] = set(taken)
     articles = []
     sources: dict[str, list[str]] = {}
     for group in groups:
         merged = _merge_group(group)
-        passages = tuple(p for p in merged.passages if _claim(seen_texts, p))
-        if not passages:  # all its text is another article's: nothing of its own to list
-            continue
-        article_id = _unique_id(merged, passages, used_ids)
-        fields = {k: v for k, v in vars(merged).items() if k != "file"}  # not the reader's
-        articles.append(Article(id=article_id, **{**fields, "passages": passages}))
+        passages, repeated = [], []
+        own: set[str] = set()
+        for passage in merged.passages:
+            key = _text_key(passage)
+            if key in claimed:
+                repeated.append(claimed[key])
+            elif key not in own:
+                own.add(key)
+                passages.append(passage)
+        ids = list(dict.fromkeys(repeated))
+        if passages:  # else all its text is another article's: nothing of its own to list
+            article_id = _unique_id(merged, tuple(passages), used_ids)
+            claimed.update(dict.fromkeys(own, article_id))
+            fields = {k: v for k, v in vars(merged).items() if k != "file"}  # not the reader's
+            articles.append(Article(id=article_id, **{**fields, "passages": tuple(passages)}))
+            ids.insert(0, article_id)
         for file in dict.fromkeys(a.file for a in group):
-            sources.setdefault(file, []).append(article_id)
+            listed = sources.setdefault(file, [])
+            listed.extend(i for i in ids if i not in listed)
     return tuple(articles), sources
 
 
@@ -95,13 +109,9 @@ def _merge_group(group: list[ParsedArticle]) -> ParsedArticle:
     )
 
 
-def _claim(seen: set[str], passage: Passage) -> bool:
-    """True the first time a passage's text is seen anywhere in the corpus."""
-    key = collapse_whitespace(_plain_quotes(passage.text).casefold())
-    if key in seen:
-        return False
-    seen.add(key)
-    return True
+def _text_key(passage: Passage) -> str:
+    """A passage's text as compared for repeats: case, quotes and spacing folded."""
+    return collapse_whitespace(_plain_quotes(passage.text).casefold())
 
 
 def _plain_quotes(text: str) -> str:
