@@ -7,11 +7,15 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from sqlalchemy.engine import make_url
-
 from bot.config import Settings
 from bot.report import QuestionReport, build_report, chart_png, report_json, report_lines
-from bot.state.database import StateDatabase, StateUnavailable, database_url
+from bot.state.database import (
+    StateDatabase,
+    StateUnavailable,
+    database_url,
+    parse_database_url,
+    sqlite_file,
+)
 
 
 class ReportError(ValueError):
@@ -37,8 +41,12 @@ def report_text(
         settings.database_url.get_secret_value() if settings.database_url else None,
         settings.state_dir,
     )
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite" and not Path(parsed.database or "").is_file():
+    try:
+        parsed = parse_database_url(url)
+    except StateUnavailable as error:
+        raise ReportError(str(error)) from None
+    file = sqlite_file(parsed) if parsed.get_backend_name() == "sqlite" else None
+    if parsed.get_backend_name() == "sqlite" and (file is None or not file.is_file()):
         raise ReportError(
             f"no questions have been logged yet: there is no state database at {parsed.database}"
             " (the bot keeps it in COVERAGE_BOT_STATE_DIR; only questions asked in Discord are"

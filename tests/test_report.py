@@ -173,3 +173,26 @@ async def test_gaps_past_the_listed_five_are_counted_and_ties_go_most_recent_fir
     ]  # the latest first, not alphabetical
     assert (report.unlisted_gaps, report.unlisted_gap_questions) == (2, 2)
     assert "  and 2 more gaps (2 questions), each asked as often or less" in report_lines(report)
+
+
+@pytest.mark.parametrize(
+    ("url", "why"),
+    [
+        ("notaurl", "Could not parse SQLAlchemy URL from given URL string"),
+        ("mysql://u:secret@127.0.0.1:badport/db", "invalid literal for int() with base 10"),
+    ],
+)
+def test_a_malformed_database_url_is_one_line_without_its_password(
+    state_env: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    url: str,
+    why: str,
+) -> None:
+    monkeypatch.setenv("COVERAGE_BOT_DATABASE_URL", url)
+    assert main(["report"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(
+        "coverage-bot: COVERAGE_BOT_DATABASE_URL is not a database URL SQLAlchemy reads: "
+    )
+    assert err.count("\n") == 1 and why in err and "secret" not in err

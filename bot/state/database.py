@@ -71,16 +71,11 @@ class StateDatabase:
         """Connect, creating an SQLite file's folder, and migrate to the current schema;
         with ``writable``, StateUnavailable unless a write goes through (a database the bot
         may only read would take no vote, setting or question, each failing on its own)."""
-        try:
-            parsed = make_url(url)
-        except SQLAlchemyError as error:
-            raise StateUnavailable(
-                f"the database URL is not one SQLAlchemy reads: {error}"
-            ) from None
+        parsed = parse_database_url(url)
         where = (
             parsed.database if parsed.get_backend_name() == "sqlite" else parsed.render_as_string()
         )
-        file = _sqlite_file(parsed) if parsed.get_backend_name() == "sqlite" else None
+        file = sqlite_file(parsed) if parsed.get_backend_name() == "sqlite" else None
         if file is not None:
             _prepare_file(file)
         try:
@@ -157,7 +152,18 @@ class StateDatabase:
             await connection.run_sync(_set_meta, "schema_version", str(SCHEMA_VERSION))
 
 
-def _sqlite_file(url: URL) -> Path | None:
+def parse_database_url(url: str) -> URL:
+    """The URL as SQLAlchemy reads it, or StateUnavailable saying what is wrong (never
+    repeating the URL, which may hold a password)."""
+    try:
+        return make_url(url)
+    except (SQLAlchemyError, ValueError) as error:  # ValueError: a port that is not a number
+        raise StateUnavailable(
+            f"COVERAGE_BOT_DATABASE_URL is not a database URL SQLAlchemy reads: {error}"
+        ) from None
+
+
+def sqlite_file(url: URL) -> Path | None:
     """The file an SQLite URL names: its path, or with ``uri=true`` the path of its
     ``file:`` URI (``file:/srv/state.db?mode=ro``); None for a database in memory."""
     name = url.database
