@@ -12,6 +12,11 @@ EXIT_INTERRUPTED = 130
 
 def run() -> int:
     """Load the command and run it."""
+    for stream in (sys.stdout, sys.stderr):
+        # A terminal or pipe that is not UTF-8 (PYTHONIOENCODING=ascii, a Latin-1 locale)
+        # shows "?" for what it cannot, rather than ending the command with a traceback.
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
     try:
         from bot.cli import main
     except KeyboardInterrupt:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -271,3 +272,20 @@ def test_ctrl_c_while_the_command_loads_ends_quietly_with_130() -> None:
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False
     )
     assert (done.returncode, done.stderr) == (130, "")
+
+
+def test_output_a_terminal_cannot_encode_shows_as_question_marks(tmp_path: Path) -> None:
+    environment = {**os.environ, "PYTHONIOENCODING": "ascii", "COVERAGE_BOT_CORPUS": ""}
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "--corpus", str(BUNDLED_CORPUS), "summary"],
+        capture_output=True,
+        text=True,
+        encoding="ascii",
+        errors="strict",
+        timeout=120,
+        check=False,
+        env=environment,
+        cwd=tmp_path,
+    )
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout.splitlines()[1].startswith("? President Trump tweeted")  # "•" as "?"
