@@ -11,7 +11,7 @@ import os
 import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
 from rich.console import Console
 from rich.progress import Progress
@@ -75,8 +75,18 @@ def user_path(text: str) -> Path:
     return Path(text).expanduser()
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser, except that help, the version and usage errors that cannot be
+    written (a full disk behind ``> file``) fail as any command's output does, where
+    argparse would drop them and exit 0."""
+
+    def _print_message(self, message: str, file: IO[str] | None = None) -> None:
+        if message:
+            (file or sys.stderr).write(message)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="coverage-bot",
         description="Answers questions about a body of news coverage.",
     )
@@ -221,14 +231,23 @@ def _add_web_commands(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    try:
+        try:
+            args = build_parser().parse_args(argv)
+        except SystemExit as done:  # after --help or --version (0), or a usage error (2)
+            sys.stdout.flush()  # here, where a failure to write is seen
+            return int(done.code or 0)
+    except BrokenPipeError:
+        _silence_stdout()
+        return EXIT_OK
+    except OSError as error:  # --help or --version into a full disk
+        return _system_error(error)
     try:
         return _run(args, Console(highlight=False))
     except CorpusNotFoundError as error:
-        print(
-            f"coverage-bot: {plain_line(str(error))}; set COVERAGE_BOT_CORPUS or pass --corpus",
-            file=sys.stderr,
-        )
+        # The path named is the one given with --corpus, or else the setting's.
+        hint = "" if getattr(args, "corpus", None) else "; set COVERAGE_BOT_CORPUS or pass --corpus"
+        print(f"coverage-bot: {plain_line(str(error))}{hint}", file=sys.stderr)
         return EXIT_FAILURE
     except EmptyCorpusError as error:
         _print_warnings(error.warnings)  # what was skipped is most often why it is empty

@@ -147,10 +147,16 @@ class IndexBusyError(IndexLoadError):
     """Another build is writing the same index folder."""
 
 
-def rebuild_hint(index: Path, corpus: Path | str | None = None) -> str:
-    """The command that rebuilds the index at ``index``, with the real paths."""
+class NoIndexError(IndexLoadError):
+    """Nothing at all where the index belongs: it is to be built, not rebuilt."""
+
+
+def rebuild_hint(index: Path, corpus: Path | str | None = None, *, first: bool = False) -> str:
+    """The command that rebuilds the index at ``index`` (builds it, ``first`` time), with
+    the real paths."""
     source = shlex.quote(str(corpus)) if corpus is not None else "CORPUS_PATH"
-    return f"rebuild it with: coverage-bot index {source} --out {shlex.quote(str(index))}"
+    verb = "build" if first else "rebuild"
+    return f"{verb} it with: coverage-bot index {source} --out {shlex.quote(str(index))}"
 
 
 def located(folder: Path, file: str) -> tuple[Path, str]:
@@ -218,13 +224,13 @@ def current_generation(folder: Path) -> Path:
     except NotADirectoryError:
         if folder.is_file():
             raise _not_an_index(folder, "is a file, not an index folder") from None
-        raise IndexLoadError(f"there is no index at {folder}") from None
+        raise NoIndexError(f"there is no index at {folder}") from None
     except FileNotFoundError:
         if not (folder / INDEX_MARKER).exists() and (folder / MANIFEST).is_file():
             return folder
         if folder.is_dir() and not (folder / INDEX_MARKER).exists() and any(folder.iterdir()):
             raise _not_an_index(folder) from None
-        raise IndexLoadError(f"there is no index at {folder}") from None
+        raise NoIndexError(f"there is no index at {folder}") from None
     except OSError as error:
         raise IndexLoadError(f"{folder} cannot be read ({error.strerror})") from error
     if name is not None and _is_generation(name):
@@ -274,7 +280,8 @@ def reading(folder: Path, read: Callable[[Path], T], corpus: Path | None = None)
         raise  # nothing to rebuild: the message says what to do instead
     except IndexLoadError as error:
         source = (recorded_corpus(generation) if generation else None) or corpus
-        raise IndexLoadError(f"{error}; {rebuild_hint(folder, source)}") from error
+        first = isinstance(error, NoIndexError)
+        raise IndexLoadError(f"{error}; {rebuild_hint(folder, source, first=first)}") from error
 
 
 def _is_generation(name: str) -> bool:

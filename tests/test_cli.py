@@ -133,11 +133,18 @@ def test_empty_corpus_says_there_is_nothing_to_answer_from(
     assert "has no articles with text" in err
 
 
-def test_missing_corpus_names_the_setting(capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = run(capsys, "--corpus", "/nonexistent/corpus", "ask", MISSILES)
+def test_missing_corpus_names_the_setting(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COVERAGE_BOT_CORPUS", "/nonexistent/corpus")
+    code, _, err = run(capsys, "ask", MISSILES)
     assert code == 1
     assert "no corpus at /nonexistent/corpus" in err
     assert "COVERAGE_BOT_CORPUS" in err
+    code, _, err = run(capsys, "--corpus", "/nonexistent/other", "ask", MISSILES)
+    assert err == (  # the path given, named: no setting to suggest
+        "coverage-bot: no corpus at /nonexistent/other: it is neither a folder nor a file\n"
+    )
 
 
 def test_bad_setting_is_named(
@@ -289,3 +296,20 @@ def test_output_a_terminal_cannot_encode_shows_as_question_marks(tmp_path: Path)
     )
     assert (done.returncode, done.stderr) == (0, "")
     assert done.stdout.splitlines()[1].startswith("? President Trump tweeted")  # "•" as "?"
+
+
+@pytest.mark.parametrize("asked", [["--help"], ["--version"], ["ask", "--help"]])
+def test_help_and_version_that_cannot_be_written_fail_as_output_does(asked: list[str]) -> None:
+    with open("/dev/full", "w") as full:  # a full disk behind "> file"
+        done = subprocess.run(
+            [sys.executable, "-m", "bot", *asked],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    assert (done.returncode, done.stderr) == (
+        1,
+        "coverage-bot: cannot write the output: No space left on device\n",
+    )

@@ -143,13 +143,16 @@ def test_an_index_file_that_links_to_dev_zero_is_refused_in_one_line(
 
 
 def test_a_corpus_that_is_the_root_of_the_file_system_is_refused_in_one_line(
-    capsys: pytest.CaptureFixture[str],
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert main(["--corpus", "/", "articles"]) == 1
     assert capsys.readouterr().err == (
         "coverage-bot: refusing to read / as coverage: it is the root of the file system; "
-        "point at the folder that holds the coverage; set COVERAGE_BOT_CORPUS or pass --corpus\n"
+        "point at the folder that holds the coverage\n"  # given with --corpus: no more to say
     )
+    monkeypatch.setenv("COVERAGE_BOT_CORPUS", "/")
+    assert main(["articles"]) == 1
+    assert capsys.readouterr().err.endswith("; set COVERAGE_BOT_CORPUS or pass --corpus\n")
 
 
 def test_a_corpus_that_is_the_home_folder_is_refused_before_an_index_is_built(

@@ -214,7 +214,7 @@ def test_refusals_name_the_real_paths_in_the_rebuild_command(
     missing = tmp_path / "nothing"
     assert main(["--corpus", str(BUNDLED_CORPUS), "ask", "Who?", "--index", str(missing)]) == 1
     assert capsys.readouterr().err == (
-        f"coverage-bot: there is no index at {missing}; rebuild it with: "
+        f"coverage-bot: there is no index at {missing}; build it with: "
         f"coverage-bot index {BUNDLED_CORPUS} --out {missing}\n"
     )
 
