@@ -28,13 +28,14 @@ from bot.corpus.structure import (
     classify_line,
     collapse_whitespace,
     optional_text,
+    table_rows,
     web_url,
 )
 
 _LIST_OPEN = {"bullet_list_open", "ordered_list_open"}
 _LIST_CLOSE = {"bullet_list_close", "ordered_list_close"}
 _CONTAINERS = {*_LIST_OPEN, "list_item_open", "blockquote_open"}
-_MARKDOWN = MarkdownIt("commonmark")
+_MARKDOWN = MarkdownIt("commonmark").enable("table")
 _MAX_NESTING: int = _MARKDOWN.options["maxNesting"]
 # A list or quote marker at the start of a line, as many as are stacked there.
 _CONTAINER_MARKS = re.compile(r"^(?:[ \t]*(?:>|(?:[-+*]|\d{1,9}[.)])(?=[ \t]|$)))+")
@@ -188,12 +189,26 @@ def _flattened(body: str) -> str:
 
 
 def markdown_blocks(tokens: list[Token]) -> list[Block]:
-    """The blocks of a parsed Markdown body, in order; a heading's depth is its level."""
+    """The blocks of a parsed Markdown body, in order; a heading's depth is its level, and
+    a table's rows are paragraphs (see :func:`table_rows`)."""
     blocks: list[Block] = []
     list_depth = 0
     heading_level = 0
+    table: list[list[str]] | None = None  # the rows of the table being read
+    header: list[str] | None = None
     for token in tokens:
-        if token.type in _LIST_OPEN:
+        if token.type == "table_open":
+            table, header = [], None
+        elif token.type == "tr_open" and table is not None:
+            table.append([])
+        elif token.type == "thead_close" and table:
+            header = table.pop()
+        elif token.type == "table_close" and table is not None:
+            blocks.extend(table_rows(table, header))
+            table = None
+        elif token.type == "inline" and table:
+            table[-1].append(_inline_text(token))
+        elif token.type in _LIST_OPEN:
             list_depth += 1
         elif token.type in _LIST_CLOSE:
             list_depth -= 1

@@ -132,8 +132,38 @@ def web_url(url: str | None, line: int | None = None) -> tuple[str | None, list[
 # "Why it matters: ...", "Pentagon statement: ...": a short capitalised phrase before a colon.
 _LABEL = re.compile(r"^(?P<label>[A-Z][^:.!?\"“”\d]{0,48}):(?:\s+(?P<rest>\S.*))?$", re.DOTALL)
 _MAX_LABEL_WORDS = 5
-# Labels whose paragraphs are about the page, not the news.
-_NOT_CONTENT_LABELS = frozenset({"editor's note", "editor’s note"})
+# Labels whose paragraphs are about the page, not the news: a note to readers, links to
+# other articles, a photo's caption or credit. After a bare one ("Related:"), the list
+# that follows is its links, and goes with it.
+_NOT_CONTENT_LABELS = frozenset(
+    """editor's note|editor’s note|related|related stories|related articles|related coverage|
+    related links|read more|read also|also read|see also|more coverage|more stories|
+    more on this story|recommended|recommended reading|go deeper|photo|photos|photograph|
+    image|caption|photo credit|credit|advertisement|sponsored""".replace("\n", "").split("|")
+)
+# A label that carries a date: "Correction, Sept. 20, 2025:" is a correction.
+_DATED_LABEL = re.compile(
+    r"^(?P<label>Correction|Clarification|Update|Updated|Editor['’]s note),?\s+"
+    r"(?=[^:]{0,40}\d)[^:]{3,40}:\s+(?P<rest>\S.*)$",
+    re.DOTALL | re.IGNORECASE,
+)
+# Lines that are page furniture whatever their label: a byline ("By Dana Whitcombe and
+# Tomás Echeverría | Courier staff", not "By Tuesday, the agency had ..."), a copyright
+# line, an advertisement's marker, a newsletter prompt, a wire photo credit ending a
+# caption ("... (AP Photo/Jens Åkerlund)").
+_NAME = r"[A-ZÀ-Þ][\w'’.-]+(?:\s+[A-ZÀ-Þ][\w'’.-]+)+"
+_BYLINE = re.compile(
+    rf"^By\s+{_NAME}(?:\s*(?:,|and|&)\s*{_NAME})*(?:\s*[,|/—–-]\s*[A-ZÀ-Þ][\w'’. ]{{0,60}})?\.?$"
+)
+_FURNITURE = re.compile(
+    r"^(?:Copyright|©|\(c\))\s.{0,150}$|^.{0,150}\bAll rights reserved\.?$"
+    r"|^Advertisement:?$"
+    r"|^(?:Sign up|Subscribe)\b.{0,150}\b(?:newsletter|inbox|e-?mail)\b.{0,60}$"
+    r"|\((?:AP|Reuters|AFP|Getty Images|[A-Z][\w.]* )?\s*Photo(?:graph)?\s*/[^)]{1,80}\)\.?$",
+    re.IGNORECASE,
+)
+_MAX_FURNITURE_WORDS = 25
+
 _BULLET = re.compile(r"^(?P<indent>[ \t]*)[•▪◦‣∙*-][ \t]+(?P<text>\S.*)$")
 _ATTRIBUTION = re.compile(r"^\s*(?:[—―–]|--)\s*(?P<who>\S.*)$")
 # A quote whose only speaker is a pronoun: '"...," he said.' A paragraph that names
@@ -239,11 +269,30 @@ def blocks_from_text(text: str) -> list[Block]:
     return blocks
 
 
+def table_rows(rows: list[list[str]], header: list[str] | None = None) -> list[Block]:
+    """A table as one paragraph a row, each cell named by its column's heading ("Date:
+    March 12, 2024; Event: First memo warns ..."), so that a row reads, and is found,
+    alone; empty rows are left out."""
+    blocks = []
+    for cells in rows:
+        named = [
+            f"{header[n]}: {cell}" if header and n < len(header) and header[n] else cell
+            for n, cell in enumerate(map(collapse_whitespace, cells))
+            if cell
+        ]
+        if named:
+            blocks.append(Block(BlockKind.PARAGRAPH, "; ".join(named)))
+    return blocks
+
+
 def split_label(text: str) -> tuple[str | None, str]:
     """``("Why it matters", "rest")`` for a labelled text, ``(None, text)`` otherwise.
 
-    A bare label (``What they're saying:``) comes back as ``(label, "")``.
+    A bare label (``What they're saying:``) comes back as ``(label, "")``; a dated one
+    (``Correction, Sept. 20, 2025: ...``) as ``("Correction", "...")``.
     """
+    if dated := _DATED_LABEL.match(text):
+        return dated["label"], dated["rest"].strip()
     match = _LABEL.match(text)
     if not match or len(match["label"].split()) > _MAX_LABEL_WORDS:
         return None, text
@@ -255,22 +304,52 @@ def _first_sentence(passage: Passage) -> str:
     return sentences[0] if sentences else passage.body
 
 
+def is_page_furniture(text: str) -> bool:
+    """Whether a paragraph is about the page, not the news: a byline, a copyright line,
+    an advertisement's marker, a newsletter prompt, a wire photo's caption."""
+    return len(text.split()) <= _MAX_FURNITURE_WORDS and bool(
+        _BYLINE.match(text) or _FURNITURE.search(text)
+    )
+
+
 def assemble_passages(blocks: list[Block]) -> tuple[Passage, ...]:
-    """The passages of an article body, each with the context it needs to stand alone."""
+    """The passages of an article body, each with the context it needs to stand alone.
+
+    Page furniture is left out (see :func:`is_page_furniture`, and labels such as
+    ``Related:`` with the list after them, or a ``Related`` section), and a question
+    heading ("Will my care be affected?") leads in to the passage under it, whose "No."
+    answers it."""
     passages: list[Passage] = []
     # The latest passage at each depth (0 = paragraph); None after a bare label.
     latest: dict[int, Passage | None] = {}
+    skipped_list: int | None = None  # the depth of a bare "Related:" whose list is skipped
+    skipped_section = False  # under a "Related" heading
+    asked: str | None = None  # a question heading not yet given to a passage
     for block in blocks:
         if block.kind is BlockKind.ATTRIBUTION and passages and not passages[-1].attribution:
             passages[-1] = replace(passages[-1], attribution=block.text)
             continue
         if block.kind is BlockKind.HEADING:
             latest = {0: None}
+            heading = block.text.rstrip(":").strip()
+            skipped_section = heading.casefold() in _NOT_CONTENT_LABELS
+            asked = heading if heading.endswith("?") else None
+            skipped_list = None
             continue
-        label, text = split_label(block.text)
-        if label and label.casefold() in _NOT_CONTENT_LABELS:
+        if skipped_section:
             continue
         depth = block.depth if block.kind is BlockKind.BULLET else 0
+        if skipped_list is not None:
+            if depth > skipped_list:
+                continue
+            skipped_list = None
+        label, text = split_label(block.text)
+        if label and label.casefold() in _NOT_CONTENT_LABELS:
+            if not text:
+                skipped_list = depth
+            continue
+        if is_page_furniture(block.text):
+            continue
         if not text:
             latest = {k: v for k, v in latest.items() if k < depth}
             latest[depth] = None
@@ -280,6 +359,9 @@ def assemble_passages(blocks: list[Block]) -> tuple[Passage, ...]:
         if has_pronoun_speaker(first):
             before = latest.get(depth) or latest.get(depth - 1)
             passage = replace(passage, lead_in=_first_sentence(before) if before else None)
+        if asked is not None and passage.lead_in is None:
+            passage = replace(passage, lead_in=asked)
+        asked = None
         passages.append(passage)
         passages.extend(Passage(text=piece, kind=passage.kind) for piece in rest)
         latest = {k: v for k, v in latest.items() if k < depth}

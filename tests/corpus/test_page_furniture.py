@@ -1,0 +1,119 @@
+"""What is on a news page but is not the news: bylines, links to other articles, captions,
+copyright lines and newsletter prompts stay out of the passages; tables, question
+headings and dated corrections are read so that a passage makes sense alone."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.corpus import load_corpus
+from bot.corpus.structure import is_page_furniture, split_label
+
+EXPLAINER = """---
+headline: "Your data may have been stolen. Here's what to do."
+date: 2025-10-08
+---
+By Tomás Echeverría | Courier staff
+
+Letters began arriving this week telling patients their data may have been taken.
+
+## Will my medical care be affected?
+
+No. The system says all patient records were restored.
+
+Photo: Ambulances wait outside the emergency entrance on Sunday.
+
+| Type of data | Patients affected |
+|---|---|
+| Diagnoses and treatment notes | about 188,000 |
+| Social Security numbers | about 61,000 |
+
+**Correction, Sept. 20, 2025:** An earlier version misstated the number. It is 61,000.
+
+Related:
+
+- Hackers took data of up to 412,000 patients, system says
+- Patients sue over breach
+
+Copyright 2025 The Port Delamere Courier. All rights reserved.
+
+## Read more
+
+Some link to another story
+"""
+
+PAGE = """<html><head><title>Security chief tells lawmakers warnings went unheeded</title>
+<meta property="og:type" content="article"></head><body><article>
+<h1>Security chief tells lawmakers warnings went unheeded</h1>
+<p>The top cybersecurity officer told state lawmakers on Tuesday that she warned executives
+twice in 2024 that the remote-access software was out of date, and that a request for
+$1.2 million to replace it was turned down by the finance committee that year.</p>
+<p>She testified for nearly two hours before the House Health Committee in the capital,
+saying the attackers got in through a vendor's account that did not need a second login.</p>
+<table>
+<tr><th>Date</th><th>Event</th></tr>
+<tr><td>March 12, 2024</td><td>First memo warns VPN software is unsupported</td></tr>
+<tr><td>Aug. 6, 2024</td><td>Second memo; request deferred</td></tr>
+</table>
+<p>Sign up for our Health newsletter to get stories like this in your inbox every Friday.</p>
+</article></body></html>
+"""
+
+
+def test_an_explainers_furniture_is_left_out_and_its_parts_read_alone(tmp_path: Path) -> None:
+    (tmp_path / "explainer.md").write_text(EXPLAINER, encoding="utf-8")
+    [article] = load_corpus(tmp_path).corpus.articles
+    assert [p.standalone for p in article.passages] == [
+        "Letters began arriving this week telling patients their data may have been taken.",
+        "Will my medical care be affected?\nNo. The system says all patient records were restored.",
+        "Type of data: Diagnoses and treatment notes; Patients affected: about 188,000",
+        "Type of data: Social Security numbers; Patients affected: about 61,000",
+        "Correction: An earlier version misstated the number. It is 61,000.",
+    ]
+
+
+def test_a_web_pages_table_rows_are_passages_and_its_prompts_are_not(tmp_path: Path) -> None:
+    (tmp_path / "hearing.html").write_text(PAGE, encoding="utf-8")
+    [article] = load_corpus(tmp_path).corpus.articles
+    texts = [p.body for p in article.passages]
+    assert "Date: March 12, 2024; Event: First memo warns VPN software is unsupported" in texts
+    assert not [t for t in texts if "newsletter" in t]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "By Dana Whitcombe and Tomás Echeverría | Courier staff",
+        "By Priya Natarajan, Courier staff",
+        "By The Associated Press",
+        "Copyright 2025 The Courier. All rights reserved.",
+        "Advertisement",
+        "Sign up for our Health newsletter to get stories in your inbox.",
+        "Crews work the fire line near Ridgeway on Tuesday. (AP Photo/Jens Åkerlund)",
+    ],
+)
+def test_bylines_credits_and_prompts_are_furniture(line: str) -> None:
+    assert is_page_furniture(line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "By Tuesday, the agency had restored service on every line.",
+        "By Monday Morning, crews had finished.",
+        "By the numbers",
+        "Subscribers were told by email that the fee rose.",
+        "The photographer, who asked not to be named, said the copyright was hers.",
+    ],
+)
+def test_news_that_looks_like_furniture_is_kept(line: str) -> None:
+    assert not is_page_furniture(line)
+
+
+def test_a_dated_correction_is_labelled_as_a_correction() -> None:
+    assert split_label("Correction, Sept. 20, 2025: It is 61,000, not 610,000.") == (
+        "Correction",
+        "It is 61,000, not 610,000.",
+    )
