@@ -2,8 +2,8 @@
 
 A page shows an article in full and another page shows its teaser (headline and
 lede); both carry the same headline. They merge when their headline matches after
-normalising case, quotes and spacing, and their dates and urls do not contradict
-each other. The merged article keeps the fullest text and fills its missing
+normalising case, quotes and spacing, and their dates, urls and named publications do
+not contradict each other. The merged article keeps the fullest text and fills its missing
 details (date, caption, url) from the other sightings.
 
 An article's id is a readable slug of its headline and a short hash of its url, or,
@@ -86,15 +86,28 @@ def headline_key(headline: str) -> str:
 
 
 def _same_article(a: ParsedArticle, b: ParsedArticle) -> bool:
+    """Same headline, and no date, url or publication that says otherwise: two papers'
+    "Letters to the editor" of one day are two articles."""
     return (
         headline_key(a.headline) == headline_key(b.headline)
         and (a.date is None or b.date is None or a.date == b.date)
         and (a.url is None or b.url is None or a.url == b.url)
+        and not (_named_source(a) and _named_source(b) and _named_source(a) != _named_source(b))
     )
 
 
+def _named_source(article: ParsedArticle) -> str | None:
+    """The publication the file names, folded; None where the source is only the file's
+    name (as for scraped pages, whose teasers name no publication)."""
+    if not article.source or article.source == article.file:
+        return None
+    return collapse_whitespace(article.source).casefold()
+
+
 def _merge_group(group: list[ParsedArticle]) -> ParsedArticle:
-    """The fullest sighting, with what it lacks taken from the others."""
+    """The fullest sighting, with what it lacks taken from the others. Only its text is
+    kept: another sighting's differing paragraph is most often an earlier version's, whose
+    facts the fuller one may have corrected."""
     fullest = max(group, key=lambda a: sum(len(p.text) for p in a.passages))
     by_preference = [fullest, *(a for a in group if a is not fullest)]
     return ParsedArticle(

@@ -222,6 +222,27 @@ def test_same_headline_with_different_dates_stays_two_articles(tmp_path: Path) -
     assert (first.id, second.id) == ("live-updates-a17639", "live-updates-3f5b4d")
 
 
+def test_same_headline_and_date_from_two_publications_stays_two_articles(
+    tmp_path: Path,
+) -> None:
+    for name, source, letter in (
+        ("courier.md", "The Courier", "The hospital should have paid."),
+        ("journal.md", "Business Journal", "The parking plan will drive shoppers away."),
+    ):
+        write(
+            tmp_path,
+            name,
+            f"---\nheadline: Letters to the editor\ndate: 2025-09-20\nsource: {source}\n---\n"
+            f"{letter}\n",
+        )
+    write(tmp_path, "teaser.md", "---\nheadline: Letters to the Editor\n---\nShort.\n")
+    articles = load_corpus(tmp_path).corpus.articles
+    assert sorted((a.source, a.passages[0].text) for a in articles) == [
+        ("Business Journal", "The parking plan will drive shoppers away."),
+        ("The Courier", "The hospital should have paid."),
+    ]  # the teaser, naming no publication, merges into one of them
+
+
 def test_hidden_files_are_not_read(tmp_path: Path) -> None:
     (tmp_path / ".cache").mkdir()
     write(tmp_path / ".cache", "x.md", "broken")
