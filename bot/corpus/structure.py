@@ -299,6 +299,31 @@ def split_label(text: str) -> tuple[str | None, str]:
     return match["label"].strip(), (match["rest"] or "").strip()
 
 
+def _continues_quote(before: Passage, text: str) -> bool:
+    """Whether ``text`` goes on with a quotation the paragraph before left open: news
+    style opens each paragraph of a long quote with a quotation mark and closes only the
+    last, so the speaker is named in the first."""
+    if text[:1] not in '"“':
+        return False
+    said = before.text
+    return said.count("“") > said.count("”") or (said.count('"') % 2 == 1)
+
+
+def _speaker_sentence(passage: Passage) -> str:
+    """The passage's first sentence that says who spoke ('"...," Nguyễn said.'), or its
+    first sentence."""
+    sentences = split_sentences(passage.body) or [passage.body]
+    lowered = [s.casefold() for s in sentences]
+    return next(
+        (
+            s
+            for s, low in zip(sentences, lowered, strict=True)
+            if any(map(low.__contains__, _SPEECH_VERBS))
+        ),
+        sentences[0],
+    )
+
+
 def _first_sentence(passage: Passage) -> str:
     sentences = split_sentences(passage.body)
     return sentences[0] if sentences else passage.body
@@ -359,6 +384,9 @@ def assemble_passages(blocks: list[Block]) -> tuple[Passage, ...]:
         if has_pronoun_speaker(first):
             before = latest.get(depth) or latest.get(depth - 1)
             passage = replace(passage, lead_in=_first_sentence(before) if before else None)
+        before = latest.get(depth)
+        if passage.lead_in is None and before is not None and _continues_quote(before, first):
+            passage = replace(passage, lead_in=before.lead_in or _speaker_sentence(before))
         if asked is not None and passage.lead_in is None:
             passage = replace(passage, lead_in=asked)
         asked = None

@@ -117,3 +117,16 @@ def test_a_dated_correction_is_labelled_as_a_correction() -> None:
         "Correction",
         "It is 61,000, not 610,000.",
     )
+
+
+def test_a_quotation_over_several_paragraphs_keeps_its_speaker(tmp_path: Path) -> None:
+    body = (
+        '"I put it in writing in March," Nguyen said. "Both times I was told to wait.\n\n'
+        '"I say it because every hospital should check tonight.\n\n'
+        '"Patients deserve that much."\n\n'
+        '"We will appeal," a lawyer for the system said.\n'
+    )
+    (tmp_path / "hearing.md").write_text(f"---\nheadline: H\ndate: 2025-10-14\n---\n{body}")
+    [article] = load_corpus(tmp_path).corpus.articles
+    named = '"I put it in writing in March," Nguyen said.'
+    assert [p.lead_in for p in article.passages] == [None, named, named, None]
