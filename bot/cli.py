@@ -141,9 +141,15 @@ def build_parser() -> argparse.ArgumentParser:
         "sync", parents=[with_index], help="register the slash commands with Discord, and exit"
     )
     _add_web_commands(commands, with_corpus)
-    build = commands.add_parser("index", help="build a persisted index folder of a corpus")
+    build = commands.add_parser(
+        "index", parents=[with_corpus], help="build a persisted index folder of a corpus"
+    )
     build.add_argument(
-        "corpus_path", type=user_path, metavar="CORPUS_PATH", help="folder or .jsonl"
+        "corpus_path",
+        type=user_path,
+        nargs="?",
+        metavar="CORPUS_PATH",
+        help="folder or file of coverage (default: --corpus, or COVERAGE_BOT_CORPUS)",
     )
     build.add_argument("--out", type=user_path, required=True, metavar="INDEX_DIR")
     embed = commands.add_parser(
@@ -308,7 +314,12 @@ def _run(args: argparse.Namespace, out: Console) -> int:
     # Only a corpus someone chose belongs in a rebuild hint; the default is the demo's.
     corpus_given = args.corpus is not None or "corpus" in settings.model_fields_set
     if args.command == "index":
-        return _index(args.corpus_path, args.out, out)
+        if args.corpus_path is None and not corpus_given:
+            raise CommandError(
+                "name the coverage to index: coverage-bot index CORPUS_PATH --out INDEX_DIR",
+                EXIT_USAGE,
+            )
+        return _index(args.corpus_path or corpus_path, args.out, out)
     if args.command == "report":
         return _report(settings, args)
     if args.command in {"add", "feeds", "follow"}:

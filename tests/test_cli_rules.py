@@ -13,6 +13,7 @@ import pytest
 
 from bot.cli import _system_error, main
 from bot.config import load_settings
+from bot.knowledge import load_knowledge
 
 BUNDLED_CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 MISSILES = "How many missiles did Iran launch?"
@@ -68,6 +69,34 @@ def test_corpus_before_the_command_still_counts(
     code, out, _ = run(capsys, "--corpus", str(bus_corpus), "articles", "--json")
     assert code == 0
     assert len(json.loads(out)) == 1
+
+
+def test_index_takes_its_corpus_as_the_other_commands_do(
+    capsys: pytest.CaptureFixture[str],
+    bus_corpus: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("COVERAGE_BOT_CORPUS", raising=False)
+    monkeypatch.chdir(tmp_path)  # no .env
+    for n, argv in enumerate(
+        (
+            ["--corpus", str(bus_corpus), "index", "--out", "a"],
+            ["index", "--corpus", str(bus_corpus), "--out", "b"],
+            ["index", str(bus_corpus), "--out", "c"],
+        )
+    ):
+        assert run(capsys, *argv)[:2] == (0, f"index written to {'abc'[n]}\n")
+        found = load_knowledge(bus_corpus, tmp_path / "abc"[n]).corpus.articles
+        headlines = [a.headline for a in found]
+        assert headlines == ["Transit drivers strike, halting every city bus"]
+    assert run(capsys, "index", "--out", "d") == (
+        2,
+        "",
+        "coverage-bot: name the coverage to index: coverage-bot index CORPUS_PATH --out "
+        "INDEX_DIR\n",
+    )
+    assert not (tmp_path / "d").exists()
 
 
 def test_tilde_is_the_home_folder_in_options_and_settings(
