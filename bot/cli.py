@@ -11,7 +11,7 @@ import os
 import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import IO, BinaryIO
+from typing import IO, BinaryIO, NoReturn
 
 from rich.console import Console
 from rich.progress import Progress
@@ -83,6 +83,16 @@ class _Parser(argparse.ArgumentParser):
     def _print_message(self, message: str, file: IO[str] | None = None) -> None:
         if message:
             (file or sys.stderr).write(message)
+
+    def error(self, message: str) -> NoReturn:
+        """argparse's usage error; for a question that starts with "-" (read as an
+        option), with how to ask it."""
+        if self.prog.endswith(" ask") and any(map(message.__contains__, _OPTION_MISTAKES)):
+            message += '; a question that starts with - goes after --: coverage-bot ask -- "-5 C?"'
+        super().error(message)
+
+
+_OPTION_MISTAKES = ("unrecognized arguments", "ignored explicit argument", "expected one argument")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import _system_error, main
+from bot.cli import _system_error, build_parser, main
 from bot.config import load_settings
 from bot.knowledge import load_knowledge
 
@@ -456,4 +456,18 @@ def test_an_expected_passage_no_passage_holds_is_a_warning_and_the_figures_follo
     assert out.splitlines()[-1] == (
         "(found on 2 answerable questions, fewer than the 20 --save asks for: one question "
         "moves it)"
+    )
+
+
+@pytest.mark.parametrize("question", ["-how many missiles?", "-hi"])
+def test_a_question_read_as_an_option_says_how_to_ask_it(
+    capsys: pytest.CaptureFixture[str], question: str
+) -> None:
+    with pytest.raises(SystemExit) as exited:  # a usage error from argparse itself
+        build_parser().parse_args(["ask", question])
+    assert exited.value.code == 2
+    assert (
+        capsys.readouterr()
+        .err.splitlines()[-1]
+        .endswith('; a question that starts with - goes after --: coverage-bot ask -- "-5 C?"')
     )
