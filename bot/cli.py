@@ -507,6 +507,10 @@ def _index(corpus: Path, out: Path, console: Console) -> int:
             raise  # main prints it with the warnings that are most often why
         except KNOWLEDGE_ERRORS as error:
             raise _index_failure(error, out) from error
+        except KeyboardInterrupt:  # the build is staged: what was there is untouched
+            bar.stop()
+            print(f"stopped: the index at {plain_line(str(out))} is as it was", file=sys.stderr)
+            return EXIT_INTERRUPTED
     _print_warnings(warnings)
     console.print(f"index written to {out}", markup=False, highlight=False)
     return EXIT_OK

@@ -471,3 +471,21 @@ def test_a_question_read_as_an_option_says_how_to_ask_it(
         .err.splitlines()[-1]
         .endswith('; a question that starts with - goes after --: coverage-bot ask -- "-5 C?"')
     )
+
+
+def test_ctrl_c_during_an_index_build_says_the_folder_is_as_it_was(
+    capsys: pytest.CaptureFixture[str],
+    bus_corpus: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def interrupted(*_: object, **__: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("bot.cli.build_index", interrupted)
+    out = tmp_path / "idx"
+    assert run(capsys, "index", str(bus_corpus), "--out", str(out)) == (
+        130,
+        "",
+        f"stopped: the index at {out} is as it was\n",
+    )
