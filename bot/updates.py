@@ -298,14 +298,23 @@ def _read_affected(
     by_key: dict[str, list[str]] = {}
     for article_id, headline in zip(stored.ids(), stored.headlines(), strict=True):
         by_key.setdefault(headline_key(headline), []).append(article_id)
-    affected = set(changed)
+    affected: set[str] = set()
     warnings: list[LoadWarning] = []
     parsed_by_file: dict[str, list[ParsedArticle]] = {}
-    pending = set(affected)
+    pending = set(changed)
     while pending:
-        for path in pending:
-            for article_id in old_table.get(path, {}).get("articles", []):
-                affected.update(files_of.get(article_id, []))
+        affected |= pending
+        # Every file of every article a file held (or repeated text of) is read with it,
+        # and so on: each article whose ids are replaced is read again from all its files.
+        linked = {
+            other
+            for path in pending
+            for article_id in old_table.get(path, {}).get("articles", [])
+            for other in files_of.get(article_id, [])
+        }
+        if linked - affected:
+            pending = linked - affected
+            continue
         to_read = sorted(p for p in affected if p in table and p not in parsed_by_file)
         for path in to_read:
             try:
@@ -321,7 +330,6 @@ def _read_affected(
             for article in parsed_by_file[path]:
                 for article_id in by_key.get(headline_key(article.headline), []):
                     pending.update(f for f in files_of.get(article_id, []) if f not in affected)
-        affected |= pending
     return affected, parsed_by_file, warnings
 
 

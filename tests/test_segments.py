@@ -281,6 +281,36 @@ def test_text_first_seen_in_a_deleted_file_comes_back_from_the_file_that_repeats
     assert_same_as_a_rebuild(index, corpus, tmp_path)
 
 
+@pytest.mark.parametrize("change", ["delete", "edit"])
+def test_a_file_read_again_brings_every_article_whose_text_it_repeats(
+    tmp_path: Path, change: str
+) -> None:
+    """c repeats b's text and a's: a change to b reads c, and so a (an update had
+    deleted a's article, never to read it again)."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    water = "The water authority raised rates by 12 percent for every household."
+    stadium = "The stadium deal was signed on Monday after months of talks."
+    for name, headline, said in (
+        ("a.jsonl", "Water rates rise", [water, "Customers will see it in May."]),
+        ("b.jsonl", "Stadium deal signed", [stadium]),
+        ("c.jsonl", "Week in review", [stadium, water, "Also the library reopened."]),
+    ):
+        record = {"headline": headline, "date": "2024-03-05", "paragraphs": said}
+        (corpus / name).write_text(json.dumps(record) + "\n")
+    index = tmp_path / "index"
+    build_index(corpus, index)
+    if change == "delete":
+        (corpus / "b.jsonl").unlink()
+    else:
+        record = {"headline": "Stadium deal signed", "date": "2024-03-05", "paragraphs": ["New."]}
+        (corpus / "b.jsonl").write_text(json.dumps(record) + "\n")
+    update_index(index)
+    articles = {a.headline: [p.text for p in a.passages] for a in load_index(index)[1].articles}
+    assert articles["Water rates rise"] == [water, "Customers will see it in May."]
+    assert_same_as_a_rebuild(index, corpus, tmp_path)
+
+
 def test_segments_of_the_last_generation_are_shared_not_rewritten(
     corpus: Path, tmp_path: Path
 ) -> None:
