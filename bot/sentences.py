@@ -13,9 +13,9 @@ service..." from "walked off the job at 4 a.m. Monday, halting service"):
   a new sentence's subject; datelines are far more common in news than either.
 - a title (``Gov.``, ``Lt.``, ``Ft.``) before a capitalised word never ends a sentence;
 - ``No.``, ``approx.``, ``est.`` and ``ca.`` before a number or lower-case word do not;
-- a piece that starts with a comma, semicolon, colon or closing bracket, or with a word
-  in lower case ("every 4 hrs. on printed sheets", "2.5 in. of rain"), continues the one
-  before it ("iPhone" is not such a word).
+- a piece that starts with a comma, semicolon, colon or closing bracket continues the one
+  before it, as does one that starts with a word in lower case after a short form in lower
+  case ("every 4 hrs. on printed sheets", "2.5 in. of rain"; not "failed. de Blasio").
 """
 
 from __future__ import annotations
@@ -44,6 +44,9 @@ _TIME_OPENER = re.compile(
     r"\d{1,2}(?::\d\d)?\s*[ap]\.m\.",
     re.IGNORECASE,
 )
+_SHORT_FORM = re.compile(r"[a-z]{1,4}\.")
+"""A unit or short form in lower case ("hrs.", "in.", "mil.", "ft."): after one, a lower-case
+word goes on with the sentence (a real sentence rarely starts in lower case: "de Blasio")."""
 _FIRST_WORD = re.compile(r"[A-Za-z]+(?![\w'’])")
 _OPENING_PUNCTUATION = "\"'“‘([{"
 _CONTINUING_PUNCTUATION = ",;:)]}"
@@ -82,9 +85,9 @@ def continues(sentence: str, following: str) -> bool:
     """Whether ``following``, split off by pysbd, is really the rest of ``sentence``."""
     if following[0] in _CONTINUING_PUNCTUATION:
         return True
-    if (word := _FIRST_WORD.match(following)) and word[0].islower():
-        return True  # after a unit or a short form: "every 4 hrs. on paper", "2.5 in. of rain"
     last = sentence.rsplit(None, 1)[-1].lstrip(_OPENING_PUNCTUATION)
+    if _SHORT_FORM.fullmatch(last) and (word := _FIRST_WORD.match(following)) and word[0].islower():
+        return True  # after a unit or a short form: "every 4 hrs. on paper", "2.5 in. of rain"
     if _TIME.search(last):
         if _TIME_OPENER.fullmatch(sentence):
             return True

@@ -73,6 +73,10 @@ def test_wire_style_sentence_is_kept_whole(sentence: str) -> None:
         ),
         ("The answer was No. Then he left.", ["The answer was No.", "Then he left."]),
         ("Sales were fine. iPhone sales rose.", ["Sales were fine.", "iPhone sales rose."]),
+        (
+            "The plan failed. de Blasio blamed the council.",
+            ["The plan failed.", "de Blasio blamed the council."],
+        ),
     ],
 )
 def test_real_boundaries_still_split(text: str, sentences: list[str]) -> None:

@@ -29,7 +29,6 @@ from bot.corpus.structure import (
     classify_line,
     collapse_whitespace,
     is_web_url,
-    table_rows,
 )
 
 if TYPE_CHECKING:
@@ -91,7 +90,7 @@ def extract_article(
         url=url,
         with_metadata=True,
         include_comments=False,
-        include_tables=True,
+        include_tables=False,  # a page laid out in a table would read as one run-on row
         deduplicate=False,
         date_extraction_params=_date_rules(),
     )
@@ -260,8 +259,7 @@ def _date(value: str | None) -> dt.date | None:
 
 def _blocks(body: _Element, headline: str) -> list[Block]:
     """trafilatura's body as blocks: ``p`` paragraphs, ``head`` headings (the headline
-    itself left out), ``list``/``item`` bullets (nested ones deeper), ``quote`` paragraphs,
-    a ``table``'s rows paragraphs."""
+    itself left out), ``list``/``item`` bullets (nested ones deeper), ``quote`` paragraphs."""
     blocks: list[Block] = []
     _walk(body, blocks, list_depth=0)
     folded = headline.casefold()
@@ -290,19 +288,8 @@ def _walk(elements: Iterable[_Element], blocks: list[Block], list_depth: int) ->
             _walk(child, blocks, list_depth)
         elif tag == "quote":
             blocks.append(Block(BlockKind.PARAGRAPH, _text(child)))
-        elif tag == "table":
-            _table(child, blocks)
-        elif tag not in {"graphic", "ref", "lb"}:
+        elif tag not in {"graphic", "table", "ref", "lb"}:
             _walk(child, blocks, list_depth)
-
-
-def _table(table: _Element, blocks: list[Block]) -> None:
-    """A table's rows as paragraphs; a first row of heading cells names the columns."""
-    rows = [[_text(cell) for cell in row if cell.tag == "cell"] for row in table.iter("row")]
-    first = next(table.iter("row"), None)
-    heads = first is not None and all(c.get("role") == "head" for c in first if c.tag == "cell")
-    header = rows.pop(0) if rows and heads else None
-    blocks.extend(table_rows(rows, header))
 
 
 def _item(item: _Element, blocks: list[Block], depth: int) -> None:

@@ -27,6 +27,8 @@ class BlockKind(StrEnum):
     BULLET = "bullet"
     ATTRIBUTION = "attribution"
     HEADING = "heading"
+    ROW = "row"
+    """A table's row, its cells named by their columns: read as written, never as a label."""
 
 
 @dataclass(frozen=True)
@@ -132,33 +134,68 @@ def web_url(url: str | None, line: int | None = None) -> tuple[str | None, list[
 # "Why it matters: ...", "Pentagon statement: ...": a short capitalised phrase before a colon.
 _LABEL = re.compile(r"^(?P<label>[A-Z][^:.!?\"“”\d]{0,48}):(?:\s+(?P<rest>\S.*))?$", re.DOTALL)
 _MAX_LABEL_WORDS = 5
-# Labels whose paragraphs are about the page, not the news: a note to readers, links to
-# other articles, a photo's caption or credit. After a bare one ("Related:"), the list
-# that follows is its links, and goes with it.
-_NOT_CONTENT_LABELS = frozenset(
-    """editor's note|editor’s note|related|related stories|related articles|related coverage|
-    related links|read more|read also|also read|see also|more coverage|more stories|
-    more on this story|recommended|recommended reading|go deeper|photo|photos|photograph|
-    image|caption|photo credit|credit|advertisement|sponsored""".replace("\n", "").split("|")
+# Labels of links to other articles: such a paragraph, the list after a bare one
+# ("Related:"), and the list under such a heading, are links, not text.
+_LINK_LABELS = frozenset(
+    {
+        "related",
+        "related stories",
+        "related articles",
+        "related coverage",
+        "related links",
+        "read more",
+        "read also",
+        "also read",
+        "see also",
+        "more coverage",
+        "more stories",
+        "more on this story",
+        "recommended reading",
+        "go deeper",
+    }
 )
-# A label that carries a date: "Correction, Sept. 20, 2025:" is a correction.
+# Labels whose paragraphs are about the page, not the news: those, a note to readers, a
+# photo's caption or credit.
+_NOT_CONTENT_LABELS = _LINK_LABELS | {
+    "editor's note",
+    "editor’s note",
+    "photo",
+    "photos",
+    "photograph",
+    "image",
+    "caption",
+    "photo credit",
+    "advertisement",
+}
+# A label that carries a date or a time after a comma: "Correction, Sept. 20, 2025:",
+# "Update, 5 p.m.:" (not "Correction officers struck at 3 jails:").
+_WHEN = (
+    r"(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:,\s*\d{4})?|\d{4}-\d\d-\d\d|\d{1,2}(?::\d\d)?\s*[ap]\.?m\.?)"
+    r"(?:,?\s+(?:at\s+)?\d{1,2}(?::\d\d)?\s*[ap]\.?m\.?)?(?:\s+[A-Z]{2,4})?"
+)
 _DATED_LABEL = re.compile(
-    r"^(?P<label>Correction|Clarification|Update|Updated|Editor['’]s note),?\s+"
-    r"(?=[^:]{0,40}\d)[^:]{3,40}:\s+(?P<rest>\S.*)$",
-    re.DOTALL | re.IGNORECASE,
+    rf"^(?P<label>Correction|Clarification|Update|Updated|Editor['’]s note),\s+{_WHEN}:"
+    r"\s+(?P<rest>\S.*)$",
+    re.DOTALL,
 )
 # Lines that are page furniture whatever their label: a byline ("By Dana Whitcombe and
 # Tomás Echeverría | Courier staff", not "By Tuesday, the agency had ..."), a copyright
 # line, an advertisement's marker, a newsletter prompt, a wire photo credit ending a
 # caption ("... (AP Photo/Jens Åkerlund)").
 _NAME = r"[A-ZÀ-Þ][\w'’.-]+(?:\s+[A-ZÀ-Þ][\w'’.-]+)+"
+# After the names, what says whose staff they are: capitalised words and these.
+_DESK = (
+    r"(?:[A-ZÀ-Þ][\w'’.-]*|staff|writer|reporter|correspondent|contributor|editor|to|the|of|for)"
+)
 _BYLINE = re.compile(
-    rf"^By\s+{_NAME}(?:\s*(?:,|and|&)\s*{_NAME})*(?:\s*[,|/—–-]\s*[A-ZÀ-Þ][\w'’. ]{{0,60}})?\.?$"
+    rf"^By\s+(?!(?i:the numbers)$){_NAME}(?:\s*(?:,|and|&)\s*{_NAME})*"
+    rf"(?:\s*[,|/—–-]\s*{_DESK}(?:\s+{_DESK}){{0,6}})?\.?$"
 )
 _FURNITURE = re.compile(
-    r"^(?:Copyright|©|\(c\))\s.{0,150}$|^.{0,150}\bAll rights reserved\.?$"
+    r"^(?:Copyright\s*(?:©\s*)?|©\s*|\(c\)\s*)(?:\d{4}|©).{0,150}$"
+    r"|^.{0,150}\bAll rights reserved\.?$"
     r"|^Advertisement:?$"
-    r"|^(?:Sign up|Subscribe)\b.{0,150}\b(?:newsletter|inbox|e-?mail)\b.{0,60}$"
+    r"|^(?:Sign up|Subscribe)\b.{0,150}\bnewsletters?\b.{0,60}$"
     r"|\((?:AP|Reuters|AFP|Getty Images|[A-Z][\w.]* )?\s*Photo(?:graph)?\s*/[^)]{1,80}\)\.?$",
     re.IGNORECASE,
 )
@@ -281,7 +318,7 @@ def table_rows(rows: list[list[str]], header: list[str] | None = None) -> list[B
             if cell
         ]
         if named:
-            blocks.append(Block(BlockKind.PARAGRAPH, "; ".join(named)))
+            blocks.append(Block(BlockKind.ROW, "; ".join(named)))
     return blocks
 
 
@@ -299,29 +336,27 @@ def split_label(text: str) -> tuple[str | None, str]:
     return match["label"].strip(), (match["rest"] or "").strip()
 
 
+_QUOTE_MARK = re.compile(r'(?<!\d)"')
+"""A straight double quote that is not an inch mark (6'2", a 12" pipe)."""
+
+
 def _continues_quote(before: Passage, text: str) -> bool:
-    """Whether ``text`` goes on with a quotation the paragraph before left open: news
-    style opens each paragraph of a long quote with a quotation mark and closes only the
-    last, so the speaker is named in the first."""
-    if text[:1] not in '"“':
+    """Whether ``text`` goes on with a quotation the paragraph before left open, naming no
+    speaker of its own: news style opens each paragraph of a long quote with a quotation
+    mark and closes only the last, so the speaker is named in the first."""
+    if text[:1] not in '"“' or _other_speaker(text) or _SPEAKER_AFTER.search(text):
         return False
     said = before.text
-    return said.count("“") > said.count("”") or (said.count('"') % 2 == 1)
+    return said.count("“") > said.count("”") or len(_QUOTE_MARK.findall(said)) % 2 == 1
 
 
-def _speaker_sentence(passage: Passage) -> str:
-    """The passage's first sentence that says who spoke ('"...," Nguyễn said.'), or its
-    first sentence."""
-    sentences = split_sentences(passage.body) or [passage.body]
-    lowered = [s.casefold() for s in sentences]
-    return next(
-        (
-            s
-            for s, low in zip(sentences, lowered, strict=True)
-            if any(map(low.__contains__, _SPEECH_VERBS))
-        ),
-        sentences[0],
-    )
+def _speaker_sentence(passage: Passage) -> str | None:
+    """The sentence that says who spoke the passage's quotation ('"...," Nguyễn said.'):
+    its own, or the one it was given as a continued quotation; None if neither says."""
+    for sentence in [*(split_sentences(passage.body) or [passage.body]), passage.lead_in or ""]:
+        if any(map(sentence.casefold().__contains__, _SPEECH_VERBS)):
+            return sentence
+    return None
 
 
 def _first_sentence(passage: Passage) -> str:
@@ -347,8 +382,8 @@ def assemble_passages(blocks: list[Block]) -> tuple[Passage, ...]:
     passages: list[Passage] = []
     # The latest passage at each depth (0 = paragraph); None after a bare label.
     latest: dict[int, Passage | None] = {}
-    skipped_list: int | None = None  # the depth of a bare "Related:" whose list is skipped
-    skipped_section = False  # under a "Related" heading
+    # The depth of a bare "Related:" (or a "Related" heading: 0) whose list is skipped.
+    skipped_list: int | None = None
     asked: str | None = None  # a question heading not yet given to a passage
     for block in blocks:
         if block.kind is BlockKind.ATTRIBUTION and passages and not passages[-1].attribution:
@@ -357,23 +392,21 @@ def assemble_passages(blocks: list[Block]) -> tuple[Passage, ...]:
         if block.kind is BlockKind.HEADING:
             latest = {0: None}
             heading = block.text.rstrip(":").strip()
-            skipped_section = heading.casefold() in _NOT_CONTENT_LABELS
+            skipped_list = 0 if heading.casefold() in _LINK_LABELS else None
             asked = heading if heading.endswith("?") else None
-            skipped_list = None
-            continue
-        if skipped_section:
             continue
         depth = block.depth if block.kind is BlockKind.BULLET else 0
         if skipped_list is not None:
             if depth > skipped_list:
                 continue
             skipped_list = None
-        label, text = split_label(block.text)
+        row = block.kind is BlockKind.ROW  # "Photo: ...; Credit: ..." is a table's, not a label
+        label, text = (None, block.text) if row else split_label(block.text)
         if label and label.casefold() in _NOT_CONTENT_LABELS:
-            if not text:
+            if not text and label.casefold() in _LINK_LABELS:
                 skipped_list = depth
             continue
-        if is_page_furniture(block.text):
+        if not row and is_page_furniture(block.text):
             continue
         if not text:
             latest = {k: v for k, v in latest.items() if k < depth}
@@ -386,7 +419,7 @@ def assemble_passages(blocks: list[Block]) -> tuple[Passage, ...]:
             passage = replace(passage, lead_in=_first_sentence(before) if before else None)
         before = latest.get(depth)
         if passage.lead_in is None and before is not None and _continues_quote(before, first):
-            passage = replace(passage, lead_in=before.lead_in or _speaker_sentence(before))
+            passage = replace(passage, lead_in=_speaker_sentence(before))
         if asked is not None and passage.lead_in is None:
             passage = replace(passage, lead_in=asked)
         asked = None
