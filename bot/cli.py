@@ -49,6 +49,7 @@ from bot.summary import (
 from bot.terminal import (
     answer_json,
     article_json,
+    json_text,
     plain,
     plain_line,
     render_answer,
@@ -448,7 +449,7 @@ def _summary(answerer: Answerer, args: argparse.Namespace, out: Console) -> int:
         )
         raise CommandError(str(error) + listed, EXIT_USAGE) from error
     if args.json:
-        print(json.dumps(summary_json(summary), ensure_ascii=False, indent=2))
+        print(json_text(summary_json(summary)))
     else:
         out.print(render_summary(summary))
     return EXIT_OK
@@ -535,7 +536,7 @@ def _print_warnings(warnings: Iterable[LoadWarning]) -> None:
 
 def _articles(corpus: CorpusView, as_json: bool, out: Console) -> int:
     if as_json:
-        print(json.dumps([article_json(a) for a in corpus.articles], indent=2))
+        print(json_text([article_json(a) for a in corpus.articles]))
         return EXIT_OK
     out.print(render_articles(corpus.articles))
     return EXIT_OK
@@ -551,7 +552,7 @@ def _ask(answerer: Answerer, question: str, top: int, as_json: bool, out: Consol
             return code
         raise CommandError(str(error), code) from error
     if as_json:
-        print(json.dumps(answer_json(answer), ensure_ascii=False, indent=2, allow_nan=False))
+        print(json_text(answer_json(answer), allow_nan=False))
     else:
         out.print(render_answer(answer))
     return EXIT_OK

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import json
 from pathlib import Path
 
 from bot.config import Settings
@@ -16,6 +15,7 @@ from bot.state.database import (
     parse_database_url,
     sqlite_file,
 )
+from bot.terminal import json_text
 
 
 class ReportError(ValueError):
@@ -63,7 +63,7 @@ def report_text(
         except OSError as error:
             raise ReportError(f"cannot write the chart to {chart}: {error.strerror}") from None
     if as_json:
-        return json.dumps(report_json(report), ensure_ascii=False, indent=2)
+        return json_text(report_json(report))
     lines = report_lines(report)
     return "\n".join([*lines, *([f"chart: {chart}"] if chart is not None else [])])
 

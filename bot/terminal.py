@@ -7,8 +7,10 @@ parsed, and escape sequences in a file cannot drive the terminal.
 
 from __future__ import annotations
 
+import json
 import math
 import re
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -250,3 +252,11 @@ def render_summary(summary: Summary) -> RenderableType:
             )
         )
     return text
+
+
+def json_text(value: object, *, allow_nan: bool = True) -> str:
+    """``value`` as indented JSON for standard output: other scripts as written where the
+    output is UTF-8, and as ``\\u`` escapes where it is not (where "?" would stand for
+    them: machine-read output must lose nothing)."""
+    encoding = (sys.stdout.encoding or "").lower().replace("-", "").replace("_", "")
+    return json.dumps(value, ensure_ascii=encoding != "utf8", indent=2, allow_nan=allow_nan)

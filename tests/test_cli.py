@@ -313,3 +313,21 @@ def test_help_and_version_that_cannot_be_written_fail_as_output_does(asked: list
         1,
         "coverage-bot: cannot write the output: No space left on device\n",
     )
+
+
+def test_json_on_output_that_is_not_utf8_loses_no_letter(tmp_path: Path) -> None:
+    headline = "Café owner Nguyễn wins award"
+    (tmp_path / "award.md").write_text(
+        f"---\nheadline: {headline}\ndate: 2025-05-01\n---\nShe won.\n", encoding="utf-8"
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "--corpus", str(tmp_path), "articles", "--json"],
+        capture_output=True,
+        text=True,
+        encoding="ascii",
+        timeout=120,
+        check=False,
+        env={**os.environ, "PYTHONIOENCODING": "ascii"},
+    )
+    assert done.returncode == 0
+    assert [a["headline"] for a in json.loads(done.stdout)] == [headline]
