@@ -30,8 +30,6 @@ _SMALL_TALK = frozenset(
 """Words of thanks, greeting and assent: a message of only these asks nothing."""
 MAX_SMALL_TALK_WORDS = 6
 _MARKDOWN = re.compile(r"[*_~`|>]+")
-_AFTER_LAST_WORD = re.compile(r"[^\w?]+$")
-"""What may follow a question mark: "!", emoji, spaces ("FAA restrictions? 🤔")."""
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 
 
@@ -45,12 +43,28 @@ def looks_like_question(text: str) -> bool:
     it aside), or it opens, after a "hey" or "ok so", with a question word or a
     request ("tell", "explain"). Used where the bot listens without being addressed."""
     plain = _MARKDOWN.sub(" ", DISCORD_MARKUP.sub(" ", text))
-    if _AFTER_LAST_WORD.sub("", plain).endswith("?"):
+    if _ends_with_question_mark(plain):
         return True
-    words = _words(text)
+    words = [_before_apostrophe(word) for word in _WORD.findall(plain.casefold())]
     while words and words[0] in _INTERJECTIONS:
         words = words[1:]
     return bool(words) and words[0] in _QUESTION_OPENERS
+
+
+def _ends_with_question_mark(text: str) -> bool:
+    """Whether the last mark is "?", "!", emoji and spaces after it aside ("FAA
+    restrictions? 🤔", "Any update?!"); one pass from the end."""
+    for ch in reversed(text):
+        if ch == "?":
+            return True
+        if ch.isalnum():
+            return False
+    return False
+
+
+def _before_apostrophe(word: str) -> str:
+    """ "What's" is "what" asking, "who’s" is "who"."""
+    return re.split(r"['’]", word, maxsplit=1)[0]
 
 
 def is_small_talk(text: str) -> bool:

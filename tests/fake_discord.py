@@ -176,9 +176,9 @@ class FakeDiscord:
     originals: dict[str, int] = field(default_factory=dict)  # interaction token -> message id
     rejected: list[tuple[Request, dict[str, Any]]] = field(default_factory=list)
     deleted: set[int] = field(default_factory=set)
+    """Members' messages deleted: a reply to one is refused unless it says to post anyway."""
     tokens_expired: bool = False
     """Interaction tokens past their 15 minutes: an edit through one is refused (401)."""
-    """Members' messages deleted: a reply to one is refused unless it says to post anyway."""
     guild_ids: list[int] = field(default_factory=lambda: [GUILD_ID])
     """The servers the bot is in; with shards, each goes to the shard Discord's rule names."""
     identified: list[list[int] | None] = field(default_factory=list)

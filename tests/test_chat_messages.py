@@ -18,6 +18,8 @@ from bot.chat_messages import is_small_talk, looks_like_question
         "ok so how many missiles were there",
         "Tell me about the strike",
         "<@123> explain the FAA part",
+        "What's the FAA restriction",
+        "who’s in charge of the talks",
     ],
 )
 def test_questions_as_people_type_them(typed: str) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 import secrets
+import weakref
 from typing import Any
 
 import discord
@@ -25,10 +26,10 @@ NOT_YOURS = "These buttons belong to the person who asked; ask your own question
 EXPIRED = "These buttons have expired; ask or run the command again."
 NO_PINGS = discord.AllowedMentions.none()
 
-_LIVE_BUTTONS: set[str] = set()
-"""The ids of the buttons of this process's views that have not timed out: a view lives
-in memory, so any other view button (from before a restart, or timed out) has nothing to
-answer it but :class:`ExpiredButton`."""
+_VIEWS: weakref.WeakSet[OwnedView] = weakref.WeakSet()
+"""This process's views (a view never sent is dropped, and so leaves the set): a view
+lives in memory, so a button of none that is still running (from before a restart, or
+timed out) has nothing to answer it but :class:`ExpiredButton`."""
 
 
 class OwnedView(discord.ui.View):
@@ -41,7 +42,7 @@ class OwnedView(discord.ui.View):
         for item in self.children:
             if isinstance(item, discord.ui.Button):
                 item.custom_id = f"view:{secrets.token_hex(8)}"
-                _LIVE_BUTTONS.add(item.custom_id)
+        _VIEWS.add(self)
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         if interaction.user.id == self.owner_id:
@@ -61,7 +62,6 @@ class OwnedView(discord.ui.View):
         for item in self.children:
             if isinstance(item, discord.ui.Button):
                 item.disabled = True
-                _LIVE_BUTTONS.discard(item.custom_id or "")
         if self.message is not None:
             try:
                 await self.message.edit(view=self)
@@ -199,7 +199,7 @@ class ExpiredButton(
         return cls(match[0])
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        if self.custom_id in _LIVE_BUTTONS or interaction.message is None:  # discord.py gives one
+        if interaction.message is None or _running(self.custom_id):  # discord.py gives a message
             return
         buttons = discord.ui.View.from_message(interaction.message, timeout=None)
         for item in buttons.children:
@@ -213,3 +213,12 @@ class ExpiredButton(
     def matches(button: discord.ui.Button[Any]) -> bool:
         """Whether ``button`` is a view's button, not a vote or a link."""
         return button.custom_id is not None and button.custom_id.startswith("view:")
+
+
+def _running(custom_id: str) -> bool:
+    """Whether a view of this process that has not timed out has the button."""
+    return any(
+        not view.is_finished()
+        and any(getattr(item, "custom_id", None) == custom_id for item in view.children)
+        for view in list(_VIEWS)
+    )

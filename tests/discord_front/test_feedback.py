@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import sqlite3
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -156,7 +157,7 @@ async def test_an_answers_other_buttons_after_a_restart_say_so_and_grey_out(
         message = fake.messages[max(fake.messages)]
     finally:
         await stop_bot(first)
-    monkeypatch.setattr(views, "_LIVE_BUTTONS", set())  # a new process has no views yet
+    monkeypatch.setattr(views, "_VIEWS", weakref.WeakSet())  # a new process has no views yet
     second = await start_bot(fake, settings, knowledge)
     try:
         for label in ("Next result", "Whole article"):

@@ -61,6 +61,19 @@ async def test_ask_channel_chatter_does_not_use_up_a_members_questions(running: 
     assert not [r for r in fake.requests if r.path.endswith("/typing")]  # not for chatter
 
 
+async def test_a_flood_in_an_ask_channel_is_answered_to_the_cooldown_then_quietly_left(
+    running: Harness,
+) -> None:
+    fake = running.fake
+    for _ in range(6):
+        await fake.message_create("What did the FAA do?", author=READER, channel_id=ASK_CHANNEL_ID)
+    await bot_replies(fake, ASK_CHANNEL_ID, count=3)
+    await fake.message_create(mention("What did the FAA do?"), author=OTHER, mentions=[BOT_USER])
+    await bot_replies(fake, CHANNEL_ID)  # handled after all six
+    answers = posted(fake, ASK_CHANNEL_ID)
+    assert len(answers) == 3 and all(answer.get("embeds") for answer in answers)
+
+
 async def test_questions_with_nothing_to_search_are_not_counted(running: Harness) -> None:
     fake = running.fake
     for _ in range(3):

@@ -4,8 +4,10 @@ The bot answers a message that mentions it (or its role), a question-like reply 
 its answers, a DM (when ``COVERAGE_BOT_ANSWER_DMS`` is on), and any question-like message
 in an ask channel or a thread under one; never thanks or greetings (bot.chat_messages).
 Where it was not addressed (an ask channel) it stays quiet unless it has an answer, and
-only answers count against the member's cooldown there. A question that cannot be
-searched is never counted, and a member over the cooldown is told once a wait.
+only answers count against the member's cooldown there (a turn is taken as the message
+arrives, and given back if the bot stays quiet). A question that cannot be searched is
+never counted, and a member over the cooldown is told once a wait, where they addressed
+the bot.
 Ask channels, threads, the cooldown and the number of results are the server's own
 settings (``/settings``), read for each message so a change applies at once.
 """
@@ -15,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import enum
 import logging
-import time
 from collections import defaultdict
 
 import discord
@@ -25,6 +26,7 @@ from discord.ext import commands
 from bot.answer import Answer, QuestionError
 from bot.chat_messages import is_small_talk, looks_like_question
 from bot.discord_bot.client import CoverageBot
+from bot.discord_bot.cooldowns import QuestionLimits
 from bot.discord_bot.failures import UNEXPECTED
 from bot.discord_bot.formatting import (
     MESSAGE_CONTENT_LIMIT,
@@ -39,12 +41,8 @@ from bot.state.question_log import AskedQuestion
 
 log = logging.getLogger(__name__)
 
-Cooldowns = commands.CooldownMapping[int]
 THREAD_NAME_LIMIT = 100
 """Discord's longest thread name."""
-TOLD_KEPT = 10_000
-"""Members told to slow down that are remembered before the ones whose wait is over
-are forgotten."""
 
 
 class Trigger(enum.Enum):
@@ -56,47 +54,28 @@ class Trigger(enum.Enum):
     ASK_CHANNEL = "ask channel"
 
 
-def slow_down(retry_after: float) -> str:
+def slow_down(wait: float) -> str:
     return (
         f"You're asking faster than I can keep up with; "
-        f"please try again in {max(1, round(retry_after))} s."
+        f"please try again in {max(1, round(wait))} s."
     )
 
 
 class Ask(commands.Cog):
     def __init__(self, bot: CoverageBot) -> None:
         self.bot = bot
-        # One bucket per member in each server, shared by messages and /ask, at the
-        # server's rate: a server's mapping is made again when its cooldown changes.
-        self._cooldowns: dict[int | None, tuple[tuple[int, float], Cooldowns]] = {}
+        # Each member's questions in each server, shared by messages and /ask, at the
+        # server's rate (read for each question, so a change applies at once).
+        self._limits = QuestionLimits()
         # Reading the settings is an await: questions take the server's cooldown in the
         # order they arrived, not the order their reads come back in.
         self._in_order: defaultdict[int | None, asyncio.Lock] = defaultdict(asyncio.Lock)
-        # Until when each member has been told to slow down (server id, member id).
-        self._told_until: dict[tuple[int | None, int], float] = {}
 
-    def retry_after(self, guild_id: int | None, config: GuildConfig, user_id: int) -> float:
-        """Seconds the member must wait before asking here, or 0 (and the question is
-        counted against the cooldown)."""
-        rate = (config.cooldown_rate, config.cooldown_seconds)
-        known = self._cooldowns.get(guild_id)
-        if known is None or known[0] != rate:
-            mapping: Cooldowns = commands.CooldownMapping.from_cooldown(*rate, lambda u: u)
-            known = self._cooldowns[guild_id] = (rate, mapping)
-        return known[1].update_rate_limit(user_id) or 0.0
-
-    def first_refusal(self, guild_id: int | None, user_id: int, retry_after: float) -> bool:
-        """Whether this is the first question refused to the member in this wait: one
-        "slow down" a wait, not one for every message of a flood (which would double it,
-        and spend the channel's send rate that others' answers need)."""
-        now = time.monotonic()
-        key = (guild_id, user_id)
-        if self._told_until.get(key, 0.0) > now:
-            return False
-        if len(self._told_until) >= TOLD_KEPT:
-            self._told_until = {k: t for k, t in self._told_until.items() if t > now}
-        self._told_until[key] = now + retry_after
-        return True
+    def take_turn(self, guild_id: int | None, config: GuildConfig, user_id: int) -> float:
+        """Count a question against the member's cooldown in this server, or return the
+        seconds they must wait (and count nothing)."""
+        rate, per = config.cooldown_rate, config.cooldown_seconds
+        return self._limits.take((guild_id, user_id), rate, per)
 
     def addressed(self, message: discord.Message) -> Trigger | None:
         """How ``message`` addresses the bot directly, or None (also for thanks and
@@ -138,19 +117,15 @@ class Ask(commands.Cog):
                 trigger = Trigger.ASK_CHANNEL
             addressed = trigger is not Trigger.ASK_CHANNEL
             unsearchable = self.unsearchable(message.content)
-            # A question that cannot be searched costs no turn of the cooldown; nor, where
-            # the bot was not addressed, one it stays quiet on (see below).
-            retry_after = (
-                self.retry_after(guild_id, config, message.author.id)
-                if addressed and unsearchable is None
-                else 0.0
-            )
+            # A question that cannot be searched costs no turn of the cooldown.
+            wait = 0.0 if unsearchable else self.take_turn(guild_id, config, message.author.id)
         if unsearchable is not None:
             if addressed:
                 await self._reply(message, unsearchable)
             return
-        if retry_after:
-            await self._slow_down(message, guild_id, retry_after)
+        if wait:  # where it was not addressed, the bot stays quiet, as on no answer
+            if addressed and self._limits.first_refusal((guild_id, message.author.id), wait):
+                await self._reply(message, slow_down(wait))
             return
         try:
             if addressed:  # unaddressed, "typing" would show for chatter it then ignores
@@ -167,12 +142,8 @@ class Ask(commands.Cog):
             if addressed:
                 await self._reply(message, UNEXPECTED)
             return
-        if not addressed and answer.best is not None:  # an answer it would post: counted
-            async with self._in_order[guild_id]:
-                retry_after = self.retry_after(guild_id, config, message.author.id)
-            if retry_after:
-                await self._slow_down(message, guild_id, retry_after)
-                return
+        if not addressed and answer.best is None:  # the bot stays quiet: the turn is given back
+            self._limits.give_back((guild_id, message.author.id))
         log.info(
             "question answered trigger=%s channel=%s found=%s",
             trigger.value,
@@ -238,12 +209,6 @@ class Ask(commands.Cog):
             return fit(str(error), MESSAGE_CONTENT_LIMIT)
         return None
 
-    async def _slow_down(
-        self, message: discord.Message, guild_id: int | None, retry_after: float
-    ) -> None:
-        if self.first_refusal(guild_id, message.author.id, retry_after):
-            await self._reply(message, slow_down(retry_after))
-
     async def _reply(self, message: discord.Message, text: str) -> None:
         await message.channel.send(
             text, reference=_reference(message), mention_author=False, allowed_mentions=NO_PINGS
@@ -260,9 +225,9 @@ class Ask(commands.Cog):
             return
         async with self._in_order[interaction.guild_id]:
             config = await self.bot.state.config(interaction.guild_id)
-            retry_after = self.retry_after(interaction.guild_id, config, interaction.user.id)
-        if retry_after:
-            await interaction.response.send_message(slow_down(retry_after), ephemeral=True)
+            wait = self.take_turn(interaction.guild_id, config, interaction.user.id)
+        if wait:
+            await interaction.response.send_message(slow_down(wait), ephemeral=True)
             return
         await interaction.response.defer(thinking=True)
         answer = await self.answer(question, config.results)
