@@ -97,6 +97,16 @@ class Summary:
     title: str
     sentences: tuple[SummarySentence, ...]
 
+    @property
+    def of_article(self) -> Article | None:
+        """The one article this summarises (its headline the title), which front ends
+        name once rather than under every sentence; None for a story or a topic."""
+        articles = {sentence.article.id: sentence.article for sentence in self.sentences}
+        if len(articles) != 1:
+            return None
+        [article] = articles.values()
+        return article if article.headline == self.title else None
+
 
 def favoured_candidates(articles: Sequence[Article]) -> list[SummarySentence]:
     """The sentences a summary of ``articles`` may show (see :func:`passage_sentences`),

@@ -240,17 +240,19 @@ def summary_json(summary: Summary) -> dict[str, Any]:
 
 
 def render_summary(summary: Summary) -> RenderableType:
-    """The title, then each sentence with its source headline beneath it."""
+    """The title, then each sentence with its source headline beneath it; a summary of one
+    article (its headline the title) names its date once, under the title."""
     text = plain_text(summary.title + "\n", style="bold")
+    one = summary.of_article
+    if one is not None:
+        text.append_text(plain_text(f"{one.date_text}\n", style="dim cyan"))
     for sentence in summary.sentences:
         text.append_text(plain_text("• " + sentence.text + "\n"))
-        source = headline_then(sentence.article.headline, ",")
-        text.append_text(
-            plain_text(
-                f"  — {source}{sentence.article.date_text}\n",
-                style="dim cyan",
+        if one is None:
+            source = headline_then(sentence.article.headline, ",")
+            text.append_text(
+                plain_text(f"  — {source}{sentence.article.date_text}\n", style="dim cyan")
             )
-        )
     return text
 
 

@@ -295,6 +295,13 @@ def test_a_headline_ending_in_a_full_stop_takes_no_second_stop() -> None:
     assert shown(render_summary(summary), width=200).splitlines()[2] == (
         "  — Your data may have been stolen. Here's what to do. Oct 8, 2025"
     )
+    of_article = replace(summary, title=found.headline)  # its headline, once, as the title
+    assert shown(render_summary(of_article), width=200).splitlines() == [
+        "Your data may have been stolen. Here's what to do.",
+        "Oct 8, 2025",
+        "• Call the line.",
+        "",
+    ]
     assert (
         shown(
             render_summary(

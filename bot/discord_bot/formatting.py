@@ -280,8 +280,11 @@ def summary_embed(summary: Summary) -> discord.Embed:
     """Each sentence with its source headline; sentences that would pass the description
     limit are left off rather than cut."""
     lines: list[str] = []
+    one = summary.of_article  # its headline is the title: not repeated under each sentence
     for sentence in summary.sentences:
-        line = f"• {fit(sentence.text, 1200)}\n  — *{fit(sentence.article.headline, 200)}*"
+        line = f"• {fit(sentence.text, 1200)}"
+        if one is None:
+            line += f"\n  — *{fit(sentence.article.headline, 200)}*"
         if len("\n".join([*lines, line])) > EMBED_DESCRIPTION_LIMIT:
             break
         lines.append(line)

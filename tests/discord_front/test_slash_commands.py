@@ -120,6 +120,8 @@ async def test_summary_of_an_article_chosen_by_autocomplete_value(running: Harne
     [embed] = (await followup(fake, interaction)).json["embeds"]
     assert embed["title"] == 'Trump responds to missile strikes: "Iran appears to be standing down"'
     assert embed["description"].startswith("• President Trump said in a White House address")
+    lines = embed["description"].split("\n")
+    assert all(line.startswith("• ") for line in lines)  # the title names the article once
 
 
 async def test_summary_of_a_topic(running: Harness) -> None:
