@@ -367,6 +367,8 @@ def _first_sentence(passage: Passage) -> str:
 def is_page_furniture(text: str) -> bool:
     """Whether a paragraph is about the page, not the news: a byline, a copyright line,
     an advertisement's marker, a newsletter prompt, a wire photo's caption."""
+    if len(text) > 16 * _MAX_FURNITURE_WORDS:  # most paragraphs: no need to count words
+        return False
     return len(text.split()) <= _MAX_FURNITURE_WORDS and bool(
         _BYLINE.match(text) or _FURNITURE.search(text)
     )
