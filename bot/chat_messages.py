@@ -17,6 +17,7 @@ _QUESTION_OPENERS = frozenset(
     will would should has have had tell explain describe summarize summarise""".split()  # noqa: SIM905 - a word list reads best as words
 )
 """Words a question or a request to the bot opens with."""
+_WH_WORDS = frozenset("who what when where why how".split())  # noqa: SIM905
 _INTERJECTIONS = frozenset(
     "hey hi hello ok okay so and um uh well please pls also yo quick question".split()  # noqa: SIM905
 )
@@ -63,8 +64,10 @@ def _ends_with_question_mark(text: str) -> bool:
 
 
 def _before_apostrophe(word: str) -> str:
-    """ "What's" is "what" asking, "who’s" is "who"."""
-    return re.split(r"['’]", word, maxsplit=1)[0]
+    """ "What's" is "what" asking, "who’s" is "who"; "can't" and "could've" stay as they
+    are ("Can't wait for the game" asks nothing)."""
+    stem = re.split(r"['’]", word, maxsplit=1)[0]
+    return stem if stem in _WH_WORDS else word
 
 
 def is_small_talk(text: str) -> bool:

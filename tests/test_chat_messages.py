@@ -27,7 +27,16 @@ def test_questions_as_people_type_them(typed: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "typed", ["lol nice", "The FAA did that.", "Going to lunch", "The vote passed? No, it failed."]
+    "typed",
+    [
+        "lol nice",
+        "The FAA did that.",
+        "Going to lunch",
+        "The vote passed? No, it failed.",
+        "Can't wait for the game tonight",
+        "Should've known",
+        "Will's car is parked outside",
+    ],
 )
 def test_statements_are_not_questions(typed: str) -> None:
     assert not looks_like_question(typed)

@@ -74,6 +74,25 @@ async def test_a_flood_in_an_ask_channel_is_answered_to_the_cooldown_then_quietl
     assert len(answers) == 3 and all(answer.get("embeds") for answer in answers)
 
 
+async def test_chatter_being_searched_holds_no_turn_from_the_question_after_it(
+    running: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = running.fake
+    await settings(fake, "cooldown", {"questions": 1, "seconds": 60.0})
+    ask = running.bot.get_cog("Ask")
+    answer = ask.answer
+
+    async def slow(question: str, results: int) -> Any:  # a busy machine
+        await asyncio.sleep(0.3)
+        return await answer(question, results)
+
+    monkeypatch.setattr(ask, "answer", slow)
+    await fake.message_create("Anyone going to lunch?", author=READER, channel_id=ASK_CHANNEL_ID)
+    await fake.message_create("What did the FAA do?", author=READER, channel_id=ASK_CHANNEL_ID)
+    [reply] = await bot_replies(fake, ASK_CHANNEL_ID)
+    assert FAA in reply.json["embeds"][0]["description"]
+
+
 async def test_questions_with_nothing_to_search_are_not_counted(running: Harness) -> None:
     fake = running.fake
     for _ in range(3):

@@ -4,10 +4,9 @@ The bot answers a message that mentions it (or its role), a question-like reply 
 its answers, a DM (when ``COVERAGE_BOT_ANSWER_DMS`` is on), and any question-like message
 in an ask channel or a thread under one; never thanks or greetings (bot.chat_messages).
 Where it was not addressed (an ask channel) it stays quiet unless it has an answer, and
-only answers count against the member's cooldown there (a turn is taken as the message
-arrives, and given back if the bot stays quiet). A question that cannot be searched is
-never counted, and a member over the cooldown is told once a wait, where they addressed
-the bot.
+only answers count against the member's cooldown there (a member over it is not
+searched for). A question that cannot be searched is never counted, and a member over
+the cooldown is told once a wait, where they addressed the bot.
 Ask channels, threads, the cooldown and the number of results are the server's own
 settings (``/settings``), read for each message so a change applies at once.
 """
@@ -71,11 +70,15 @@ class Ask(commands.Cog):
         # order they arrived, not the order their reads come back in.
         self._in_order: defaultdict[int | None, asyncio.Lock] = defaultdict(asyncio.Lock)
 
-    def take_turn(self, guild_id: int | None, config: GuildConfig, user_id: int) -> float:
-        """Count a question against the member's cooldown in this server, or return the
-        seconds they must wait (and count nothing)."""
+    def turn(
+        self, guild_id: int | None, config: GuildConfig, user_id: int, take: bool = True
+    ) -> float:
+        """Count a question against the member's cooldown in this server (or, not
+        ``take``, only look), or return the seconds they must wait (counting nothing)."""
         rate, per = config.cooldown_rate, config.cooldown_seconds
-        return self._limits.take((guild_id, user_id), rate, per)
+        if take:
+            return self._limits.take((guild_id, user_id), rate, per)
+        return self._limits.wait((guild_id, user_id), rate, per)
 
     def addressed(self, message: discord.Message) -> Trigger | None:
         """How ``message`` addresses the bot directly, or None (also for thanks and
@@ -117,8 +120,11 @@ class Ask(commands.Cog):
                 trigger = Trigger.ASK_CHANNEL
             addressed = trigger is not Trigger.ASK_CHANNEL
             unsearchable = self.unsearchable(message.content)
-            # A question that cannot be searched costs no turn of the cooldown.
-            wait = 0.0 if unsearchable else self.take_turn(guild_id, config, message.author.id)
+            # A question that cannot be searched costs no turn of the cooldown; unaddressed,
+            # the turns are only looked at: an answer takes one (below), chatter none.
+            wait = (
+                0.0 if unsearchable else self.turn(guild_id, config, message.author.id, addressed)
+            )
         if unsearchable is not None:
             if addressed:
                 await self._reply(message, unsearchable)
@@ -142,8 +148,12 @@ class Ask(commands.Cog):
             if addressed:
                 await self._reply(message, UNEXPECTED)
             return
-        if not addressed and answer.best is None:  # the bot stays quiet: the turn is given back
-            self._limits.give_back((guild_id, message.author.id))
+        if (
+            not addressed
+            and answer.best is not None
+            and self.turn(guild_id, config, message.author.id)
+        ):
+            return  # another answer took the last turn meanwhile: quiet, as over the limit
         log.info(
             "question answered trigger=%s channel=%s found=%s",
             trigger.value,
@@ -225,7 +235,7 @@ class Ask(commands.Cog):
             return
         async with self._in_order[interaction.guild_id]:
             config = await self.bot.state.config(interaction.guild_id)
-            wait = self.take_turn(interaction.guild_id, config, interaction.user.id)
+            wait = self.turn(interaction.guild_id, config, interaction.user.id)
         if wait:
             await interaction.response.send_message(slow_down(wait), ephemeral=True)
             return
