@@ -152,6 +152,9 @@ _LINK_LABELS = frozenset(
         "more on this story",
         "recommended reading",
         "go deeper",
+        "sponsored",
+        "sponsored content",
+        "paid content",
     }
 )
 # Labels whose paragraphs are about the page, not the news: those, a note to readers, a
@@ -167,15 +170,18 @@ _NOT_CONTENT_LABELS = _LINK_LABELS | {
     "photo credit",
     "advertisement",
 }
-# A label that carries a date or a time after a comma: "Correction, Sept. 20, 2025:",
-# "Update, 5 p.m.:" (not "Correction officers struck at 3 jails:").
-_WHEN = (
-    r"(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:,\s*\d{4})?|\d{4}-\d\d-\d\d|\d{1,2}(?::\d\d)?\s*[ap]\.?m\.?)"
-    r"(?:,?\s+(?:at\s+)?\d{1,2}(?::\d\d)?\s*[ap]\.?m\.?)?(?:\s+[A-Z]{2,4})?"
+# A label that carries a date or a time after a comma or in brackets: "Correction, Sept.
+# 20, 2025:", "Update, 5 p.m.:", "Editor's note (9/20/2025):" (not "Correction officers
+# struck at 3 jails:").
+_DAY = (
+    r"(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:,\s*\d{4})?|\d{1,2}\s+[A-Z][a-z]{2,8}\.?(?:\s+\d{4})?"
+    r"|\d{1,2}/\d{1,2}/\d{2,4}|\d{4}-\d\d-\d\d)"
 )
+_TIME_OF_DAY = r"\d{1,2}(?::\d\d)?\s*[ap]\.?m\.?"
+_WHEN = rf"(?:{_DAY}(?:,?\s+(?:at\s+)?{_TIME_OF_DAY})?|{_TIME_OF_DAY})(?:\s+[A-Z]{{2,4}})?"
 _DATED_LABEL = re.compile(
-    rf"^(?P<label>Correction|Clarification|Update|Updated|Editor['’]s note),\s+{_WHEN}:"
-    r"\s+(?P<rest>\S.*)$",
+    r"^(?P<label>Correction|Clarification|Update|Updated|Editor['’]s note)"
+    rf"(?:,\s+{_WHEN}|\s*\({_WHEN}\)):\s+(?P<rest>\S.*)$",
     re.DOTALL,
 )
 # Lines that are page furniture whatever their label: a byline ("By Dana Whitcombe and
@@ -192,7 +198,8 @@ _BYLINE = re.compile(
     rf"(?:\s*[,|/—–-]\s*{_DESK}(?:\s+{_DESK}){{0,6}})?\.?$"
 )
 _FURNITURE = re.compile(
-    r"^(?:Copyright\s*(?:©\s*)?|©\s*|\(c\)\s*)(?:\d{4}|©).{0,150}$"
+    r"^©\s*\S.{0,150}$|^\(c\)\s*(?:\d{4}|(?-i:[A-Z])).{0,150}$|^Copyright\s*©?\s*\d{4}.{0,150}$"
+    r"|^Copyright\s+(?:©\s*)?(?-i:[A-Z][\w&'’.-]*)(?:\s+(?-i:[A-Z][\w&'’.-]*)){0,5}\.?$"
     r"|^.{0,150}\bAll rights reserved\.?$"
     r"|^Advertisement:?$"
     r"|^(?:Sign up|Subscribe)\b.{0,150}\bnewsletters?\b.{0,60}$"
@@ -364,6 +371,20 @@ def _first_sentence(passage: Passage) -> str:
     return sentences[0] if sentences else passage.body
 
 
+def _linked_headline(block: Block) -> bool:
+    """Whether a paragraph reads as a link's headline ("Council race heats up"), as the
+    lines under "Related:" do when they are not a list: short, and no sentence's end."""
+    text = block.text.rstrip()
+    return (
+        block.kind is BlockKind.PARAGRAPH
+        and len(text.split()) <= _MAX_HEADLINE_WORDS
+        and not text.endswith((".", "!", "?", '"', "”", ":", "…"))
+    )
+
+
+_MAX_HEADLINE_WORDS = 15
+
+
 def is_page_furniture(text: str) -> bool:
     """Whether a paragraph is about the page, not the news: a byline, a copyright line,
     an advertisement's marker, a newsletter prompt, a wire photo's caption."""
@@ -399,7 +420,7 @@ def assemble_passages(blocks: list[Block]) -> tuple[Passage, ...]:
             continue
         depth = block.depth if block.kind is BlockKind.BULLET else 0
         if skipped_list is not None:
-            if depth > skipped_list:
+            if depth > skipped_list or _linked_headline(block):
                 continue
             skipped_list = None
         row = block.kind is BlockKind.ROW  # "Photo: ...; Credit: ..." is a table's, not a label

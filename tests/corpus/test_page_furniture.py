@@ -82,7 +82,9 @@ def test_text_after_a_related_list_and_a_tables_photo_column_are_kept(tmp_path: 
     body = (
         "The council voted 5-2.\n\n### Related\n\n- Budget passes\n- Mayor vetoes plan\n\n"
         "The mayor has ten days to act.\n\n## Credit\n\nCredit card fees will be capped.\n\n"
-        "| Photo | Credit |\n|---|---|\n| Flooded road | Lee Park |\n"
+        "| Photo | Credit |\n|---|---|\n| Flooded road | Lee Park |\n\n"
+        "## Related\n\nCouncil race heats up\n\nBudget vote delayed\n\n"
+        "Sponsored:\n\n- The 5 best credit cards\n"
     )
     (tmp_path / "vote.md").write_text(f"---\nheadline: H\ndate: 2025-03-01\n---\n{body}")
     [article] = load_corpus(tmp_path).corpus.articles
@@ -104,6 +106,9 @@ def test_text_after_a_related_list_and_a_tables_photo_column_are_kept(tmp_path: 
         "Advertisement",
         "Sign up for our Health newsletter to get stories in your inbox.",
         "Crews work the fire line near Ridgeway on Tuesday. (AP Photo/Jens Åkerlund)",
+        "© Reuters",
+        "(c) AFP",
+        "Copyright Reuters.",
     ],
 )
 def test_bylines_credits_and_prompts_are_furniture(line: str) -> None:
@@ -123,6 +128,8 @@ def test_bylines_credits_and_prompts_are_furniture(line: str) -> None:
         "By Christmas Eve, Santa Claus had delivered 5 billion presents.",
         "By The Numbers",
         "Sign up for county emergency alerts by text or email at alertmontgomery.gov.",
+        "Copyright Office officials said Tuesday the rule stands.",
+        "(c) the city must pay its share, the ruling says.",
     ],
 )
 def test_news_that_looks_like_furniture_is_kept(line: str) -> None:
@@ -135,6 +142,7 @@ def test_a_dated_correction_is_labelled_as_a_correction() -> None:
         "It is 61,000, not 610,000.",
     )
     assert split_label("Update, 5 p.m. ET: The road reopened.") == ("Update", "The road reopened.")
+    assert split_label("Correction (9/20/2025): It is 61,000.") == ("Correction", "It is 61,000.")
 
 
 @pytest.mark.parametrize(
