@@ -152,13 +152,13 @@ _LINK_LABELS = frozenset(
         "more on this story",
         "recommended reading",
         "go deeper",
-        "sponsored",
         "sponsored content",
         "paid content",
     }
 )
 # Labels whose paragraphs are about the page, not the news: those, a note to readers, a
-# photo's caption or credit.
+# photo's caption or credit, the page's tags. A bullet keeps such a label ("Photos: 48
+# residents sent videos" in a list of figures).
 _NOT_CONTENT_LABELS = _LINK_LABELS | {
     "editor's note",
     "editor’s note",
@@ -169,43 +169,49 @@ _NOT_CONTENT_LABELS = _LINK_LABELS | {
     "caption",
     "photo credit",
     "advertisement",
+    "tags",
 }
-# A label that carries a date or a time after a comma or in brackets: "Correction, Sept.
-# 20, 2025:", "Update, 5 p.m.:", "Editor's note (9/20/2025):" (not "Correction officers
-# struck at 3 jails:").
-_DAY = (
-    r"(?:[A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:,\s*\d{4})?|\d{1,2}\s+[A-Z][a-z]{2,8}\.?(?:\s+\d{4})?"
-    r"|\d{1,2}/\d{1,2}/\d{2,4}|\d{4}-\d\d-\d\d)"
-)
-_TIME_OF_DAY = r"\d{1,2}(?::\d\d)?\s*[ap]\.?m\.?"
-_WHEN = rf"(?:{_DAY}(?:,?\s+(?:at\s+)?{_TIME_OF_DAY})?|{_TIME_OF_DAY})(?:\s+[A-Z]{{2,4}})?"
-_DATED_LABEL = re.compile(
-    r"^(?P<label>Correction|Clarification|Update|Updated|Editor['’]s note)"
-    rf"(?:,\s+{_WHEN}|\s*\({_WHEN}\)):\s+(?P<rest>\S.*)$",
-    re.DOTALL,
-)
 # Lines that are page furniture whatever their label: a byline ("By Dana Whitcombe and
-# Tomás Echeverría | Courier staff", not "By Tuesday, the agency had ..."), a copyright
-# line, an advertisement's marker, a newsletter prompt, a wire photo credit ending a
-# caption ("... (AP Photo/Jens Åkerlund)").
-_NAME = r"[A-ZÀ-Þ][\w'’.-]+(?:\s+[A-ZÀ-Þ][\w'’.-]+)+"
-# After the names, what says whose staff they are: capitalised words and these.
+# Tomás Echeverría | Courier staff", "By Ana de la Cruz and Tom O'Brien Jr.", not "By
+# Tuesday, the agency had ..."), a copyright line, an advertisement's marker, a newsletter
+# or share prompt, a wire credit.
+_WORD_OF_NAME = r"[A-ZÀ-Þ][\w'’.-]+"
+_NAME = (
+    rf"{_WORD_OF_NAME}(?:\s+(?:(?:de|del|la|le|van|von|der|da|di|du|bin|al)\s+)*{_WORD_OF_NAME})+"
+    r"(?:,?\s+(?:Jr|Sr)\.?|\s+I{2,3})?"
+)
+# After the names, what says whose staff they are: capitalised words and these; an email.
 _DESK = (
-    r"(?:[A-ZÀ-Þ][\w'’.-]*|staff|writer|reporter|correspondent|contributor|editor|to|the|of|for)"
+    r"(?:[A-ZÀ-Þ][\w'’.-]*|staff|writers?|reporters?|correspondents?|contributors?|editors?"
+    r"|to|the|of|for|and|[\w.+-]+@[\w.-]+)"
 )
 _BYLINE = re.compile(
-    rf"^By\s+(?!(?i:the numbers)$){_NAME}(?:\s*(?:,|and|&)\s*{_NAME})*"
-    rf"(?:\s*[,|/—–-]\s*{_DESK}(?:\s+{_DESK}){{0,6}})?\.?$"
+    rf"^(?:By|Story by|Written by)\s+(?!(?i:the numbers)$){_NAME}(?:\s*(?:,|and|&)\s*{_NAME})*"
+    rf"(?:\s*[,|/—–•·-]\s*{_DESK}(?:\s+{_DESK}){{0,6}})*\.?$"
+    r"|^(?:By\s+)?(?i:staff and wire reports|staff reports?|wire reports?)\.?$"
 )
 _FURNITURE = re.compile(
-    r"^©\s*\S.{0,150}$|^\(c\)\s*(?:\d{4}|(?-i:[A-Z])).{0,150}$|^Copyright\s*©?\s*\d{4}.{0,150}$"
-    r"|^Copyright\s+(?:©\s*)?(?-i:[A-Z][\w&'’.-]*)(?:\s+(?-i:[A-Z][\w&'’.-]*)){0,5}\.?$"
-    r"|^.{0,150}\bAll rights reserved\.?$"
-    r"|^Advertisement:?$"
-    r"|^(?:Sign up|Subscribe)\b.{0,150}\bnewsletters?\b.{0,60}$"
-    r"|\((?:AP|Reuters|AFP|Getty Images|[A-Z][\w.]* )?\s*Photo(?:graph)?\s*/[^)]{1,80}\)\.?$",
+    # "© Reuters", "(c) 2025 Gannett", "Copyright 2025 The Courier. All rights reserved."
+    r"^©\s*\S.{0,150}$|^\(c\)\s*\d{4}\b.{0,150}$"
+    r"|^Copyright\s*©?\s*\d{4}(?:\s*[-–]\s*\d{4})?,?\s+(?-i:[A-Z])[^.]{0,80}\.?"
+    r"(?:\s*All rights reserved\.?)?$"
+    r"|^Copyright\s+(?:©\s*)?(?-i:[A-Z][\w&'’.-]*)(?:\s+(?-i:[A-Z][\w&'’.-]*)){0,5}"
+    r"(?:\s+\d{4})?\.?$"
+    r"|(?:^|\.\s+)(?-i:All rights reserved)\.?$"
+    r"|^Advertisement:?$|^Story continues below(?: advertisement)?\.?$"
+    r"|\bSign up for our\b[^.]{0,60}\bnewsletters?\b[^.]{0,60}\.?$"
+    r"|^Share (?:this (?:article|story|post)|on (?:Facebook|X|Twitter)\b.*)$"
+    r"|^(?:Reporting|Additional reporting) by\b.{0,120}$"
+    r"|^(?:The\s+)?[A-Z][\w.&' ]{0,40}\bcontributed to this (?:report|story)\.?$",
     re.IGNORECASE,
 )
+# A wire photo's credit ending its caption, however long the caption:
+# "... (AP Photo/Jens Åkerlund)", "(Photo by Jill Ortega/Getty Images)".
+_PHOTO_CREDIT = re.compile(
+    r"\((?:AP|Reuters|AFP|Getty Images|[A-Z][\w.]* )?\s*Photo(?:graph)?(?:\s+by\s+[^)/]{1,60})?"
+    r"\s*/[^)]{1,80}\)\.?$"
+)
+_MAX_CAPTION_WORDS = 120
 _MAX_FURNITURE_WORDS = 25
 
 _BULLET = re.compile(r"^(?P<indent>[ \t]*)[•▪◦‣∙*-][ \t]+(?P<text>\S.*)$")
@@ -332,11 +338,8 @@ def table_rows(rows: list[list[str]], header: list[str] | None = None) -> list[B
 def split_label(text: str) -> tuple[str | None, str]:
     """``("Why it matters", "rest")`` for a labelled text, ``(None, text)`` otherwise.
 
-    A bare label (``What they're saying:``) comes back as ``(label, "")``; a dated one
-    (``Correction, Sept. 20, 2025: ...``) as ``("Correction", "...")``.
+    A bare label (``What they're saying:``) comes back as ``(label, "")``.
     """
-    if dated := _DATED_LABEL.match(text):
-        return dated["label"], dated["rest"].strip()
     match = _LABEL.match(text)
     if not match or len(match["label"].split()) > _MAX_LABEL_WORDS:
         return None, text
@@ -378,7 +381,8 @@ def _linked_headline(block: Block) -> bool:
     return (
         block.kind is BlockKind.PARAGRAPH
         and len(text.split()) <= _MAX_HEADLINE_WORDS
-        and not text.endswith((".", "!", "?", '"', "”", ":", "…"))
+        and ":" not in text  # "Final: Rockets 104, Suns 99 (OT)" is news
+        and not text.endswith((".", "!", "?", '"', "”", "…", ")"))
     )
 
 
@@ -387,7 +391,10 @@ _MAX_HEADLINE_WORDS = 15
 
 def is_page_furniture(text: str) -> bool:
     """Whether a paragraph is about the page, not the news: a byline, a copyright line,
-    an advertisement's marker, a newsletter prompt, a wire photo's caption."""
+    an advertisement's marker, a newsletter or share prompt, a wire credit, a wire
+    photo's caption."""
+    if _PHOTO_CREDIT.search(text):
+        return len(text.split()) <= _MAX_CAPTION_WORDS
     if len(text) > 16 * _MAX_FURNITURE_WORDS:  # most paragraphs: no need to count words
         return False
     return len(text.split()) <= _MAX_FURNITURE_WORDS and bool(
@@ -426,9 +433,11 @@ def assemble_passages(blocks: list[Block]) -> tuple[Passage, ...]:
         row = block.kind is BlockKind.ROW  # "Photo: ...; Credit: ..." is a table's, not a label
         label, text = (None, block.text) if row else split_label(block.text)
         if label and label.casefold() in _NOT_CONTENT_LABELS:
-            if not text and label.casefold() in _LINK_LABELS:
+            link = label.casefold() in _LINK_LABELS
+            if not text and link:
                 skipped_list = depth
-            continue
+            if link or block.kind is not BlockKind.BULLET:
+                continue
         if not row and is_page_furniture(block.text):
             continue
         if not text:
