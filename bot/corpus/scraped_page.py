@@ -3,7 +3,9 @@
 The layout, as the bundled pages show it::
 
     Updated Jan 8, 2020              date line ("Updated" when the article was revised;
-                                     a time may follow: "Jan 8, 2020, 6:10 p.m. ET")
+                                     also "Published Jan 8, 2020", "Wednesday, January
+                                     8, 2020", "2020-01-08", a time after it: "Jan 8,
+                                     2020, 6:10 p.m. ET", "Jan 8, 2020 at 9:05 PM")
     HEADLINE
     ... Photo: NAME/AGENCY           optional caption
     body: paragraphs, "  • " bullets, "    • " sub-bullets, quotes and "— who" lines
@@ -31,8 +33,11 @@ from bot.corpus.structure import (
 )
 
 _DATE = (
-    r"(?P<updated>Updated\s+)?(?P<date>[A-Z][a-z]{2,8}\.? \d{1,2}, \d{4})"
-    r"(?:,?\s+(?:at\s+)?\d{1,2}(?::\d\d)?\s*[ap]\.?m\.?(?:\s+[A-Z]{2,4})?)?"  # ", 6:10 p.m. ET"
+    r"(?P<updated>(?:Last [Uu]pdated|Updated):?\s+)?(?:(?:Published|Posted):?\s+)?"
+    r"(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+)?"  # "Wednesday, January 8, 2025"
+    r"(?P<date>[A-Z][a-z]{2,8}\.? \d{1,2}, \d{4}|\d{4}-\d\d-\d\d)"
+    # ", 6:10 p.m. ET", " at 9:05 PM ET", " / 10:42 a.m."
+    r"(?:\s*[,/|·]?\s*(?:at\s+)?\d{1,2}(?::\d\d)?\s*[AaPp]\.?[Mm]\.?(?:\s+[A-Z]{2,4})?)?"
 )
 _DATE_LINE = re.compile(rf"^{_DATE}$")
 _TEASER_END = re.compile(rf"^Go deeper\s*Arrow\s*{_DATE}$")

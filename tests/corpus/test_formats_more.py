@@ -131,7 +131,17 @@ def test_a_date_with_a_time_zone_is_read_without_a_python_warning(tmp_path: Path
 
 @pytest.mark.parametrize(
     "line",
-    ["Updated Sep 30, 2025, 6:10 p.m. ET", "Sept. 30, 2025 at 6 pm", "Sep 30, 2025 6:10 a.m."],
+    [
+        "Updated Sep 30, 2025, 6:10 p.m. ET",
+        "Sept. 30, 2025 at 6 pm",
+        "Sep 30, 2025 6:10 a.m.",
+        "Sep 30, 2025 at 9:05 PM ET",
+        "Sept. 30, 2025 / 10:42 a.m.",
+        "Published Sep 30, 2025",
+        "Tuesday, September 30, 2025",
+        "2025-09-30",
+        "Last updated: Sep 30, 2025, 11:58 p.m.",
+    ],
 )
 def test_a_text_page_date_line_may_carry_the_time(tmp_path: Path, line: str) -> None:
     write(tmp_path, "refills.txt", f"{line}\n\nPharmacy restores refills\n\nRefills resumed.\n")
@@ -142,4 +152,4 @@ def test_a_text_page_date_line_may_carry_the_time(tmp_path: Path, line: str) -> 
         dt.date(2025, 9, 30),
         (),
     )
-    assert found.updated == line.startswith("Updated")
+    assert found.updated == line.startswith(("Updated", "Last updated"))
