@@ -199,6 +199,8 @@ _FURNITURE = re.compile(
     r"(?:\s+\d{4})?\.?$"
     r"|(?:^|\.\s+)(?-i:All rights reserved)\.?$"
     r"|^Advertisement:?$|^Story continues below(?: advertisement)?\.?$"
+    r"|^This (?:story|article|post) (?:has been|was) updated\.?$"
+    r"|^(?:Last )?updated:?\s+(?:at\s+)?\d{1,2}(?::\d\d)?\s*[ap]\.?m\.?(?:\s+[A-Z]{2,4})?\.?$"
     r"|\bSign up for our\b[^.]{0,60}\bnewsletters?\b[^.]{0,60}\.?$"
     r"|^Share (?:this (?:article|story|post)|on (?:Facebook|X|Twitter)\b.*)$"
     r"|^(?:Reporting|Additional reporting) by\b.{0,120}$"

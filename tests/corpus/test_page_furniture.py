@@ -120,6 +120,8 @@ def test_text_after_a_related_list_and_a_tables_photo_column_are_kept(tmp_path: 
         "Written by Tom Baxter, Education Reporter",
         "Want more health news? Sign up for our weekly newsletter.",
         "Story continues below advertisement",
+        "This story has been updated.",
+        "Last updated: 11:58 p.m.",
         "Share this article",
         "Reporting by Priya Natarajan; Editing by Leslie Adler",
         "The Associated Press contributed to this report.",
@@ -149,6 +151,7 @@ def test_bylines_credits_and_prompts_are_furniture(line: str) -> None:
         "Copyright 1928 and renewed in 1955, the cartoon's protection expired in 2024.",
         "Disney's contract ended with a phrase lawyers still quote: all rights reserved.",
         "Sign up for the fall sports season closes Friday, the district said in its newsletter.",
+        "This story has been updated to correct the count: it was 602, not 206.",
     ],
 )
 def test_news_that_looks_like_furniture_is_kept(line: str) -> None:
