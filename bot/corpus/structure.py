@@ -376,6 +376,9 @@ def _first_sentence(passage: Passage) -> str:
     return sentences[0] if sentences else passage.body
 
 
+_MAX_HEADLINE_WORDS = 15
+
+
 def _linked_headline(block: Block) -> bool:
     """Whether a paragraph reads as a link's headline ("Council race heats up"), as the
     lines under "Related:" do when they are not a list: short, and no sentence's end."""
@@ -386,9 +389,6 @@ def _linked_headline(block: Block) -> bool:
         and ":" not in text  # "Final: Rockets 104, Suns 99 (OT)" is news
         and not text.endswith((".", "!", "?", '"', "”", "…", ")"))
     )
-
-
-_MAX_HEADLINE_WORDS = 15
 
 
 def is_page_furniture(text: str) -> bool:
@@ -408,9 +408,10 @@ def assemble_passages(blocks: list[Block]) -> tuple[Passage, ...]:
     """The passages of an article body, each with the context it needs to stand alone.
 
     Page furniture is left out (see :func:`is_page_furniture`, and labels such as
-    ``Related:`` with the list after them, or a ``Related`` section), and a question
-    heading ("Will my care be affected?") leads in to the passage under it, whose "No."
-    answers it."""
+    ``Related:`` with the links after them, or the links under a ``Related`` heading), a
+    question heading ("Will my care be affected?") leads in to the passage under it, whose
+    "No." answers it, and a quotation continued from the paragraph before keeps the
+    sentence that names its speaker."""
     passages: list[Passage] = []
     # The latest passage at each depth (0 = paragraph); None after a bare label.
     latest: dict[int, Passage | None] = {}
