@@ -27,6 +27,7 @@ from bot.corpus.structure import (
     assemble_passages,
     classify_line,
     collapse_whitespace,
+    continues_paragraph,
     optional_text,
     table_rows,
     web_url,
@@ -239,6 +240,10 @@ def _paragraph_blocks(text: str, list_depth: int) -> list[Block]:
                 blocks.append(_joined(lines, list_depth))
             blocks.append(classified)
             lines = []
+        elif line.strip() and not continues_paragraph(line):  # "— 3:15 p.m.: ..."
+            if lines:
+                blocks.append(_joined(lines, list_depth))
+            lines = [line]
         elif line.strip():
             lines.append(line)
     if lines:

@@ -203,7 +203,7 @@ _FURNITURE = re.compile(
     r"|^(?:Last )?updated:?\s+(?:at\s+)?\d{1,2}(?::\d\d)?\s*[ap]\.?m\.?(?:\s+[A-Z]{2,4})?\.?$"
     r"|\bSign up for our\b[^.]{0,60}\bnewsletters?\b[^.]{0,60}\.?$"
     r"|^Share (?:this (?:article|story|post)|on (?:Facebook|X|Twitter)\b.*)$"
-    r"|^(?:Reporting|Additional reporting) by\b.{0,120}$"
+    r"|^(?:[—―–]\s*)?(?:With |Additional )?reporting by\b.{0,120}$"
     r"|^(?:The\s+)?[A-Z][\w.&' ]{0,40}\bcontributed to this (?:report|story)\.?$",
     re.IGNORECASE,
 )
@@ -296,16 +296,44 @@ def classify_line(line: str) -> Block | None:
     if bullet := _BULLET.match(line):
         indent = len(bullet["indent"].expandtabs(4))
         return Block(BlockKind.BULLET, collapse_whitespace(bullet["text"]), 1 + indent // 4)
-    if attribution := _ATTRIBUTION.match(line):
+    if (attribution := _ATTRIBUTION.match(line)) and _names_a_speaker(attribution["who"]):
         return Block(BlockKind.ATTRIBUTION, collapse_whitespace(attribution["who"]))
     return Block(BlockKind.PARAGRAPH, collapse_whitespace(line))
+
+
+_TIME_FIRST = re.compile(r"\d{1,2}(?::\d\d)?\s*[ap]\.?m\.?", re.IGNORECASE)
+_MAX_ATTRIBUTION_WORDS = 20
+_REPORTING = re.compile(r"(?:With |Additional )?reporting by\b", re.IGNORECASE)
+
+
+def _names_a_speaker(who: str) -> bool:
+    """Whether what follows a dash names who spoke ("— Trump on Twitter", "— Rosa Delgado,
+    union president"): not a dash that goes on with a sentence ("— the district's oldest
+    building —"), a live blog's time ("— 3:15 p.m.: Investigators said ..."), or a
+    paragraph of its own."""
+    return (
+        who[:1].isupper()
+        and not _TIME_FIRST.match(who)
+        and not _REPORTING.match(who)  # "— With reporting by Lena Ortiz": a credit
+        and len(who.split()) <= _MAX_ATTRIBUTION_WORDS
+    )
+
+
+def continues_paragraph(line: str) -> bool:
+    """Whether a line of text goes on with the paragraph above it (a hard-wrapped one):
+    any line but one that starts with a dash and a capital or a number ("— 3:15 p.m.:
+    ...", "— With reporting by ..."), which starts its own; "— the district's oldest
+    building —" goes on."""
+    dash = _ATTRIBUTION.match(line)
+    return dash is None or dash["who"][:1].islower()
 
 
 def blocks_from_text(text: str) -> list[Block]:
     """The blocks of a plain-text body.
 
     Blank lines end a paragraph; a bullet or "— who" line starts a block of its own; any
-    other line continues the paragraph or bullet above it, so hard-wrapped text reads right.
+    other line continues the paragraph or bullet above it, so hard-wrapped text reads right
+    (see :func:`continues_paragraph`).
     """
     blocks: list[Block] = []
     open_block = False
@@ -313,7 +341,7 @@ def blocks_from_text(text: str) -> list[Block]:
         block = classify_line(line)
         if block is None:
             open_block = False
-        elif block.kind is BlockKind.PARAGRAPH and open_block:
+        elif block.kind is BlockKind.PARAGRAPH and open_block and continues_paragraph(line):
             blocks[-1] = replace(blocks[-1], text=f"{blocks[-1].text} {block.text}")
         else:
             blocks.append(block)

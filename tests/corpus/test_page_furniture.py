@@ -204,3 +204,27 @@ def test_a_quotation_over_several_paragraphs_keeps_its_speaker(tmp_path: Path) -
         "What did the mayor say?",
         mayor,  # its speaker, not the question above
     ]
+
+
+def test_a_dash_names_a_speaker_only_where_it_reads_as_one(tmp_path: Path) -> None:
+    body = (
+        '"The budget is balanced."\n— Mayor Angela Brandt\n\n'
+        "Gomez said the vote would pay for a new roof at Lincoln Middle School\n"
+        "— the district's oldest building —\nand air conditioning by 2027.\n\n"
+        "The fire chief spoke at noon.\n\n"
+        "— 3:15 p.m.: Investigators said the fire was set.\n\n"
+        "The judge set a hearing for May.\n— With reporting by Lena Ortiz\n"
+    )
+    (tmp_path / "live.md").write_text(f"---\nheadline: Live\ndate: 2025-01-08\n---\n{body}")
+    [article] = load_corpus(tmp_path).corpus.articles
+    assert [(p.text, p.attribution) for p in article.passages] == [
+        ('"The budget is balanced."', "Mayor Angela Brandt"),
+        (
+            "Gomez said the vote would pay for a new roof at Lincoln Middle School — the "
+            "district's oldest building — and air conditioning by 2027.",
+            None,
+        ),
+        ("The fire chief spoke at noon.", None),
+        ("— 3:15 p.m.: Investigators said the fire was set.", None),
+        ("The judge set a hearing for May.", None),
+    ]
