@@ -302,20 +302,17 @@ def classify_line(line: str) -> Block | None:
 
 
 _TIME_FIRST = re.compile(r"\d{1,2}(?::\d\d)?\s*[ap]\.?m\.?", re.IGNORECASE)
-_MAX_ATTRIBUTION_WORDS = 20
 _REPORTING = re.compile(r"(?:With |Additional )?reporting by\b", re.IGNORECASE)
 
 
 def _names_a_speaker(who: str) -> bool:
     """Whether what follows a dash names who spoke ("— Trump on Twitter", "— Rosa Delgado,
     union president"): not a dash that goes on with a sentence ("— the district's oldest
-    building —"), a live blog's time ("— 3:15 p.m.: Investigators said ..."), or a
-    paragraph of its own."""
+    building —"), a live blog's time ("— 3:15 p.m.: Investigators said ...") or a credit."""
     return (
         who[:1].isupper()
         and not _TIME_FIRST.match(who)
         and not _REPORTING.match(who)  # "— With reporting by Lena Ortiz": a credit
-        and len(who.split()) <= _MAX_ATTRIBUTION_WORDS
     )
 
 
