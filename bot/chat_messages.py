@@ -34,19 +34,19 @@ _MARKDOWN = re.compile(r"[*_~`|>]+")
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 
 
-def _words(text: str) -> list[str]:
-    """The message's words in lower case, without Discord markup or markdown."""
-    return [w.casefold() for w in _WORD.findall(_MARKDOWN.sub(" ", DISCORD_MARKUP.sub(" ", text)))]
+def _plain(text: str) -> str:
+    """The message without Discord markup or markdown, in lower case."""
+    return _MARKDOWN.sub(" ", DISCORD_MARKUP.sub(" ", text)).casefold()
 
 
 def looks_like_question(text: str) -> bool:
     """Whether a chat message reads as a question: it ends with "?" (emoji and "!" after
     it aside), or it opens, after a "hey" or "ok so", with a question word or a
     request ("tell", "explain"). Used where the bot listens without being addressed."""
-    plain = _MARKDOWN.sub(" ", DISCORD_MARKUP.sub(" ", text))
+    plain = _plain(text)
     if _ends_with_question_mark(plain):
         return True
-    words = [_before_apostrophe(word) for word in _WORD.findall(plain.casefold())]
+    words = [_before_apostrophe(word) for word in _WORD.findall(plain)]
     while words and words[0] in _INTERJECTIONS:
         words = words[1:]
     return bool(words) and words[0] in _QUESTION_OPENERS
@@ -74,5 +74,5 @@ def is_small_talk(text: str) -> bool:
     """Whether the message only thanks, greets or agrees ("thanks!", "hi", "ok 👍"):
     nothing in it to search for. One with no words at all is not small talk: a member
     who asked with emoji alone is told there is nothing to search for."""
-    words = _words(text)
+    words = _WORD.findall(_plain(text))
     return 0 < len(words) <= MAX_SMALL_TALK_WORDS and all(word in _SMALL_TALK for word in words)

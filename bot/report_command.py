@@ -45,8 +45,9 @@ def report_text(
         parsed = parse_database_url(url)
     except StateUnavailable as error:
         raise ReportError(str(error)) from None
-    file = sqlite_file(parsed) if parsed.get_backend_name() == "sqlite" else None
-    if parsed.get_backend_name() == "sqlite" and (file is None or not file.is_file()):
+    if parsed.get_backend_name() == "sqlite" and not (
+        (file := sqlite_file(parsed)) is not None and file.is_file()
+    ):
         raise ReportError(
             f"no questions have been logged yet: there is no state database at {parsed.database}"
             " (the bot keeps it in COVERAGE_BOT_STATE_DIR; only questions asked in Discord are"

@@ -306,14 +306,13 @@ def _read_affected(
         affected |= pending
         # Every file of every article a file held (or repeated text of) is read with it,
         # and so on: each article whose ids are replaced is read again from all its files.
-        linked = {
+        pending = {
             other
             for path in pending
             for article_id in old_table.get(path, {}).get("articles", [])
             for other in files_of.get(article_id, [])
-        }
-        if linked - affected:
-            pending = linked - affected
+        } - affected
+        if pending:
             continue
         to_read = sorted(p for p in affected if p in table and p not in parsed_by_file)
         for path in to_read:
@@ -322,8 +321,6 @@ def _read_affected(
             except OSError:  # the loader skips it, saying why; it is read as new once the
                 # file changes or the index is rebuilt (a chmod alone changes no fingerprint)
                 del table[path]
-                parsed_by_file[path] = parse_files(root, [root / path], warnings)
-                continue
             parsed_by_file[path] = parse_files(root, [root / path], warnings)
         pending = set()
         for path in to_read:

@@ -92,8 +92,12 @@ def _same_article(a: ParsedArticle, b: ParsedArticle) -> bool:
         headline_key(a.headline) == headline_key(b.headline)
         and (a.date is None or b.date is None or a.date == b.date)
         and (a.url is None or b.url is None or a.url == b.url)
-        and not (_named_source(a) and _named_source(b) and _named_source(a) != _named_source(b))
+        and _same_or_unnamed(_named_source(a), _named_source(b))
     )
+
+
+def _same_or_unnamed(a: str | None, b: str | None) -> bool:
+    return a is None or b is None or a == b
 
 
 def _named_source(article: ParsedArticle) -> str | None:

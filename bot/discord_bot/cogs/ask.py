@@ -14,6 +14,7 @@ settings (``/settings``), read for each message so a change applies at once.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import enum
 import logging
 from collections import defaultdict
@@ -82,9 +83,13 @@ class Ask(commands.Cog):
 
     def addressed(self, message: discord.Message) -> Trigger | None:
         """How ``message`` addresses the bot directly, or None (also for thanks and
-        greetings, which ask nothing)."""
+        greetings, which ask nothing: looked for only in messages to the bot)."""
+        trigger = self._trigger(message)
+        return None if trigger is not None and is_small_talk(message.content) else trigger
+
+    def _trigger(self, message: discord.Message) -> Trigger | None:
         me = self.bot.user
-        if message.author.bot or me is None or is_small_talk(message.content):
+        if message.author.bot or me is None:
             return None
         if isinstance(message.channel, discord.DMChannel):
             return Trigger.DIRECT_MESSAGE if self.bot.settings.answer_dms else None
@@ -133,11 +138,10 @@ class Ask(commands.Cog):
             if addressed and self._limits.first_refusal((guild_id, message.author.id), wait):
                 await self._reply(message, slow_down(wait))
             return
+        # Unaddressed, "typing" would show for chatter the bot then ignores.
+        typing = message.channel.typing() if addressed else contextlib.nullcontext()
         try:
-            if addressed:  # unaddressed, "typing" would show for chatter it then ignores
-                async with message.channel.typing():
-                    answer = await self.answer(message.content, config.results)
-            else:
+            async with typing:
                 answer = await self.answer(message.content, config.results)
         except QuestionError as error:  # the coverage changed since the check
             if addressed:
