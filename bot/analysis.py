@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from itertools import chain
 
@@ -71,6 +71,12 @@ _POSSESSIVE = re.compile(r"'s$", re.IGNORECASE)
 @lru_cache(maxsize=1)
 def _stemmer() -> Stemmer.Stemmer:
     return Stemmer.Stemmer("english")
+
+
+def word_stems(words: Sequence[str]) -> list[str]:
+    """The stem of each plain lower-case word, one for one (stop words too, though the
+    index has none): what looking many spellings of one word up at once needs."""
+    return _stemmer().stemWords(words)
 
 
 def normalize(text: str) -> str:

@@ -21,6 +21,7 @@ from bot.examples import example_question
 from bot.highlight import SentenceCheck, best_sentence
 from bot.index import BM25Index, IndexLoadError, ScoredPassage
 from bot.rerank import SemanticReranker, passage_sentences
+from bot.spelling import read_as
 from bot.vector_store import VectorFile
 
 MAX_QUESTION_CHARS = 1000
@@ -337,8 +338,12 @@ class Answerer:
         return question_terms(question, lambda: self.example_question)
 
     def answer(self, question: str, results: int = DEFAULT_RESULTS) -> Answer:
-        """The best passage for ``question`` and the next few, or a decline."""
-        text, terms = self.check(question)
+        """The best passage for ``question`` and the next few, or a decline. Every stage
+        reads the question with its misspellings corrected (see :meth:`read_as`)."""
+        asked, terms = self.check(question)
+        text = self.read_as(asked)
+        if text != asked:
+            terms = analyze(text)
         reranks = self.reranker is not None or self.cross_encoder is not None
         depth = max(1, results, CANDIDATES if reranks else 0)
         # The other spellings once each, after the question's own terms (repeats and all,
@@ -346,7 +351,7 @@ class Answerer:
         others = dict.fromkeys(s for term in terms for s in spellings(term)[1:] if s not in terms)
         scored = self.index.search([*terms, *others], depth)
         if not scored:
-            return Answer(text, None, None, ())
+            return Answer(asked, None, None, ())
         weights = self.term_weights(terms)
         scored, refs = self._readable(scored, results)
         # The models read what the analyzer reads: "Ｗｈｏ" (full width) as "Who", and "the
@@ -378,9 +383,22 @@ class Answerer:
         best = ranked[0]
         evidence = 0.0 if self.unknown_names(text) else self.evidence(weights, best)
         if declines(evidence, self.threshold):
-            return Answer(text, None, None, ranked, evidence)
+            return Answer(asked, None, None, ranked, evidence)
         sentence = self.best_sentence(text, best.ref, weights, question_vector, model_text)
-        return Answer(text, best, sentence, ranked, evidence)
+        return Answer(asked, best, sentence, ranked, evidence)
+
+    def read_as(self, question: str) -> str:
+        """The question with each misspelt word written as the word one keystroke away
+        that the coverage uses most ("How many missles" as "How many missiles",
+        "Solemani" as "Soleimani"; see bot.spelling): a word neither English nor used by
+        the coverage, in a passage or a headline."""
+        return read_as(unicodedata.normalize("NFKC", question), self._uses)
+
+    def _uses(self, term: str) -> int:
+        """How many passages use the term, in any spelling, or 1 if only a headline does
+        (the headlines' terms are worked out only then)."""
+        passages = max(map(self.index.document_frequency, spellings(term)))
+        return passages or int(term in self._headline_terms)
 
     def _clear_lead(self, weights: dict[str, float], hits: list[Hit]) -> bool:
         """Whether the earlier stages, the semantic one among them, put one candidate far

@@ -249,7 +249,7 @@ def summarize_topic(answerer: Answerer, topic: str, sentences: int = TOPIC_SENTE
     found = sorted((hit.ref for hit in answer.results), key=lambda ref: ref.number)
     candidates = [s for ref in found for s in passage_sentences(ref.article, ref.position)]
     # A title speaks of the topic in either news spelling: "governor" in "Gov. Marsh said".
-    terms = [s for term in analyze(answer.question) for s in spellings(term)]
+    terms = [s for term in analyze(finder_answerer.read_as(topic)) for s in spellings(term)]
     on_topic = [c for c in candidates if not set(terms).isdisjoint(analyze(c.text))]
     if not on_topic:
         raise TopicNotCovered(_nothing_about(answer.question))
