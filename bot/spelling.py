@@ -42,24 +42,33 @@ def is_english(word: str) -> bool:
     return word in _english()
 
 
-def corrected_word(word: str, used: Callable[[str], int], stop_word: bool = True) -> str | None:
-    """The spelling one edit from ``word`` (lower case) whose term the coverage uses most
-    (``used`` counts a term's passages), or None. Equally used spellings go to the
-    commoner English word, then the alphabetically first, so that a question always
-    reads the same way. With none used, a stop word one edit away ("whcih", "becuase")
-    is read if ``stop_word`` allows, so that the misspelling does not weigh as a word the
-    coverage never uses."""
+def corrected_word(word: str, used: Callable[[str], int], name: bool = False) -> str | None:
+    """The spelling one edit from ``word`` (lower case) whose term the coverage uses, or
+    None: an English word before any other ("evacuted" is "evacuated", not "evacueed",
+    whose stem "evacuees" shares), then the one whose term the coverage uses most
+    (``used`` counts a term's passages), then the commoner English word, then the
+    alphabetically first, so that a question always reads the same way. With none used,
+    a stop word one edit away ("whcih", "becuase") is read, so that the misspelling does
+    not weigh as a word the coverage never uses.
+
+    A ``name`` keeps its last letter, and is never read as a stop word: names that differ
+    at the end are more often other people and places than misspellings (Medvedeva is
+    not Medvedev, nor Uvalda Uvalde), where a misspelling is mostly inside the word."""
     english = _english()
-    edits = sorted(e for e in english.edit_distance_1(word) if e.isascii() and e.isalpha())
+    edits = sorted(
+        edit
+        for edit in english.edit_distance_1(word)
+        if edit.isascii() and edit.isalpha() and not (name and edit[-1:] != word[-1])
+    )
     scored = [
-        (count, english.word_usage_frequency(edit), edit)
+        (edit in english, count, english.word_usage_frequency(edit), edit)
         for edit, stem in zip(edits, word_stems(edits), strict=True)
         if (count := used(stem))
     ]
     if not scored:
-        stop_words = [edit for edit in edits if stop_word and edit in STOP_WORDS]
+        stop_words = [edit for edit in edits if not name and edit in STOP_WORDS]
         return max(stop_words, key=english.word_usage_frequency, default=None)
-    return max(scored, key=lambda found: found[:2])[2]  # the first of equals: alphabetical
+    return max(scored, key=lambda found: found[:3])[3]  # the first of equals: alphabetical
 
 
 def read_as(text: str, used: Callable[[str], int]) -> str:
@@ -68,8 +77,9 @@ def read_as(text: str, used: Callable[[str], int]) -> str:
     English, whose own term the coverage never uses (``used`` counts a term's uses). At
     most CORRECTED_WORDS words are looked for; the case of a word's letters is kept as
     far as the correction allows ("SENTANTA" as "SETANTA", "Solemani" as "Soleimani").
-    A name (a capitalised word past the first) is not read as a stop word: "Abouth" is
-    someone the coverage never mentions, not "about"."""
+    A name (a capitalised word past the first) keeps its last letter and is not read as a
+    stop word (see :func:`corrected_word`): "Abouth" is someone the coverage never
+    mentions, not "about"."""
     tried = 0
     first = _WORD.search(text)
 
@@ -87,7 +97,7 @@ def read_as(text: str, used: Callable[[str], int]) -> str:
         ):
             return word
         tried += 1
-        correction = corrected_word(lower, used, stop_word=not name)
+        correction = corrected_word(lower, used, name=name)
         if correction is None:
             return word
         if word.isupper():

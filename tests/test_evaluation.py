@@ -120,11 +120,11 @@ def test_coverage_nobody_here_tuned_to(
 @pytest.mark.parametrize(
     ("coverage", "stage", "hit_at_1", "mrr", "off_topic_declined"),
     [
-        # The bundled set misspelt, measured: BM25 0.778 / 0.885, all stages 0.861 / 0.958,
+        # The bundled set misspelt, measured: BM25 0.750 / 0.885, all stages 0.833 / 0.958,
         # all 14 off-topic declined (before misspellings were corrected: 0.389 / 0.804 and
         # 0.389 / 0.917).
-        (MISSPELT_BUNDLED, "bm25", 0.72, 0.83, 13),
-        (MISSPELT_BUNDLED, "all", 0.80, 0.90, 13),
+        (MISSPELT_BUNDLED, "bm25", 0.69, 0.83, 13),
+        (MISSPELT_BUNDLED, "all", 0.77, 0.90, 13),
         # Calder Falls misspelt, measured: BM25 0.288 / 0.382, 8 of 16 off-topic declined;
         # all stages 0.346 / 0.518, 6 (before: 0.231 / 0.385, 11; 0.192 / 0.469, 10).
         (MISSPELT_CALDER, "bm25", 0.25, 0.34, 6),

@@ -26,6 +26,15 @@ def test_the_spelling_whose_term_the_coverage_uses_most_wins() -> None:
     assert corrected_word("missles", uses()) is None
     # "closed" and "close" share a term: the commoner English word is read.
     assert corrected_word("closd", uses(close=3)) == "close"
+    # An English word goes before a spelling that only shares a more used stem.
+    assert corrected_word("evacuted", uses(evacu=1, evacue=2)) == "evacuated"
+
+
+def test_a_name_that_differs_at_its_end_is_another_name() -> None:
+    used = uses(medvedev=4, soleimani=2)
+    assert corrected_word("medvedeva", used) == "medvedev"  # as a word, one edit
+    assert read_as("What did Medvedeva say?", used) == "What did Medvedeva say?"
+    assert read_as("What did Solemani say?", used) == "What did Soleimani say?"
 
 
 def test_a_misspelt_stop_word_is_read_as_the_stop_word() -> None:
