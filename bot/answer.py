@@ -397,8 +397,12 @@ class Answerer:
     def _uses(self, term: str) -> int:
         """How many passages use the term, in any spelling, or 1 if only a headline does
         (the headlines' terms are worked out only then)."""
-        passages = max(map(self.index.document_frequency, spellings(term)))
-        return passages or int(term in self._headline_terms)
+        passages = self._passages_using(term)
+        return passages or int(not self._headline_terms.isdisjoint(spellings(term)))
+
+    def _passages_using(self, term: str) -> int:
+        """How many passages use the term in its commonest spelling."""
+        return max(map(self.index.document_frequency, spellings(term)))
 
     def _clear_lead(self, weights: dict[str, float], hits: list[Hit]) -> bool:
         """Whether the earlier stages, the semantic one among them, put one candidate far
@@ -474,10 +478,7 @@ class Answerer:
         return [
             word
             for word in words[1:]
-            if word[0].isupper()
-            and (terms := [s for term in analyze(word) for s in spellings(term)])
-            and all(self.index.document_frequency(term) == 0 for term in terms)
-            and self._headline_terms.isdisjoint(terms)
+            if word[0].isupper() and (terms := analyze(word)) and not any(map(self._uses, terms))
         ]
 
     @cached_property
@@ -537,7 +538,7 @@ class Answerer:
     def _idf(self, term: str) -> float:
         """As rare as the term's commonest spelling: "governor" weighs no more in coverage
         that writes "Gov." than "gov" does."""
-        n = max(map(self.index.document_frequency, spellings(term)))
+        n = self._passages_using(term)
         total = self.index.size
         return math.log(1 + (total - n + 0.5) / (n + 0.5))
 
