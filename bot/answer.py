@@ -193,7 +193,9 @@ class Answer:
     ``best`` is None when nothing in the coverage answers; ``results`` is the ranking
     either way (best first), so a reader can see what came closest. ``evidence`` is how
     much of the question the top result answers (see :meth:`Answerer.evidence`): the
-    answer is declined below the threshold.
+    answer is declined below the threshold. ``read_as`` is the question as every stage
+    read it when misspelt words were corrected (see :meth:`Answerer.read_as`), so that a
+    reader can see why a passage was chosen, or none; None when read as asked.
     """
 
     question: str
@@ -201,6 +203,7 @@ class Answer:
     sentence: str | None
     results: tuple[Hit, ...]
     evidence: float = 0.0
+    read_as: str | None = None
 
 
 Example = Callable[[], str | None] | None
@@ -342,6 +345,7 @@ class Answerer:
         reads the question with its misspellings corrected (see :meth:`read_as`)."""
         asked, terms = self.check(question)
         text = self.read_as(asked)
+        corrected = None if text == unicodedata.normalize("NFKC", asked) else text
         if text != asked:
             terms = analyze(text)
         reranks = self.reranker is not None or self.cross_encoder is not None
@@ -351,7 +355,7 @@ class Answerer:
         others = dict.fromkeys(s for term in terms for s in spellings(term)[1:] if s not in terms)
         scored = self.index.search([*terms, *others], depth)
         if not scored:
-            return Answer(asked, None, None, ())
+            return Answer(asked, None, None, (), read_as=corrected)
         weights = self.term_weights(terms)
         scored, refs = self._readable(scored, results)
         # The models read what the analyzer reads: "Ｗｈｏ" (full width) as "Who", and "the
@@ -383,9 +387,9 @@ class Answerer:
         best = ranked[0]
         evidence = 0.0 if self.unknown_names(text) else self.evidence(weights, best)
         if declines(evidence, self.threshold):
-            return Answer(asked, None, None, ranked, evidence)
+            return Answer(asked, None, None, ranked, evidence, read_as=corrected)
         sentence = self.best_sentence(text, best.ref, weights, question_vector, model_text)
-        return Answer(asked, best, sentence, ranked, evidence)
+        return Answer(asked, best, sentence, ranked, evidence, read_as=corrected)
 
     def read_as(self, question: str) -> str:
         """The question with each misspelt word written as the word one keystroke away

@@ -81,6 +81,7 @@ def answer_json(answer: Answer) -> dict[str, Any]:
         best = {**hit_json(answer.best), "sentence": answer.sentence}
     return {
         "question": answer.question,
+        "read_as": answer.read_as,
         "answer": best,
         "results": [hit_json(hit) for hit in answer.results],
     }
@@ -99,7 +100,15 @@ def article_json(article: Article) -> dict[str, Any]:
 
 
 def render_answer(answer: Answer) -> RenderableType:
-    """The answer as a panel: headline on top, passage with its best sentence in bold."""
+    """The answer as a panel: headline on top, passage with its best sentence in bold;
+    under a line saying how the question was read when misspellings were corrected."""
+    shown = _shown_answer(answer)
+    if answer.read_as is None:
+        return shown
+    return Group(plain_text(f"Read as: {answer.read_as}", style="dim"), shown)
+
+
+def _shown_answer(answer: Answer) -> RenderableType:
     if answer.best is None:
         return Text(NO_ANSWER, style="yellow")
     ref = answer.best.ref

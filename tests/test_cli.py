@@ -59,6 +59,21 @@ def test_ask_json_has_the_answer_fields(capsys: pytest.CaptureFixture[str]) -> N
     assert record["results"][0]["passage_id"] == record["answer"]["passage_id"]
 
 
+def test_a_corrected_question_says_how_it_was_read(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "ask", "How many missles did Iran lanch?")
+    assert code == 0
+    assert out.splitlines()[0] == "Read as: How many missiles did Iran launch?"
+    assert "more than a dozen ballistic missiles" in out
+    _, out, _ = run(capsys, "ask", "How many missles did Iran lanch?", "--json")
+    record = json.loads(out)
+    assert record["question"] == "How many missles did Iran lanch?"
+    assert record["read_as"] == "How many missiles did Iran launch?"
+    _, out, _ = run(capsys, "ask", MISSILES)
+    assert "Read as" not in out
+    _, out, _ = run(capsys, "ask", MISSILES, "--json")
+    assert json.loads(out)["read_as"] is None
+
+
 def test_off_topic_question_is_declined_plainly(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "ask", "What is the capital of France?")
     assert code == 0

@@ -79,6 +79,13 @@ def test_bm25_alone_finds_a_misspelt_words_passage(answerer: Answerer) -> None:
     assert right.best is not None and answer.best.ref == right.best.ref
     assert answer.evidence == right.evidence
     assert answer.question == "How many missles did Iran fire?"  # shown as asked
+    assert answer.read_as == "How many missiles did Iran fire?"  # and how it was read
+    assert right.read_as is None
+    # Full-width letters are read as plain ones, but nothing was corrected: nothing to say.
+    assert answerer.answer("How many ｍｉｓｓｉｌｅｓ did Iran fire?").read_as is None
+    assert answerer.answer("How many missles did North Korea lanch?").read_as == (
+        "How many missiles did North Korea launch?"  # a decline says how it was read too
+    )
 
 
 def test_a_word_only_a_headline_uses_is_not_a_misspelling() -> None:

@@ -38,6 +38,8 @@ NO_ANSWER = (
     "The coverage doesn't answer that. Try `/summary` for the whole story "
     "or `/articles` for the headlines."
 )
+_READ_AS_LIMIT = 300
+"""Characters of a corrected question a decline repeats: the note stays a line or two."""
 # Room a page of an article or of headlines leaves under the description limit.
 _PAGE_BUDGET = 3800
 _LEAD_IN_LIMIT = 600
@@ -165,11 +167,20 @@ def answer_embed(answer: Answer, position: int = 0) -> discord.Embed:
     embed = _article_embed(
         hit.ref.article, passage_markdown(hit.ref.passage, sentence, EMBED_DESCRIPTION_LIMIT)
     )
-    embed.set_author(name=shorten(answer.question, EMBED_AUTHOR_LIMIT))
+    asked = answer.question if answer.read_as is None else f"Read as: {answer.read_as}"
+    embed.set_author(name=shorten(asked, EMBED_AUTHOR_LIMIT))
     if len(answer.results) > 1:
         footer = f"Result {position + 1} of {len(answer.results)} · {_byline(hit.ref.article)}"
         embed.set_footer(text=shorten(footer, EMBED_FOOTER_LIMIT))
     return embed
+
+
+def declined(answer: Answer) -> str:
+    """The decline, with how the question was read when misspellings were corrected: a
+    reader whose word was read as another can see why, and ask again."""
+    if answer.read_as is None:
+        return NO_ANSWER
+    return f"{NO_ANSWER}\n-# Read as: {fit(answer.read_as, _READ_AS_LIMIT)}"
 
 
 def article_pages(article: Article) -> list[discord.Embed]:

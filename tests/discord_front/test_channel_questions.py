@@ -47,6 +47,33 @@ async def test_mention_gets_an_embed_reply_to_the_question(running: Harness) -> 
     assert buttons == ["Next result", "Whole article", "Helpful", "Not helpful"]
 
 
+async def test_a_misspelt_question_is_answered_and_says_how_it_was_read(
+    running: Harness,
+) -> None:
+    await running.fake.message_create(
+        mention("How many missles did Iran lanch?"), author=READER, mentions=[BOT_USER]
+    )
+    [reply] = await bot_replies(running.fake, CHANNEL_ID)
+    [embed] = reply.json["embeds"]
+    assert embed["title"] == RESPITE
+    assert embed["author"]["name"] == "Read as: How many missiles did Iran launch?"
+
+
+async def test_a_misspelt_declined_question_says_how_it_was_read_as_plain_text(
+    running: Harness,
+) -> None:
+    await running.fake.message_create(
+        mention("How many missles did North Korea lanch **today** @here?"),
+        author=READER,
+        mentions=[BOT_USER],
+    )
+    [reply] = await bot_replies(running.fake, CHANNEL_ID)
+    assert reply.json["content"] == (
+        NO_ANSWER + "\n-# Read as: How many missiles did North Korea launch \\*\\*today\\*\\* ?"
+    )  # the mention dropped, as from any question, and the bold shown as typed
+    assert reply.json["allowed_mentions"] == NO_PINGS
+
+
 async def test_bot_shows_typing_while_it_works(running: Harness) -> None:
     await running.fake.message_create(
         mention("What did the FAA do?"), author=READER, mentions=[BOT_USER]

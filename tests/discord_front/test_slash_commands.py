@@ -72,6 +72,15 @@ async def test_ask_off_topic_is_declined_in_one_line(running: Harness) -> None:
     assert (await followup(running.fake, interaction)).json["content"] == NO_ANSWER
 
 
+async def test_ask_misspelt_and_declined_says_how_it_was_read(running: Harness) -> None:
+    interaction = await running.fake.slash(
+        "ask", {"question": "How many missles did North Korea lanch?"}, author=READER
+    )
+    assert (await followup(running.fake, interaction)).json["content"] == (
+        NO_ANSWER + "\n-# Read as: How many missiles did North Korea launch?"
+    )
+
+
 async def test_ask_cooldown_is_shared_with_messages_and_private(running: Harness) -> None:
     fake = running.fake
     await fake.message_create(mention("What did the FAA do?"), author=READER, mentions=[BOT_USER])

@@ -30,8 +30,8 @@ from bot.discord_bot.cooldowns import QuestionLimits
 from bot.discord_bot.failures import UNEXPECTED
 from bot.discord_bot.formatting import (
     MESSAGE_CONTENT_LIMIT,
-    NO_ANSWER,
     answer_embed,
+    declined,
     fit,
     shorten,
 )
@@ -174,7 +174,7 @@ class Ask(commands.Cog):
         """The answer (or the decline) as a reply, or in a new thread when the server
         answers in threads."""
         if answer.best is None:  # a decline is one line: no thread of its own
-            await self._reply(message, NO_ANSWER)
+            await self._reply(message, declined(answer))
             return
         thread = await self._thread(message, answer) if config.threads else None
         view = self._view(answer, message.author.id, message.id, config)
@@ -250,7 +250,7 @@ class Ask(commands.Cog):
             interaction.id,
         )
         if answer.best is None:
-            await interaction.followup.send(NO_ANSWER, allowed_mentions=NO_PINGS)
+            await interaction.followup.send(declined(answer), allowed_mentions=NO_PINGS)
             return
         view = self._view(answer, interaction.user.id, interaction.id, config)
         view.message = await interaction.followup.send(
