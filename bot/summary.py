@@ -135,10 +135,12 @@ def favoured_candidates(articles: Sequence[Article]) -> list[SummarySentence]:
 
 def passage_sentences(article: Article, position: int) -> list[SummarySentence]:
     """The sentences of one passage a summary may show: long enough, and never "he said"
-    without a name. A passage that carries a lead-in (its speaker is only "he" or "she")
-    gives none."""
+    without a name. A passage that needs the sentence before it to say who speaks (its
+    speaker is only "he" or "she", or it goes on with a quotation opened before) gives
+    none; one that answers its question heading reads on its own ("Counties pay for a
+    recount unless ...") and gives its sentences, as any other."""
     passage = article.passages[position]
-    if passage.lead_in:
+    if passage.lead_in and not passage.lead_in.endswith("?"):
         return []
     return [
         SummarySentence(text, article, position, index)
@@ -154,6 +156,8 @@ def summarize_story(corpus: CorpusView, sentences: int = STORY_SENTENCES) -> Sum
     numbers = corpus.newest_articles(STORY_ARTICLES)
     articles = [corpus.articles[n] for n in numbers]
     candidates = favoured_candidates(articles)
+    if not candidates:
+        raise SummaryError("The coverage has no sentences to summarise.")
     chosen = _choose(candidates, _evidence_prior(candidates), sentences)
     places = {article.id: n for n, article in zip(numbers, articles, strict=True)}
     return Summary("The story so far", _in_reading_order(chosen, places))

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from bot.answer import Answerer
-from bot.corpus import Article, Corpus, Passage
+from bot.corpus import Article, Corpus, Passage, load_corpus
 from bot.evaluation import summary_rouge
 from bot.knowledge import Knowledge
 from bot.sentences import split_sentences
@@ -149,6 +149,40 @@ def test_a_topic_named_by_a_title_finds_the_sentences_that_abbreviate_it() -> No
     other = "The city opened two more shelters on Monday."
     corpus = Corpus((Article("a", "Help arrives", (Passage(f"{other} {text}"),)),))
     assert [s.text for s in summarize_topic(Answerer(corpus), "governor").sentences] == [text]
+
+
+FAQ = """---
+title: Your questions about the recount, answered
+date: 2025-11-18
+---
+
+## Who pays for the recount?
+
+The county pays for a recount unless the margin is wider than half a percentage point.
+
+## How long will the recount take?
+
+Election officials expect the hand count to take three days at the county warehouse.
+"""
+
+
+def test_answers_under_question_headings_are_summarised(tmp_path: Path) -> None:
+    (tmp_path / "faq.md").write_text(FAQ, encoding="utf-8")
+    corpus = load_corpus(tmp_path).corpus
+    pays = "The county pays for a recount unless the margin is wider than half a percentage point."
+    takes = "Election officials expect the hand count to take three days at the county warehouse."
+    assert corpus.passages[0].passage.lead_in == "Who pays for the recount?"
+    assert [s.text for s in summarize_story(corpus).sentences] == [pays, takes]
+    article = summarize_article(corpus, "questions about the recount")
+    assert [s.text for s in article.sentences] == [pays, takes]
+    topic = summarize_topic(Answerer(corpus), "recount cost")
+    assert [s.text for s in topic.sentences] == [pays]
+
+
+def test_a_story_with_no_sentence_to_show_says_so() -> None:
+    corpus = Corpus((Article("a", "Quiet day", (Passage("He said so."),)),))
+    with pytest.raises(SummaryError, match="The coverage has no sentences to summarise"):
+        summarize_story(corpus)
 
 
 def test_empty_corpus_has_nothing_to_summarise() -> None:
