@@ -22,7 +22,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from bot.embedding import ModelFiles, OnnxModel, packaged
+from bot.embedding import ModelFiles, OnnxModel, packaged, read_by_models
 
 MAX_PAIR_TOKENS = 256
 """Tokens of a question and passage read together; a news paragraph and its headline
@@ -68,7 +68,10 @@ class CrossEncoder(OnnxModel):
             known = {key: self._known[key] for key in keys if key in self._known}
         unseen = {key: text for key, text in zip(keys, passages, strict=True) if key not in known}
         if unseen:
-            pairs = self._tokenizer.encode_batch([(question, text) for text in unseen.values()])
+            asked = read_by_models(question)
+            pairs = self._tokenizer.encode_batch(
+                [(asked, read_by_models(text)) for text in unseen.values()]
+            )
             fresh = self._batched(pairs, _first_column, size=_ONE_PAIR_A_RUN)[:, 0]
             known.update(zip(unseen, map(float, fresh), strict=True))
         with self._known_lock:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import threading
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -167,7 +168,17 @@ class Embedder(OnnxModel):
         """One L2-normalised float32 row per text."""
         if not texts:
             return np.zeros((0, self.width), dtype=np.float32)
-        return self._batched(self._tokenizer.encode_batch(list(texts)), _mean_pooled)
+        read = [read_by_models(text) for text in texts]
+        return self._batched(self._tokenizer.encode_batch(read), _mean_pooled)
+
+
+def read_by_models(text: str) -> str:
+    """Text as the models read it: in Unicode NFKC, as the analyzer reads it ("ﬁled" as
+    "filed", "Ｉｒａｎ" as "Iran"). The tokenizers' own normalizer lowercases and strips
+    accents, but makes a ligature a word piece of its own: a passage copied from a PDF,
+    "The ﬁnal report was ﬁled on Monday", was declined for "When was the final report
+    filed?" that answers once written with plain letters."""
+    return unicodedata.normalize("NFKC", text)
 
 
 def _interrupted(error: BaseException) -> bool:

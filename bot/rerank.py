@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from bot.corpus import PassageRef
-from bot.embedding import Embedder, default_model, model_in_folder
+from bot.embedding import Embedder, default_model, model_in_folder, read_by_models
 from bot.sentences import split_sentences
 from bot.vector_store import VectorFile
 
@@ -88,8 +88,11 @@ class PassageVectors:
 
     def _key(self, text: str) -> bytes:
         """The passage's text and the model that embeds it, hashed: the same key in
-        memory and on disk, and another model never reads these vectors."""
-        data = f"{self._embedder.identity}\0{text}".encode()
+        memory and on disk, and another model never reads these vectors. A text the
+        models read otherwise than written (see :func:`read_by_models`) is keyed apart
+        from the vectors kept of it before they read it so."""
+        read = "" if read_by_models(text) == text else "\0read"
+        data = f"{self._embedder.identity}{read}\0{text}".encode()
         return hashlib.blake2b(data, digest_size=16).digest()
 
 

@@ -246,6 +246,39 @@ def test_the_models_read_a_full_width_question_as_the_analyzer_does(
     assert wide.best.check == plain.best.check
 
 
+LEVEE = (
+    "The {fi}nal report on the Harmon levee failure was {fi}led on Monday by the state "
+    "engineer's of{fi}ce."
+)
+
+
+def test_the_models_read_a_passage_with_ligatures_as_the_analyzer_does(
+    all_stages: Ranking,
+) -> None:
+    """Text copied from a PDF writes "ﬁ" as one character, which the tokenizer had made
+    a word piece of its own: the passage was declined, and answers written plainly."""
+    answers = {}
+    for fi in ("\ufb01", "fi"):
+        article = Article(
+            "levee",
+            "Levee report blames missed inspections",
+            (
+                Passage(LEVEE.format(fi=fi)),
+                Passage("It found that three scheduled inspections were skipped since 2019."),
+                Passage("County commissioners said they would vote on repairs next month."),
+            ),
+        )
+        answers[fi] = all_stages.answerer(Corpus((article,))).answer(
+            "When was the final report filed?"
+        )
+    ligature, plain = answers["\ufb01"], answers["fi"]
+    assert plain.best is not None and ligature.best is not None
+    assert ligature.best.ref.passage.text == LEVEE.format(fi="\ufb01")  # shown as written
+    assert ligature.best.check == plain.best.check
+    assert ligature.best.similarity == plain.best.similarity
+    assert ligature.evidence == plain.evidence
+
+
 def test_a_passage_too_long_to_read_whole_is_read_in_windows(
     tmp_path: Path, all_stages: Ranking
 ) -> None:

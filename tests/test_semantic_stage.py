@@ -3,6 +3,7 @@ meaning; and BM25 alone, said so, when the model is turned off or cannot be had.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import subprocess
@@ -15,9 +16,10 @@ import pytest
 import bot.rerank
 from bot.answer import Answerer
 from bot.cli import main
-from bot.corpus import Corpus, load_corpus
+from bot.corpus import Article, Corpus, Passage, load_corpus
 from bot.embedding import Embedder, EmbeddingUnavailable, default_model, model_in_folder
 from bot.rerank import SemanticReranker, load_reranker, passage_sentences
+from bot.vector_store import VectorFile
 
 BUNDLED_CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 
@@ -136,3 +138,26 @@ def test_a_passage_is_split_into_sentences_once_however_often_it_is_a_candidate(
     monkeypatch.setattr(bot.rerank, "split_sentences", lambda text: pytest.fail("split again"))
     again = passage_sentences(ref)
     assert again == first and again is not first  # a copy: callers may change theirs
+
+
+def test_vectors_kept_before_the_models_read_ligatures_are_not_read_again(
+    reranker: SemanticReranker, tmp_path: Path
+) -> None:
+    """A vector file from before the models read text as NFKC keeps, for a passage with
+    "ﬁ", the vectors of the text as then read; they are keyed apart, and not used."""
+    written = "The \ufb01nal report was \ufb01led on Monday."
+    [ref] = Corpus((Article("r", "Report", (Passage(written),)),)).passages
+    [plain] = Corpus(
+        (Article("r", "Report", (Passage("The final report was filed on Monday."),)),)
+    ).passages
+    stored = VectorFile(tmp_path / "vectors.sqlite3", reranker.dimension)
+    before = hashlib.blake2b(f"{reranker.identity}\0{written}".encode(), digest_size=16)
+    stale = np.zeros((1, reranker.dimension), dtype=np.float16)
+    stored.put([(before.digest(), stale)])
+    question = reranker.question_vector("When was the final report filed?")
+    [similarity] = SemanticReranker(Embedder(default_model())).passage_similarities(
+        question, [ref], stored
+    )
+    [plain_similarity] = reranker.passage_similarities(question, [plain])
+    assert similarity == plain_similarity > 0.5
+    stored.close()
