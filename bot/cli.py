@@ -50,6 +50,7 @@ from bot.terminal import (
     answer_json,
     article_json,
     json_text,
+    output_console,
     plain,
     plain_line,
     render_answer,
@@ -260,7 +261,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as error:  # --help or --version into a full disk
         return _system_error(error)
     try:
-        return _run(args, Console(highlight=False))
+        return _run(args, output_console())
     except CorpusNotFoundError as error:
         # The path named is the one given with --corpus, or else the setting's.
         hint = "" if getattr(args, "corpus", None) else "; set COVERAGE_BOT_CORPUS or pass --corpus"

@@ -7,6 +7,7 @@ parsed, and escape sequences in a file cannot drive the terminal.
 
 from __future__ import annotations
 
+import io
 import json
 import math
 import re
@@ -37,6 +38,40 @@ _CONTROLS = [chr(c) for c in (*range(0x20), *range(0x7F, 0xA0)) if chr(c) != "\n
 _UNSAFE = str.maketrans(
     {c: " " if c.isspace() else None for c in _CONTROLS} | dict.fromkeys(BIDI_CONTROLS)
 )
+
+
+def output_console() -> Console:
+    """Where the commands print: the terminal, or when the output goes to a file or
+    another program, the same text without the blanks rich leaves at the end of a line it
+    wraps where a word ends ("...U.S. troops: " then the next line)."""
+    if sys.stdout.isatty():
+        return Console(highlight=False)
+    return Console(highlight=False, file=_TrimmedLines(sys.stdout))
+
+
+class _TrimmedLines(io.TextIOBase):
+    """A text stream that writes each whole line to ``out`` without its trailing blanks."""
+
+    def __init__(self, out: io.TextIOBase) -> None:
+        self._out = out
+        self._line = ""  # the part of a line written so far, until its line break
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]  # what rich may draw boxes with
+        return self._out.encoding
+
+    def write(self, text: str) -> int:
+        *lines, self._line = (self._line + text).split("\n")
+        if lines:
+            self._out.write("".join(line.rstrip(" ") + "\n" for line in lines))
+        return len(text)
+
+    def flush(self) -> None:
+        """Writes out a line not yet ended too, as it is (rich ends what it prints with a
+        line break): nothing printed is held back."""
+        self._out.write(self._line)
+        self._line = ""
+        self._out.flush()
 
 
 def plain(text: str) -> str:

@@ -74,6 +74,28 @@ def test_a_corrected_question_says_how_it_was_read(capsys: pytest.CaptureFixture
     assert json.loads(out)["read_as"] is None
 
 
+@pytest.mark.parametrize(
+    "command",
+    [["summary"], ["ask", "What did Trump tweet?"], ["articles"]],
+    ids=["summary", "ask", "articles"],
+)
+def test_output_to_a_file_has_no_blanks_at_line_ends(tmp_path: Path, command: list[str]) -> None:
+    """rich leaves a blank at the end of a line it wraps where a word ends; a file, a diff
+    or a script reading the output would keep it."""
+    written = tmp_path / "out.txt"
+    with written.open("w", encoding="utf-8") as out:
+        subprocess.run(
+            [sys.executable, "-m", "bot", "--corpus", str(BUNDLED_CORPUS), *command],
+            stdout=out,
+            env={**os.environ, "COLUMNS": "80"},
+            check=True,
+            timeout=120,
+        )
+    lines = written.read_text(encoding="utf-8").splitlines()
+    assert len(lines) > 5
+    assert [line for line in lines if line != line.rstrip()] == []
+
+
 def test_off_topic_question_is_declined_plainly(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "ask", "What is the capital of France?")
     assert code == 0
