@@ -99,6 +99,7 @@ async def build_report(
                     questions.c.answered,
                     questions.c.question,
                     questions.c.headline,
+                    questions.c.read_as,
                 )
                 .where(where)
                 .order_by(questions.c.asked_at)
@@ -128,12 +129,12 @@ def _report(since: dt.date | None, rows: list, voted: list) -> QuestionReport:
     days: dict[dt.date, list[int]] = defaultdict(lambda: [0, 0])
     declined: list[str] = []
     articles: Counter[str] = Counter()
-    for asked_at, answered, question, headline in rows:
+    for asked_at, answered, question, headline, read_as in rows:
         days[asked_at.date()][0 if answered else 1] += 1
         if answered:
             articles[headline] += 1
         else:
-            declined.append(question)
+            declined.append(read_as or question)  # "missles" counts with "missiles"
     gaps = coverage_gaps(declined)
     return QuestionReport(
         since=since,

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from bot.answer import Answer
 from bot.cli import main
 from bot.report import build_report, chart_png, report_lines
 from bot.state.database import StateDatabase, database_url
@@ -54,6 +55,26 @@ async def test_the_report_counts_groups_gaps_and_lists_votes_and_articles(tmp_pa
         ("2026-03-02", 1, 1),
         ("2026-03-03", 2, 0),
         ("2026-03-04", 0, 3),
+    ]
+
+
+async def test_a_misspelt_question_counts_in_the_gap_of_the_words_it_was_read_as(
+    tmp_path: Path,
+) -> None:
+    database = await StateDatabase.open(database_url(None, tmp_path / "state"))
+    log = QuestionLog(database)
+    typed = "Is the subwya open on Sundya?"
+    read = "Is the subway open on Sunday?"
+    declined = Answer(typed, None, None, (), read_as=read)
+    assert AskedQuestion.of(declined, 1, 2).read_as == read
+    await log.record(AskedQuestion.of(declined, 1, 2), at=DAY)
+    await log.record(AskedQuestion("Is the subway open on Sunday?", False, 1, 2), at=DAY)
+    await log.record(AskedQuestion("Who drives the trams?", False, 1, 2), at=DAY)
+    report = await build_report(database)
+    await database.close()
+    assert [(gap.terms, gap.count) for gap in report.gaps] == [
+        (("open", "subway", "sunday"), 2),
+        (("drive", "tram"), 1),
     ]
 
 

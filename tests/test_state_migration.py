@@ -1,5 +1,6 @@
 """Migration 2 gives a database made by version 1 the questions' Discord ids, so votes
-find a question logged in the background; a database made new has them already."""
+find a question logged in the background, and migration 4 how each question was read; a
+database made new has both already."""
 
 from __future__ import annotations
 
@@ -35,20 +36,18 @@ async def test_a_version_1_database_gains_discord_ids_and_keeps_its_questions(
         )
     database = await StateDatabase.open(database_url(None, tmp_path / "state"))
     log = QuestionLog(database)
-    new = await log.record(AskedQuestion("New?", False), discord_id=123)
+    new = await log.record(AskedQuestion("Nwe?", False, read_as="New?"), discord_id=123)
     assert await log.question_id(123) == new
     assert await log.question_id(456) is None
     await database.close()
     with sqlite3.connect(file) as migrated:
-        assert migrated.execute("SELECT question FROM questions ORDER BY id").fetchall() == [
-            ("Kept?",),
-            ("New?",),
-        ]
+        rows = migrated.execute("SELECT question, read_as FROM questions ORDER BY id")
+        assert rows.fetchall() == [("Kept?", None), ("Nwe?", "New?")]
         version = migrated.execute("SELECT value FROM meta WHERE key = 'schema_version'")
         assert version.fetchone() == (str(SCHEMA_VERSION),)
         indexes = {row[1] for row in migrated.execute("PRAGMA index_list(questions)")}
     assert "questions_by_discord_id" in indexes
-    assert SCHEMA_VERSION == 3 and "questions" in metadata.tables
+    assert SCHEMA_VERSION == 4 and "questions" in metadata.tables
 
 
 async def test_version_3_forgets_who_asked_and_keeps_message_ids_only_as_hashes(

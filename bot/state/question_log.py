@@ -34,6 +34,7 @@ class AskedQuestion:
     passage: str | None = None
     score: float | None = None
     evidence: float | None = None
+    read_as: str | None = None
 
     @classmethod
     def of(
@@ -42,7 +43,14 @@ class AskedQuestion:
         """The log's record of an answer (or a decline) given in a server's channel."""
         best = answer.best
         if best is None:
-            return cls(answer.question, False, guild_id, channel_id, evidence=answer.evidence)
+            return cls(
+                answer.question,
+                False,
+                guild_id,
+                channel_id,
+                evidence=answer.evidence,
+                read_as=answer.read_as,
+            )
         return cls(
             answer.question,
             True,
@@ -53,6 +61,7 @@ class AskedQuestion:
             passage=best.ref.passage.body,
             score=best.score,
             evidence=answer.evidence,
+            read_as=answer.read_as,
         )
 
 

@@ -71,6 +71,7 @@ questions = Table(
     Column("score", Float),
     Column("evidence", Float),
     Column("discord_id", BigInteger),  # the question's message or interaction (migration 2)
+    Column("read_as", Text),  # with its misspellings corrected; NULL: as asked (migration 4)
     Index("questions_by_guild_time", "guild_id", "asked_at"),
     Index("questions_by_time", "asked_at"),
     Index("questions_by_discord_id", "discord_id", unique=True),
@@ -128,6 +129,14 @@ def _version_3(connection: Connection) -> None:
         )
 
 
+def _version_4(connection: Connection) -> None:
+    """How each question was read once its misspellings were corrected, so that the gaps
+    in the coverage group "missles" with "missiles". A database made new has the column
+    already (see :func:`_version_2`); the questions logged before keep NULL, as asked."""
+    if "read_as" not in {c["name"] for c in inspect(connection).get_columns("questions")}:
+        connection.execute(text("ALTER TABLE questions ADD COLUMN read_as TEXT"))
+
+
 def discord_key(salt: bytes, discord_id: int) -> int:
     """A Discord id's keyed hash (BLAKE2b, this database's salt) as a positive 63-bit
     integer: what the log keeps in place of a message or interaction id."""
@@ -135,7 +144,12 @@ def discord_key(salt: bytes, discord_id: int) -> int:
     return int.from_bytes(digest.digest(), "big") >> 1
 
 
-MIGRATIONS: tuple[Callable[[Connection], None], ...] = (_version_1, _version_2, _version_3)
+MIGRATIONS: tuple[Callable[[Connection], None], ...] = (
+    _version_1,
+    _version_2,
+    _version_3,
+    _version_4,
+)
 """Migration n (counting from 1) takes a database from version n - 1 to n. A new version
 appends one; none is ever edited once released."""
 
