@@ -189,7 +189,7 @@ class Poller:
             if not parsed.entries:
                 return self._failed(url, state, now, f"malformed feed: {why}")
             notes.append(f"malformed feed ({why}); {len(parsed.entries)} items read anyway")
-        elif not parsed.version and not parsed.entries:
+        elif not parsed.get("version") and not parsed.entries:  # none when the body is empty
             return self._failed(url, state, now, "not an RSS or Atom feed")
         items, unlinked = feed_items(parsed.entries)
         if unlinked:
@@ -311,7 +311,11 @@ class Poller:
     def _failed(self, url: str, state: FeedState, now: dt.datetime, why: str) -> FeedResult:
         """A failed poll: the feed waits twice as long after each failure in a row."""
         state.failures += 1
-        wait = min(self.interval * 2**state.failures, max(MAX_BACKOFF, self.interval))
+        # Past 64 doublings every interval is past the longest wait; 2 ** 1024 would be
+        # no float at all (a feed dead for eight months, tried every six hours, has failed
+        # that often).
+        doublings = min(state.failures, 64)
+        wait = min(self.interval * 2**doublings, max(MAX_BACKOFF, self.interval))
         state.next_attempt = (now + dt.timedelta(seconds=wait)).isoformat()
         result = f"failed: {why} ({_times(state.failures)} in a row; next try in {_span(wait)})"
         state.last_poll, state.last_result = now.isoformat(), result

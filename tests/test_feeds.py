@@ -114,6 +114,35 @@ async def test_a_failing_feed_backs_off_and_remembers_why(site: Site, tmp_path: 
     assert state["feeds"][url]["next_attempt"] == (NOON + dt.timedelta(minutes=90)).isoformat()
 
 
+async def test_a_feed_dead_for_months_still_waits_six_hours_a_try(
+    site: Site, tmp_path: Path
+) -> None:
+    url = site.url("/error")
+    state = tmp_path / "state"
+    state.mkdir()
+    due = {"failures": 1023, "next_attempt": NOON.isoformat()}  # 2 ** 1024 is no float
+    (state / "feeds.json").write_text(json.dumps({"format": 1, "feeds": {url: due}}))
+    fine = site.serve("/feed/fine", rss([story(site, "/s/fine", "Depot reopens", 5)]), "text/xml")
+    follow = Poller((url, fine), state, tmp_path / "news", interval=900.0)  # as settings give
+    report = await follow.poll_due(NOON)
+    assert [(f.ok, f.result) for f in report.feeds] == [
+        (False, "failed: HTTP 500 Internal Server Error (1024 times in a row; next try in 6.0 h)"),
+        (True, "1 new item: 1 added"),
+    ]
+
+
+async def test_an_empty_feed_is_one_line_and_the_other_feeds_go_on(
+    site: Site, tmp_path: Path
+) -> None:
+    empty = site.serve("/feed/empty", b"", "application/rss+xml")
+    fine = site.serve("/feed/fine2", rss([story(site, "/s/fine2", "Depot reopens", 5)]), "text/xml")
+    report = await poller(tmp_path, empty, fine).poll_due(NOON)
+    assert [(f.ok, f.result) for f in report.feeds] == [
+        (False, "failed: not an RSS or Atom feed (once in a row; next try in 30 min)"),
+        (True, "1 new item: 1 added"),
+    ]
+
+
 async def test_an_unreachable_feed_is_one_line(tmp_path: Path) -> None:
     port = closed_port()
     report = await poller(tmp_path, f"http://127.0.0.1:{port}/rss").poll_due(NOON)
