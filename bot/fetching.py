@@ -227,7 +227,10 @@ class Fetcher:
                 raise Unreachable(url, "the server's response is not valid HTTP") from error
             except aiohttp.ClientError as error:
                 raise Unreachable(url, f"connection failed: {_one_line(error)}") from error
-            url = urljoin(url, location)
+            try:
+                url = urljoin(url, location)
+            except ValueError as error:  # an unclosed "[" in its host, for one
+                raise NotWebAddress(visited[0], "redirected to a malformed address") from error
             if url in visited:
                 raise TooManyRedirects(visited[0], f"redirect loop back to {url}")
             visited.append(url)

@@ -123,6 +123,7 @@ def test_every_failure_is_one_line_and_the_other_inputs_still_go_in(
         site.url("/missing"): "HTTP 404 Not Found",
         site.url("/error"): "HTTP 500 Internal Server Error",
         site.url("/loop-a"): f"redirect loop back to {site.url('/loop-a')}",
+        site.url("/malformed-redirect"): "redirected to a malformed address",
         site.url("/image"): "is image/png, not an HTML page",
         site.url("/huge-declared"): "is 50.0 MB, more than the 5.0 MB limit",
         "ftp://127.0.0.1/file": "not an http(s) address",

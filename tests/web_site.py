@@ -137,6 +137,8 @@ def _app(site: Site) -> web.Application:
             raise web.HTTPInternalServerError()
         if path.startswith("/loop-"):
             raise web.HTTPFound("/loop-b" if path == "/loop-a" else "/loop-a")
+        if path == "/malformed-redirect":
+            return web.Response(status=302, headers={"Location": "http://[::1"})
         if path == "/moved":
             raise web.HTTPMovedPermanently("/article/depot")
         if path == "/slow":
