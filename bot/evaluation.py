@@ -8,7 +8,6 @@ answer it and the bot should decline.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -26,6 +25,7 @@ from bot.answer import (
 )
 from bot.corpus import CorpusView
 from bot.index_folder import IndexLoadError
+from bot.json_input import read_json
 from bot.squad import SquadQuestion, SquadSet
 from bot.summary import lead_summary, summarize_article, summarize_story
 
@@ -98,7 +98,7 @@ def load_cases(path: Path) -> list[Case]:
         if not line.strip():
             continue
         try:
-            record = json.loads(line)
+            record = read_json(line)
             question, passages = record["question"], record["passages"]
         except (ValueError, KeyError, TypeError) as error:
             raise EvaluationInputError(
@@ -171,7 +171,7 @@ def unmatched_passages(corpus: CorpusView, cases: Sequence[Case]) -> list[str]:
 def load_references(path: Path) -> dict[str, str]:
     """Reference summaries: ``{"story" or article id: summary text}``."""
     try:
-        references = json.loads(path.read_text(encoding="utf-8-sig"))
+        references = read_json(path.read_text(encoding="utf-8-sig"))
     except (OSError, ValueError) as error:
         raise EvaluationInputError(
             f"the reference summaries {path} cannot be read ({error})"

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import errno
 import fcntl
-import json
 import os
 import re
 import shlex
@@ -47,6 +46,7 @@ from typing import TypeVar
 import numpy as np
 
 from bot.corpus.loader import INDEX_MARKER
+from bot.json_input import read_json
 
 _CURRENT = "CURRENT"
 _NEW_CURRENT = "CURRENT.new"
@@ -194,7 +194,7 @@ def recorded_corpus(generation: Path) -> Path | None:
     """The corpus a generation's manifest says it was built from, whatever its format."""
     try:
         check_regular(generation, (MANIFEST,))
-        recorded = json.loads((generation / MANIFEST).read_text(encoding="utf-8"))["corpus_path"]
+        recorded = read_json((generation / MANIFEST).read_text(encoding="utf-8"))["corpus_path"]
     except (OSError, ValueError, KeyError, TypeError):
         return None
     return Path(recorded) if corpus_path_problem(recorded) is None else None
@@ -312,7 +312,7 @@ def _is_our_generation(entry: Path) -> bool:
     if manifest.is_symlink() or not manifest.is_file():
         return False
     try:
-        recorded = json.loads(manifest.read_text(encoding="utf-8"))
+        recorded = read_json(manifest.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
     return isinstance(recorded, dict) and {"format", "analyzer"} <= recorded.keys()
@@ -425,7 +425,7 @@ def _legacy_files(folder: Path, entries: list[str]) -> list[Path] | None:
     if any(path.is_symlink() or not path.is_file() for path in paths):
         return None
     try:
-        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        manifest = read_json((folder / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     if not isinstance(manifest, dict) or not {"format", "analyzer"} <= manifest.keys():

@@ -36,6 +36,7 @@ from bot.index_folder import (
     building,
 )
 from bot.integrity import write_checksums
+from bot.json_input import read_json
 from bot.store import article_line
 
 Progress = Callable[[int, int], None]
@@ -178,7 +179,7 @@ def finish_generation(
     index.write(staging, names, skip={n.split("/")[1] for n in linked or {}}, **facts)
     np.save(staging / "deleted_articles.npy", np.asarray(deleted_articles, dtype="<i8"))
     (staging / FILES_TABLE).write_text(json.dumps(files, ensure_ascii=False), "utf-8")
-    manifest = json.loads((staging / MANIFEST).read_text("utf-8"))
+    manifest = read_json((staging / MANIFEST).read_text("utf-8"))
     for segment, count in zip(manifest["segments"], articles, strict=True):
         segment["articles"] = count
     manifest["articles"] = sum(articles) - len(deleted_articles)

@@ -39,6 +39,7 @@ from bot.index_folder import (
     located,
     segment_files,
 )
+from bot.json_input import read_json
 
 _CHUNK_BYTES = 1 << 24
 
@@ -81,7 +82,7 @@ def read_manifest(folder: Path) -> dict[str, Any]:
     every file of the generation is known to be a regular file."""
     check_regular(folder, (MANIFEST,))
     try:
-        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        manifest = read_json((folder / MANIFEST).read_text(encoding="utf-8"))
     except FileNotFoundError as error:
         raise damaged(folder, MANIFEST, "it is missing") from error
     except (OSError, ValueError) as error:
@@ -150,7 +151,7 @@ def write_checksums(folder: Path, known: dict[str, int] | None = None) -> None:
     its manifest; ``known`` ones (of segments linked from the last generation, checked
     when it was read) are taken as they are."""
     manifest_path = folder / MANIFEST
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest = read_json(manifest_path.read_text(encoding="utf-8"))
     known = known or {}
     manifest["checksums"] = {
         name: known[name] if name in known else file_crc32(folder / name)

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 
 from bot.config import MAX_EVIDENCE
 from bot.file_modes import replace_file
+from bot.json_input import read_json
 
 if TYPE_CHECKING:
     from bot.answer import Ranking
@@ -168,7 +169,7 @@ def _read(path: Path) -> dict[str, object]:
     if len(raw) > _MAX_FILE_BYTES:
         raise CalibrationFileError("too large to be a calibration file")
     try:
-        data = json.loads(raw.decode("utf-8"))
+        data = read_json(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as error:
         raise CalibrationFileError("not JSON coverage-bot wrote") from error
     if isinstance(data, dict) and isinstance(data.get("format"), int) and data["format"] > _FORMAT:

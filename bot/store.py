@@ -43,6 +43,7 @@ from bot.index_folder import (
     recorded_corpus,
 )
 from bot.integrity import check_fields, read_manifest, verify_index
+from bot.json_input import read_json
 
 _ARTICLE_CACHE = 4096
 
@@ -80,7 +81,7 @@ def article_line(article: Article) -> bytes:
 
 
 def _article_from_line(line: bytes) -> Article:
-    record = json.loads(line)
+    record = read_json(line)
     return Article(
         id=record["id"],
         headline=record["headline"],
@@ -250,7 +251,7 @@ def _headlines(generation: Path, where: str, articles: int) -> list[list[str]]:
     autocomplete."""
     name = f"{where}/{HEADLINES}"
     try:
-        headlines = json.loads((generation / name).read_text("utf-8"))
+        headlines = read_json((generation / name).read_text("utf-8"))
     except ValueError as error:
         raise damaged(generation, name, f"it is not readable JSON ({error})") from error
     if not isinstance(headlines, list) or len(headlines) != articles:

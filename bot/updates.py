@@ -58,6 +58,7 @@ from bot.index_writer import (
     write_segment_articles,
 )
 from bot.integrity import read_manifest
+from bot.json_input import read_json
 from bot.store import StoredCorpus, _read_index, corpus_fingerprint
 
 MAX_SEGMENTS = 10
@@ -169,7 +170,7 @@ def update_index(
 
 def _read_table(generation: Path) -> dict[str, dict[str, Any]]:
     """The files' table of a generation (verified with it)."""
-    table = json.loads((generation / FILES_TABLE).read_text("utf-8"))
+    table = read_json((generation / FILES_TABLE).read_text("utf-8"))
     if not isinstance(table, dict):
         raise IndexLoadError(f"{generation / FILES_TABLE} is not a table of files")
     return table

@@ -22,6 +22,7 @@ from bot.corpus.structure import (
     optional_text,
     web_url,
 )
+from bot.json_input import read_json
 
 
 def parse_jsonl_articles(
@@ -45,7 +46,7 @@ def parse_jsonl_articles(
 
 def _article(line: str, source: str, number: int) -> tuple[ParsedArticle, list[FormatNote]]:
     try:
-        record = json.loads(line)
+        record = read_json(line)
     except json.JSONDecodeError as error:
         # JSONDecodeError's msg leaves its position to be added: "... starting at".
         at = "" if error.msg.endswith(" at") else " at"

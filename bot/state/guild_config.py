@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.config import MAX_TOP, Settings
+from bot.json_input import read_json
 from bot.state.database import StateDatabase, StateUnavailable
 from bot.state.schema import guild_settings
 
@@ -236,7 +237,7 @@ def _loaded(name: str, value: Any) -> Any:
     would otherwise fail every question or switch the rate limit off."""
     if name == "ask_channels":
         try:
-            channels = json.loads(value)
+            channels = read_json(value)
         except (ValueError, TypeError):
             channels = None
         if not isinstance(channels, list) or not all(_is_id(c) for c in channels):
