@@ -94,11 +94,11 @@ def file_table(corpus: Path, hashed: bool = False) -> dict[str, dict[str, Any]]:
     root, files = _corpus_files(corpus)
     table = {}
     for file in files:
-        stat = file.stat()
         try:
+            stat = file.stat()
             digest = _sha256(file) if hashed else None
-        except OSError:  # unreadable: the loader skips it, saying why; an update reads it
-            continue  # once it can be read, as a file added
+        except OSError:  # unreadable, or deleted since the folder was listed: the loader
+            continue  # skips it, saying why; an update reads it once it can be, as added
         entry = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": digest}
         table[file.relative_to(root).as_posix()] = entry
     return table

@@ -410,3 +410,24 @@ async def test_bot_keeps_the_old_index_when_the_background_rebuild_fails(
 async def test_bot_on_a_current_index_does_not_rebuild(corpus: Path, tmp_path: Path) -> None:
     build_index(corpus, tmp_path / "index")
     assert bot_over(corpus, tmp_path / "index", tmp_path).refresh_if_outdated() is None
+
+
+def test_a_file_deleted_while_the_index_is_built_is_skipped_and_the_build_finishes(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file listed, then deleted before it is looked at (a feed writer or an editor
+    tidying up while ``index`` runs), had ended the build: "could not write the index"."""
+    import bot.updates
+
+    listed = bot.updates.coverage_files
+
+    def listed_then_deleted(folder: Path) -> list[Path]:
+        files = listed(folder)
+        files[0].unlink()
+        return files
+
+    monkeypatch.setattr(bot.updates, "coverage_files", listed_then_deleted)
+    kept = sorted(p.name for p in corpus.iterdir())[1:]
+    build_index(corpus, tmp_path / "index")
+    articles = load_index(tmp_path / "index")[1].articles
+    assert sorted({article.source for article in articles}) == kept
