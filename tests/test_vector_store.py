@@ -60,6 +60,27 @@ def test_a_damaged_vector_file_is_one_warning_and_the_answer_still_comes(
     assert warnings[0].startswith(f"vector cache {index / VECTORS_FILE} not used: ")
 
 
+@pytest.mark.parametrize(
+    "damage",
+    [
+        "UPDATE vectors SET data = NULL",
+        "UPDATE vectors SET data = 'text'",
+        "UPDATE vectors SET data = X'00'",  # one byte: no float16 at all
+        "UPDATE vectors SET rows = 'many'",
+        "UPDATE vectors SET rows = 1000",
+    ],
+)
+def test_damaged_rows_are_embedded_again_and_written_over(index: Path, damage: str) -> None:
+    first, passage = answer_in_a_fresh_process(index)
+    with sqlite3.connect(index / VECTORS_FILE) as vectors:
+        vectors.execute(damage)
+    again, same = answer_in_a_fresh_process(index)
+    assert same == passage
+    assert sorted(again.embedded) == sorted(first.embedded)  # every row missed
+    third, _ = answer_in_a_fresh_process(index)
+    assert third.embedded == [QUESTION]  # and each was written over
+
+
 def test_a_rebuild_keeps_the_vectors_and_accepts_the_folder(index: Path) -> None:
     answer_in_a_fresh_process(index)
     build_index(index.parent / "corpus", index)
