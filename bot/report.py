@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.analysis import analyze
 from bot.corpus import headline_then
-from bot.state.database import StateDatabase
+from bot.state.database import StateDatabase, StateUnavailable
 from bot.state.schema import questions, votes
 
 LISTED = 5
@@ -120,7 +120,12 @@ async def build_report(
         ).all()
         return rows, voted
 
-    rows, voted = await database.run(read, write=False)
+    try:
+        rows, voted = await database.run(read, write=False)
+    except (ValueError, TypeError) as error:  # a row changed outside the bot: "not a time"
+        raise StateUnavailable(
+            f"the state database {database.where} holds a row it cannot read ({error})"
+        ) from None
     # Grouping thousands of declined questions by their words is CPU work: off the loop.
     return await asyncio.to_thread(_report, since, rows, voted)
 
@@ -132,7 +137,8 @@ def _report(since: dt.date | None, rows: list, voted: list) -> QuestionReport:
     for asked_at, answered, question, headline, read_as in rows:
         days[asked_at.date()][0 if answered else 1] += 1
         if answered:
-            articles[headline] += 1
+            if isinstance(headline, str):  # none in a row changed outside the bot
+                articles[headline] += 1
         else:
             declined.append(read_as or question)  # "missles" counts with "missiles"
     gaps = coverage_gaps(declined)
@@ -249,8 +255,12 @@ def chart_png(report: QuestionReport) -> bytes:
     from matplotlib.figure import Figure  # a Figure needs no pyplot and no display
 
     counts = {day.day: day for day in report.days}
-    last = report.days[-1].day if report.days else dt.datetime.now(dt.UTC).date()
-    first = max(report.days[0].day if report.days else last, last - dt.timedelta(CHART_DAYS - 1))
+    # Never past today: a row dated 9999 (changed outside the bot) is past what a chart of
+    # dates can draw.
+    today = dt.datetime.now(dt.UTC).date()
+    last = min(report.days[-1].day, today) if report.days else today
+    earliest = min(report.days[0].day, last) if report.days else last
+    first = max(earliest, last - dt.timedelta(CHART_DAYS - 1))
     days = [first + dt.timedelta(n) for n in range((last - first).days + 1)]  # quiet days too
     shown = [counts.get(day, Day(day, 0, 0)) for day in days]
     figure = Figure(figsize=(8, 3.5), dpi=100)

@@ -6,6 +6,7 @@ import asyncio
 import datetime as dt
 import io
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -217,3 +218,33 @@ def test_a_malformed_database_url_is_one_line_without_its_password(
         "coverage-bot: COVERAGE_BOT_DATABASE_URL is not a database URL SQLAlchemy reads: "
     )
     assert err.count("\n") == 1 and why in err and "secret" not in err
+
+
+def damage(state: Path, sql: str) -> None:
+    """Change the log outside the bot, as a hand or a tool might."""
+    with sqlite3.connect(state / "coverage-bot.sqlite3") as log:
+        log.execute(sql)
+
+
+def test_a_row_changed_outside_the_bot_is_one_line(
+    state_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    log_and_close(state_env)
+    damage(state_env, "UPDATE questions SET asked_at = 'not a time' WHERE id = 1")
+    assert main(["report"]) == 1
+    assert capsys.readouterr().err == (
+        f"coverage-bot: the state database {state_env / 'coverage-bot.sqlite3'} holds a row it "
+        "cannot read (Invalid isoformat string: 'not a time')\n"
+    )
+
+
+def test_an_answered_row_without_a_headline_and_a_day_in_year_9999_still_report(
+    state_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    log_and_close(state_env)
+    damage(state_env, "UPDATE questions SET answered = 'maybe' WHERE headline IS NULL")
+    damage(state_env, "UPDATE questions SET asked_at = '9999-12-31 10:00:00.000000' WHERE id = 1")
+    assert main(["report", "--chart", "chart.png"]) == 0
+    out = capsys.readouterr().out
+    assert "Questions asked: 7" in out and "Answered: 7 (100%)" in out
+    assert Image.open(state_env.parent / "chart.png").format == "PNG"
