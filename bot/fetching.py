@@ -254,12 +254,12 @@ async def _checked(
         raise WrongContentType(url, f"is {mime}, not {kind.description}")
     declared = response.content_length
     if declared is not None and declared > max_bytes:
-        raise TooLarge(url, f"is {_size(declared)}, more than the {_size(max_bytes)} limit")
+        raise TooLarge(url, f"is {megabytes(declared)}, more than the {megabytes(max_bytes)} limit")
     body = bytearray()
     async for chunk in response.content.iter_chunked(_CHUNK_BYTES):
         body += chunk
         if len(body) > max_bytes:
-            raise TooLarge(url, f"is more than the {_size(max_bytes)} limit")
+            raise TooLarge(url, f"is more than the {megabytes(max_bytes)} limit")
     return Fetched(
         url=url,
         body=bytes(body),
@@ -270,7 +270,8 @@ async def _checked(
     )
 
 
-def _size(count: int) -> str:
+def megabytes(count: int) -> str:
+    """A size as the limits are told: "5.0 MB"."""
     return f"{count / (1024 * 1024):.1f} MB"
 
 

@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import contextlib
 import datetime as dt
+import stat
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -37,7 +38,7 @@ from bot.feeds import (
     followed_feeds,
     unfollow_feed,
 )
-from bot.fetching import ContentKind, Fetcher, FetchError, NotModified
+from bot.fetching import ContentKind, Fetcher, FetchError, NotModified, megabytes
 from bot.index_folder import IndexLoadError, current_generation
 from bot.knowledge import KNOWLEDGE_ERRORS, refresh_index
 from bot.store import indexed_corpus
@@ -116,16 +117,28 @@ async def _add_one(fetcher: Fetcher, writer: CorpusWriter, given: str) -> Writte
             raise _InputError("HTTP 304 to a plain request")
         article = await asyncio.to_thread(extract_article, page.markup, page.url)
     else:
-        path = user_path(given)
-        try:
-            raw = path.read_bytes()
-        except OSError as error:
-            raise _InputError(f"cannot be read: {error.strerror}") from error
+        raw = _saved_page(user_path(given), fetcher.limits.max_bytes)
         article = await asyncio.to_thread(extract_article, raw)
     try:
         return writer.write(article)
     except OSError as error:
         raise _InputError(f"could not be written into {writer.folder}: {error.strerror}") from error
+
+
+def _saved_page(path: Path, limit: int) -> bytes:
+    """A page saved to a file: a regular file of at most ``limit`` bytes, as a fetched
+    page may be (a pipe would wait for a writer, /dev/zero never end, and a 3 GB file
+    fill the memory)."""
+    try:
+        if not stat.S_ISREG(path.stat().st_mode):
+            raise _InputError("is not a file")
+        with path.open("rb") as stream:
+            raw = stream.read(limit + 1)
+    except OSError as error:
+        raise _InputError(f"cannot be read: {error.strerror}") from error
+    if len(raw) > limit:
+        raise _InputError(f"is more than the {megabytes(limit)} limit")
+    return raw
 
 
 def _written_line(written: Written | AddedArticle) -> str:

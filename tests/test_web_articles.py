@@ -745,3 +745,19 @@ def test_an_updated_file_keeps_the_permissions_an_editor_gave_it(tmp_path: Path)
     assert (again.updated, again.path) == (True, first.path)
     assert "electric chargers" in again.path.read_text(encoding="utf-8")
     assert again.path.stat().st_mode & 0o777 == 0o600
+
+
+def test_a_saved_page_that_is_no_file_or_too_large_is_refused_at_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    os.mkfifo(tmp_path / "pipe.html")  # reading would wait for a writer, for ever
+    with (tmp_path / "huge.html").open("wb") as huge:
+        huge.truncate(6 * 1024 * 1024)  # sparse: no disk, as /dev/zero takes none
+    (tmp_path / "folder.html").mkdir()
+    code, out, err = run(capsys, "add", "--corpus", "news", "pipe.html", "huge.html", "folder.html")
+    assert (code, out) == (1, "")
+    assert err.splitlines() == [
+        "refused pipe.html: is not a file",
+        "refused huge.html: is more than the 5.0 MB limit",
+        "refused folder.html: is not a file",
+    ]
