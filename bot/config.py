@@ -271,6 +271,8 @@ def _env_file_lines() -> tuple[list[str], list[int]]:
     """The names .env sets and the numbers of its lines that set nothing (not ``NAME=value``,
     a comment or blank), or SettingsError when it cannot be read as text."""
     if not ENV_FILE.is_file():
+        if ENV_FILE.exists() and not ENV_FILE.is_dir():  # a pipe or a device: python-dotenv
+            raise SettingsError(f"{ENV_FILE.absolute()} is not a file")  # would wait for ever
         return [], []
     try:
         raw = ENV_FILE.read_bytes()

@@ -272,6 +272,15 @@ def test_an_env_file_that_is_not_utf8_is_one_line_naming_it(
     )
 
 
+def test_an_env_file_that_is_a_pipe_is_one_line_not_a_wait_for_ever(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    os.mkfifo(".env")  # reading it would wait for a writer
+    code, out, err = run(capsys, "ask", MISSILES)
+    assert (code, out) == (2, "")
+    assert err == f"coverage-bot: {tmp_path / '.env'} is not a file\n"
+
+
 def test_an_env_file_that_cannot_be_read_is_one_line_naming_it(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
