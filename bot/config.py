@@ -54,6 +54,8 @@ class SettingsError(ValueError):
     """A setting with a value the bot cannot use; the message names it."""
 
 
+MAX_RETENTION_DAYS = 36_500
+"""A century: the daily clean-up's cut-off date must be a date (a trillion days was not)."""
 ENV_FILE = Path(".env")
 ENV_PREFIX = "COVERAGE_BOT_"
 ENV_ENCODING = "utf-8"  # python-dotenv passes over the byte-order mark Windows editors write
@@ -90,7 +92,9 @@ class Settings(BaseSettings):
     database_url: SecretStr | None = Field(
         None, description="an SQLAlchemy async URL; empty: SQLite in the state folder"
     )
-    retention_days: int = Field(90, ge=1, description="days logged questions are kept")
+    retention_days: int = Field(
+        90, ge=1, le=MAX_RETENTION_DAYS, description="days logged questions are kept"
+    )
     feeds: Annotated[tuple[str, ...], NoDecode] = Field((), description="RSS/Atom feeds to follow")
     announce_channel: int | None = Field(None, gt=0, description="where new articles are announced")
     feed_interval: float = Field(
@@ -213,7 +217,10 @@ _ALLOWED: dict[str, tuple[str, str]] = {
     "cooldown_rate": ("a whole number, 1 or more", "1 or more"),
     "cooldown_seconds": ("a number of seconds above 0", "above 0"),
     "view_timeout": ("a number of seconds above 0", "above 0"),
-    "retention_days": ("a whole number of days, 1 or more", "1 or more"),
+    "retention_days": (
+        f"a whole number of days from 1 to {MAX_RETENTION_DAYS:,}",
+        f"from 1 to {MAX_RETENTION_DAYS:,}",
+    ),
     "message_content": ("true or false",) * 2,
     "shard_count": ("a whole number of shards, 1 or more", "1 or more"),
     "shard_ids": (

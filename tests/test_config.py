@@ -110,6 +110,11 @@ def test_a_blank_guild_id_as_env_example_invites_starts_asking(
         ),
         ("COVERAGE_BOT_COOLDOWN_RATE", "0", "COVERAGE_BOT_COOLDOWN_RATE must be 1 or more, not 0"),
         (
+            "COVERAGE_BOT_RETENTION_DAYS",
+            "1000000000000",  # a cut-off date no date can be: the clean-up had overflowed
+            "COVERAGE_BOT_RETENTION_DAYS must be from 1 to 36,500, not 1000000000000",
+        ),
+        (
             "COVERAGE_BOT_COOLDOWN_RATE",
             "lots",
             "COVERAGE_BOT_COOLDOWN_RATE must be a whole number, 1 or more, not 'lots'",
