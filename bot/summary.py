@@ -248,18 +248,19 @@ def summarize_topic(answerer: Answerer, topic: str, sentences: int = TOPIC_SENTE
     # A topic is not a question: passages that use its words are worth summarising even
     # when none answers enough of it to be an answer, but not when it names someone or
     # somewhere the coverage never mentions (no evidence at all).
+    read = answer.read_as or answer.question  # as the stages read it: "missles" as "missiles"
     if not answer.results or (answer.best is None and answer.evidence == 0.0):
-        raise TopicNotCovered(_nothing_about(answer.question))
+        raise TopicNotCovered(_nothing_about(read))
     found = sorted((hit.ref for hit in answer.results), key=lambda ref: ref.number)
     candidates = [s for ref in found for s in passage_sentences(ref.article, ref.position)]
     # A title speaks of the topic in either news spelling: "governor" in "Gov. Marsh said".
-    terms = [s for term in analyze(finder_answerer.read_as(topic)) for s in spellings(term)]
+    terms = [s for term in analyze(read) for s in spellings(term)]
     on_topic = [c for c in candidates if not set(terms).isdisjoint(analyze(c.text))]
     if not on_topic:
-        raise TopicNotCovered(_nothing_about(answer.question))
+        raise TopicNotCovered(_nothing_about(read))
     chosen = _choose(on_topic, _query_scores(on_topic, terms), sentences)
     return Summary(
-        f"What the coverage says about {answer.question}",
+        f"What the coverage says about {read}",
         # Passage numbers follow the corpus's article order, so any one places its article.
         _in_reading_order(chosen, {ref.article.id: ref.number for ref in found}),
     )

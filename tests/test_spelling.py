@@ -120,5 +120,6 @@ def test_a_misspelt_name_finds_what_the_name_finds(all_stages: Answerer) -> None
 
 def test_a_misspelt_topic_is_summarised(all_stages: Answerer) -> None:
     summary = summarize_topic(all_stages, "missles")
+    assert summary.title == "What the coverage says about missiles"  # as it was read
     assert summary.sentences
     assert all("missile" in sentence.text.lower() for sentence in summary.sentences)
