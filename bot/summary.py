@@ -24,7 +24,7 @@ from rank_bm25 import BM25Okapi
 from bot.analysis import analyze, spellings
 from bot.answer import Answerer, QuestionError, question_terms, without_markup
 from bot.corpus import Article, CorpusView
-from bot.corpus.structure import has_pronoun_speaker
+from bot.corpus.structure import has_pronoun_speaker, speaks_through_lead_in
 from bot.examples import example_topics
 from bot.sentences import split_sentences
 
@@ -140,7 +140,7 @@ def passage_sentences(article: Article, position: int) -> list[SummarySentence]:
     none; one that answers its question heading reads on its own ("Counties pay for a
     recount unless ...") and gives its sentences, as any other."""
     passage = article.passages[position]
-    if passage.lead_in and not passage.lead_in.endswith("?"):
+    if passage.lead_in and speaks_through_lead_in(article.passages, position):
         return []
     return [
         SummarySentence(text, article, position, index)

@@ -179,6 +179,33 @@ def test_answers_under_question_headings_are_summarised(tmp_path: Path) -> None:
     assert [s.text for s in topic.sentences] == [pays]
 
 
+STADIUM = """---
+title: Council rejects the stadium plan
+date: 2025-11-18
+---
+
+Why did the council vote the stadium plan down? Mayor Jane Doe explained the decision to \
+reporters at city hall on Monday afternoon.
+
+"The numbers never worked for taxpayers, not once in two years of talks," she said. \
+"We will not hand a billion dollars of public money to a private sports franchise."
+"""
+
+
+def test_a_quotation_whose_speaker_is_named_in_a_question_before_it_is_never_shown(
+    tmp_path: Path,
+) -> None:
+    """The "she said" paragraph carries the sentence before it, a question here: it is a
+    speaker's lead-in all the same, not an FAQ's question heading."""
+    (tmp_path / "stadium.md").write_text(STADIUM, encoding="utf-8")
+    corpus = load_corpus(tmp_path).corpus
+    assert corpus.passages[1].passage.lead_in == "Why did the council vote the stadium plan down?"
+    shown = [s.text for s in summarize_story(corpus).sentences]
+    assert not any("billion dollars" in text for text in shown)
+    with pytest.raises(SummaryError, match="nothing in the coverage about public money"):
+        summarize_topic(Answerer(corpus), "public money")
+
+
 def test_a_story_with_no_sentence_to_show_says_so() -> None:
     corpus = Corpus((Article("a", "Quiet day", (Passage("He said so."),)),))
     with pytest.raises(SummaryError, match="The coverage has no sentences to summarise"):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from urllib.parse import urlsplit
@@ -385,6 +386,17 @@ def _continues_quote(before: Passage, text: str) -> bool:
         return False
     said = before.text
     return said.count("“") > said.count("”") or len(_QUOTE_MARK.findall(said)) % 2 == 1
+
+
+def speaks_through_lead_in(passages: Sequence[Passage], position: int) -> bool:
+    """Whether the passage at ``position`` carries the sentence before it to say who speaks
+    (its speaker is only "he" or "she", or it goes on with a quotation the passage before
+    left open), as the paragraphs were given their lead-ins; not one that carries the
+    question of its heading, and reads on its own."""
+    passage = passages[position]
+    return has_pronoun_speaker(passage.text) or (
+        position > 0 and _continues_quote(passages[position - 1], passage.text)
+    )
 
 
 def _speaker_sentence(passage: Passage) -> str | None:
