@@ -55,7 +55,10 @@ def corpus_fingerprint(path: Path) -> str:
     root = path.parent if path.is_file() else path
     digest = hashlib.sha256()
     for file in files:
-        stat = file.stat()
+        try:
+            stat = file.stat()
+        except OSError:  # deleted since the folder was listed: as if before
+            continue
         digest.update(
             f"{file.relative_to(root).as_posix()}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode()
         )
