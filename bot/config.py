@@ -29,6 +29,8 @@ from pydantic import (
 from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.file_modes import read_file
+
 
 def _bundled_corpus() -> Path:
     """The coverage an installed wheel carries in the package; in a checkout or an editable
@@ -277,12 +279,10 @@ def _plain_message(error: ErrorDetails) -> str:
 def _env_file_lines() -> tuple[list[str], list[int]]:
     """The names .env sets and the numbers of its lines that set nothing (not ``NAME=value``,
     a comment or blank), or SettingsError when it cannot be read as text."""
-    if not ENV_FILE.is_file():
-        if ENV_FILE.exists() and not ENV_FILE.is_dir():  # a pipe or a device: python-dotenv
-            raise SettingsError(f"{ENV_FILE.absolute()} is not a file")  # would wait for ever
+    if not ENV_FILE.exists() or ENV_FILE.is_dir():  # python-dotenv reads no folder either
         return [], []
     try:
-        raw = ENV_FILE.read_bytes()
+        raw = read_file(ENV_FILE)  # a pipe or a device would keep python-dotenv waiting
         text = raw.decode(ENV_ENCODING)
     except UnicodeDecodeError as error:
         line = raw.count(b"\n", 0, error.start) + 1

@@ -24,6 +24,7 @@ from bot.answer import (
     question_terms,
 )
 from bot.corpus import CorpusView
+from bot.file_modes import read_file
 from bot.index_folder import IndexLoadError
 from bot.json_input import read_json
 from bot.squad import SquadQuestion, SquadSet
@@ -90,7 +91,7 @@ class EvaluationInputError(ValueError):
 def load_cases(path: Path) -> list[Case]:
     """The question set in ``path``."""
     try:
-        lines = path.read_text(encoding="utf-8-sig").splitlines()  # Notepad's BOM too
+        lines = read_file(path).decode("utf-8-sig").splitlines()  # Notepad's BOM too
     except (OSError, UnicodeDecodeError) as error:
         raise EvaluationInputError(f"the question set {path} cannot be read ({error})") from error
     cases = []
@@ -171,7 +172,7 @@ def unmatched_passages(corpus: CorpusView, cases: Sequence[Case]) -> list[str]:
 def load_references(path: Path) -> dict[str, str]:
     """Reference summaries: ``{"story" or article id: summary text}``."""
     try:
-        references = read_json(path.read_text(encoding="utf-8-sig"))
+        references = read_json(read_file(path).decode("utf-8-sig"))
     except (OSError, ValueError) as error:
         raise EvaluationInputError(
             f"the reference summaries {path} cannot be read ({error})"

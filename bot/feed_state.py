@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, TypeVar
 
-from bot.file_modes import replace_file
+from bot.file_modes import read_file, replace_file
 from bot.json_input import read_json
 
 FEEDS_FILE = "feeds.json"
@@ -81,7 +81,7 @@ class FeedStore:
     def load(self) -> FeedBook:
         """The saved book; an empty one when there is none yet."""
         try:
-            data = read_json(self.path.read_text(encoding="utf-8"))
+            data = read_json(read_file(self.path).decode("utf-8"))
         except FileNotFoundError:
             return FeedBook()
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:

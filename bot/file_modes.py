@@ -1,11 +1,37 @@
 """Files written whole: a hidden temporary file beside the target, renamed into place,
-with the permissions a plain ``open`` would have given it."""
+with the permissions a plain ``open`` would have given it; and files read whole that a
+user names or keeps (a question set, a saved page, a state file, ``.env``), which may be
+a pipe or a device instead."""
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 import tempfile
 from pathlib import Path
+
+
+class NotAFile(OSError):
+    """A pipe, a device or a folder where a file was expected."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(errno.EINVAL, "not a file", str(path))
+
+
+def read_file(path: Path, limit: int | None = None) -> bytes:
+    """The bytes of the regular file at ``path``, or at most ``limit`` + 1 of them (so
+    that a caller can tell a file past its limit); NotAFile at once for a pipe, a device
+    or a folder: reading a pipe waits for a writer for ever, and /dev/zero never ends."""
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a pipe opens without a writer
+    try:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            raise NotAFile(path)
+    except BaseException:
+        os.close(descriptor)
+        raise
+    with os.fdopen(descriptor, "rb") as file:
+        return file.read() if limit is None else file.read(limit + 1)
 
 
 def _readable_mode() -> int:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.corpus import Article, Corpus, Passage
+from bot.file_modes import read_file
 from bot.json_input import read_json
 
 LEFT_OUT_EVERY = 6
@@ -47,7 +48,7 @@ class SquadFormatError(ValueError):
 def load_squad(path: Path, left_out_every: int = LEFT_OUT_EVERY) -> SquadSet:
     """The SQuAD file at ``path`` split into a corpus and questions (see the module doc)."""
     try:
-        data = read_json(path.read_text(encoding="utf-8"))["data"]
+        data = read_json(read_file(path).decode("utf-8"))["data"]
         articles, answerable, left_out, titles = [], [], [], []
         for position, entry in enumerate(data, 1):
             title = _text(entry["title"]).replace("_", " ")

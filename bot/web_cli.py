@@ -10,7 +10,6 @@ import argparse
 import asyncio
 import contextlib
 import datetime as dt
-import stat
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -39,6 +38,7 @@ from bot.feeds import (
     unfollow_feed,
 )
 from bot.fetching import ContentKind, Fetcher, FetchError, NotModified, megabytes
+from bot.file_modes import NotAFile, read_file
 from bot.index_folder import IndexLoadError, current_generation
 from bot.knowledge import KNOWLEDGE_ERRORS, refresh_index
 from bot.store import indexed_corpus
@@ -130,10 +130,9 @@ def _saved_page(path: Path, limit: int) -> bytes:
     page may be (a pipe would wait for a writer, /dev/zero never end, and a 3 GB file
     fill the memory)."""
     try:
-        if not stat.S_ISREG(path.stat().st_mode):
-            raise _InputError("is not a file")
-        with path.open("rb") as stream:
-            raw = stream.read(limit + 1)
+        raw = read_file(path, limit)
+    except NotAFile as error:
+        raise _InputError("is not a file") from error
     except OSError as error:
         raise _InputError(f"cannot be read: {error.strerror}") from error
     if len(raw) > limit:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+import bot.config
 from bot.cli import main
 from bot.config import Settings, SettingsError, load_settings, setting_names
 
@@ -283,7 +284,7 @@ def test_an_env_file_that_is_a_pipe_is_one_line_not_a_wait_for_ever(
     os.mkfifo(".env")  # reading it would wait for a writer
     code, out, err = run(capsys, "ask", MISSILES)
     assert (code, out) == (2, "")
-    assert err == f"coverage-bot: {tmp_path / '.env'} is not a file\n"
+    assert err == f"coverage-bot: cannot read {tmp_path / '.env'}: not a file\n"
 
 
 def test_an_env_file_that_cannot_be_read_is_one_line_naming_it(
@@ -291,10 +292,10 @@ def test_an_env_file_that_cannot_be_read_is_one_line_naming_it(
 ) -> None:
     env_file("COVERAGE_BOT_TOP=3")
 
-    def refused(self: Path) -> bytes:
-        raise PermissionError(13, "Permission denied", str(self))
+    def refused(path: Path) -> bytes:
+        raise PermissionError(13, "Permission denied", str(path))
 
-    monkeypatch.setattr(Path, "read_bytes", refused)
+    monkeypatch.setattr(bot.config, "read_file", refused)
     with pytest.raises(SettingsError) as error:
         load_settings()
     assert str(error.value) == f"cannot read {tmp_path / '.env'}: Permission denied"

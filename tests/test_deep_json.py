@@ -1,5 +1,6 @@
 """JSON nested too deeply for Python's parser, in any file coverage-bot reads, is a
-malformed file like any other: one line, and nothing else lost."""
+malformed file like any other, and a pipe where such a file should be is not a file: one
+line, and nothing else lost."""
 
 from __future__ import annotations
 
@@ -82,3 +83,20 @@ def test_deep_evaluation_files_are_refused_in_one_line(
         code, _, err = run(capsys, "evaluate", option, "deep.json")
         assert code != 0, option
         assert err.count("\n") == 1 and "Traceback" not in err, (option, err)
+
+
+def test_a_pipe_for_an_evaluation_or_state_file_is_one_line_not_a_wait_for_ever(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    os.mkfifo(tmp_path / "pipe")  # reading it would wait for a writer
+    for option in ("--squad", "--questions", "--summaries"):
+        code, _, err = run(capsys, "evaluate", option, "pipe")
+        assert code != 0, option
+        assert err.count("\n") == 1 and "not a file" in err, (option, err)
+    state = tmp_path / "state"
+    state.mkdir()
+    os.mkfifo(state / "feeds.json")
+    monkeypatch.setenv("COVERAGE_BOT_STATE_DIR", str(state))
+    code, _, err = run(capsys, "feeds", "list")
+    assert code != 0
+    assert err == f"coverage-bot: cannot read {state / 'feeds.json'}: not a file\n"
