@@ -140,7 +140,9 @@ def _report(since: dt.date | None, rows: list, voted: list) -> QuestionReport:
             if isinstance(headline, str):  # none in a row changed outside the bot
                 articles[headline] += 1
         else:
-            declined.append(read_as or question)  # "missles" counts with "missiles"
+            asked = read_as if isinstance(read_as, str) else question  # "missles": "missiles"
+            if isinstance(asked, str):  # bytes, in a row changed outside the bot
+                declined.append(asked)
     gaps = coverage_gaps(declined)
     return QuestionReport(
         since=since,
@@ -260,7 +262,8 @@ def chart_png(report: QuestionReport) -> bytes:
     today = dt.datetime.now(dt.UTC).date()
     last = min(report.days[-1].day, today) if report.days else today
     earliest = min(report.days[0].day, last) if report.days else last
-    first = max(earliest, last - dt.timedelta(CHART_DAYS - 1))
+    window = dt.timedelta(CHART_DAYS - 1)
+    first = max(earliest, last - window if last - dt.date.min >= window else dt.date.min)
     days = [first + dt.timedelta(n) for n in range((last - first).days + 1)]  # quiet days too
     shown = [counts.get(day, Day(day, 0, 0)) for day in days]
     figure = Figure(figsize=(8, 3.5), dpi=100)

@@ -248,3 +248,15 @@ def test_an_answered_row_without_a_headline_and_a_day_in_year_9999_still_report(
     out = capsys.readouterr().out
     assert "Questions asked: 7" in out and "Answered: 7 (100%)" in out
     assert Image.open(state_env.parent / "chart.png").format == "PNG"
+
+
+def test_declined_rows_of_bytes_and_days_in_year_1_still_report(
+    state_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    log_and_close(state_env)
+    damage(state_env, "UPDATE questions SET question = X'42', read_as = X'41' WHERE id = 7")
+    damage(state_env, "UPDATE questions SET asked_at = '0001-01-02 10:00:00.000000'")
+    assert main(["report", "--chart", "chart.png"]) == 0
+    out = capsys.readouterr().out
+    assert "Questions asked: 7" in out and "subway" not in out  # the row of bytes left out
+    assert Image.open(state_env.parent / "chart.png").format == "PNG"
