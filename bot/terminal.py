@@ -45,8 +45,16 @@ def output_console() -> Console:
     another program, the same text without the blanks rich leaves at the end of a line it
     wraps where a word ends ("...U.S. troops: " then the next line)."""
     if sys.stdout.isatty():
-        return Console(highlight=False)
-    return Console(highlight=False, file=_TrimmedLines(sys.stdout))
+        return _Output(highlight=False)
+    return _Output(highlight=False, file=_TrimmedLines(sys.stdout))
+
+
+class _Output(Console):
+    """rich's console, but a reader that stops reading (``| head``) is the commands' to
+    handle, as a stop and not an error: rich would exit with status 1 itself."""
+
+    def on_broken_pipe(self) -> None:
+        raise BrokenPipeError
 
 
 class _TrimmedLines(io.TextIOBase):

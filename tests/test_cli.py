@@ -96,6 +96,22 @@ def test_output_to_a_file_has_no_blanks_at_line_ends(tmp_path: Path, command: li
     assert [line for line in lines if line != line.rstrip()] == []
 
 
+def test_chat_whose_reader_stopped_reading_ends_quietly_with_status_0() -> None:
+    """``coverage-bot chat | head -1``: an answer written after the reader is gone is a
+    stop, as for every command, where rich had exited with status 1."""
+    chat = subprocess.Popen(
+        [sys.executable, "-m", "bot", "--corpus", str(BUNDLED_CORPUS), "chat"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert chat.stdout is not None and chat.stdin is not None
+    assert chat.stdout.readline().startswith(b"Ask about the coverage")
+    chat.stdout.close()  # the reader goes; only then is a question asked
+    _, err = chat.communicate(f"{MISSILES}\n".encode(), timeout=120)
+    assert (chat.returncode, err) == (0, b"")
+
+
 def test_off_topic_question_is_declined_plainly(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "ask", "What is the capital of France?")
     assert code == 0
