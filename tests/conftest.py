@@ -1,7 +1,9 @@
-"""Shared fixtures: the bundled coverage, loaded once, and an answerer over it."""
+"""Shared fixtures: the bundled coverage, loaded once, and an answerer over it; a test of
+its own folder with none of the developer's settings."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -28,3 +30,13 @@ def answerer(bundled: Corpus) -> Answerer:
 @pytest.fixture(scope="session")
 def knowledge() -> Knowledge:
     return build_knowledge(BUNDLED_CORPUS)
+
+
+@pytest.fixture
+def no_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The test's own folder as the working directory, and no COVERAGE_BOT_ setting of the
+    developer's (their .env is in another folder): a command reads what the test gave it."""
+    monkeypatch.chdir(tmp_path)
+    for name in list(os.environ):
+        if name.startswith("COVERAGE_BOT_"):
+            monkeypatch.delenv(name)

@@ -26,12 +26,7 @@ def site() -> Iterator[Site]:
         yield site
 
 
-@pytest.fixture(autouse=True)
-def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(tmp_path)
-    for name in list(os.environ):
-        if name.startswith("COVERAGE_BOT_"):
-            monkeypatch.delenv(name)
+pytestmark = pytest.mark.usefixtures("no_settings")
 
 
 def story(site: Site, path: str, headline: str, day: int) -> dict[str, str]:

@@ -50,13 +50,7 @@ def site() -> Iterator[Site]:
         yield site
 
 
-@pytest.fixture(autouse=True)
-def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """No developer's .env or settings leak into these tests."""
-    monkeypatch.chdir(tmp_path)
-    for name in list(os.environ):
-        if name.startswith("COVERAGE_BOT_"):
-            monkeypatch.delenv(name)
+pytestmark = pytest.mark.usefixtures("no_settings")
 
 
 NEW_FOLDER = "note: made the corpus folder news, which was not there\n"
