@@ -281,8 +281,10 @@ def _env_file_lines() -> tuple[list[str], list[int]]:
     a comment or blank), or SettingsError when it cannot be read as text."""
     if not ENV_FILE.exists() or ENV_FILE.is_dir():  # python-dotenv reads no folder either
         return [], []
+    if ENV_FILE.is_fifo():  # python-dotenv would wait for a writer for ever
+        raise SettingsError(f"{ENV_FILE.absolute()} is a pipe, not a file")
     try:
-        raw = read_file(ENV_FILE)  # a pipe or a device would keep python-dotenv waiting
+        raw = read_file(ENV_FILE)  # a device is refused: /dev/zero would never end
         text = raw.decode(ENV_ENCODING)
     except UnicodeDecodeError as error:
         line = raw.count(b"\n", 0, error.start) + 1

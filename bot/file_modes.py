@@ -13,20 +13,23 @@ from pathlib import Path
 
 
 class NotAFile(OSError):
-    """A pipe, a device or a folder where a file was expected."""
+    """A device or a folder where a file was expected."""
 
     def __init__(self, path: Path) -> None:
         super().__init__(errno.EINVAL, "not a file", str(path))
 
 
 def read_file(path: Path, limit: int | None = None) -> bytes:
-    """The bytes of the regular file at ``path``, or at most ``limit`` + 1 of them (so
-    that a caller can tell a file past its limit); NotAFile at once for a pipe, a device
-    or a folder: reading a pipe waits for a writer for ever, and /dev/zero never ends."""
-    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a pipe opens without a writer
+    """The bytes of the file or pipe at ``path`` (``--questions /dev/stdin``), or at most
+    ``limit`` + 1 of them (so that a caller can tell a file past its limit); NotAFile for
+    a device or a folder (/dev/zero never ends). A named pipe is opened without waiting
+    for a writer, and with none it reads as empty, where a plain open waits for ever."""
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     try:
-        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+        mode = os.fstat(descriptor).st_mode
+        if not (stat.S_ISREG(mode) or stat.S_ISFIFO(mode)):
             raise NotAFile(path)
+        os.set_blocking(descriptor, True)  # a writer that is slow to write is waited for
     except BaseException:
         os.close(descriptor)
         raise

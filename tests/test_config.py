@@ -284,7 +284,7 @@ def test_an_env_file_that_is_a_pipe_is_one_line_not_a_wait_for_ever(
     os.mkfifo(".env")  # reading it would wait for a writer
     code, out, err = run(capsys, "ask", MISSILES)
     assert (code, out) == (2, "")
-    assert err == f"coverage-bot: cannot read {tmp_path / '.env'}: not a file\n"
+    assert err == f"coverage-bot: {tmp_path / '.env'} is a pipe, not a file\n"
 
 
 def test_an_env_file_that_cannot_be_read_is_one_line_naming_it(

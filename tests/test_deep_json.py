@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -80,18 +82,41 @@ def test_deep_evaluation_files_are_refused_in_one_line(
         assert err.count("\n") == 1 and "Traceback" not in err, (option, err)
 
 
-def test_a_pipe_for_an_evaluation_or_state_file_is_one_line_not_a_wait_for_ever(
+def test_a_pipe_nobody_writes_to_is_read_as_empty_not_waited_on_for_ever(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    os.mkfifo(tmp_path / "pipe")  # reading it would wait for a writer
-    for option in ("--squad", "--questions", "--summaries"):
+    os.mkfifo(tmp_path / "pipe")  # a plain open would wait for a writer
+    said = {
+        "--squad": "coverage-bot: pipe is not a SQuAD v1.1 file (Expecting value",
+        "--questions": "coverage-bot: the question set pipe holds no questions",
+        "--summaries": "coverage-bot: the reference summaries pipe cannot be read (Expecting",
+    }
+    for option, message in said.items():
         code, _, err = run(capsys, "evaluate", option, "pipe")
         assert code != 0, option
-        assert err.count("\n") == 1 and "not a file" in err, (option, err)
+        assert err.count("\n") == 1 and err.startswith(message), (option, err)
+    code, _, err = run(capsys, "evaluate", "--questions", "/dev/null")  # a device
+    assert err.startswith("coverage-bot: the question set /dev/null cannot be read (")
+    assert "not a file" in err
     state = tmp_path / "state"
     state.mkdir()
     os.mkfifo(state / "feeds.json")
     monkeypatch.setenv("COVERAGE_BOT_STATE_DIR", str(state))
     code, _, err = run(capsys, "feeds", "list")
     assert code != 0
-    assert err == f"coverage-bot: cannot read {state / 'feeds.json'}: not a file\n"
+    assert err.startswith(f"coverage-bot: cannot read {state / 'feeds.json'}: Expecting value")
+
+
+def test_a_question_set_piped_in_is_read(tmp_path: Path) -> None:
+    """``... | coverage-bot evaluate --questions /dev/stdin``: a pipe with a writer."""
+    questions = Path(__file__).parent / "data" / "questions.jsonl"
+    evaluated = subprocess.run(
+        [sys.executable, "-m", "bot", "evaluate", "--questions", "/dev/stdin"],
+        input=questions.read_bytes(),
+        capture_output=True,
+        env={**os.environ, "COVERAGE_BOT_SEMANTIC": "false"},
+        timeout=300,
+        check=False,
+    )
+    assert evaluated.returncode == 0, evaluated.stderr
+    assert b"off-topic questions declined        14 of 14" in evaluated.stdout

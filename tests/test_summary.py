@@ -206,6 +206,65 @@ def test_a_quotation_whose_speaker_is_named_in_a_question_before_it_is_never_sho
         summarize_topic(Answerer(corpus), "public money")
 
 
+LISTED_PLAN = """---
+title: Mayor sets out her transit plan
+date: 2025-11-18
+---
+
+Mayor Jane Doe said at city hall on Monday: "We will do three things for the riders of \
+this city, starting in the new year.
+
+- Buses every ten minutes on the twelve busiest routes in the city.
+- A flat fare of one dollar for every rider under eighteen years old.
+
+"Nobody in this city should wait half an hour in the rain for a bus that never comes."
+"""
+FAQ_SHE_SAID = """---
+title: Library branch stays open
+date: 2025-11-18
+---
+
+The county budget keeps the Elm Street library branch open through next year, officials \
+announced Monday.
+
+## Will the Elm Street branch close?
+
+No, she said. The new county budget pays for the branch's staff and its longer weekend \
+hours through December of next year.
+"""
+FAQ_AFTER_AN_OPEN_QUOTE = """---
+title: Council rejects the stadium plan
+date: 2025-11-18
+---
+
+“The numbers never worked for taxpayers," Councillor Amy Park said after the vote on \
+Monday evening at city hall.
+
+## What happens to the site now?
+
+"Phase two" of the riverfront park will be built on the land, and work on the new park \
+begins in the spring of next year.
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "sentence", "shown"),
+    [
+        (LISTED_PLAN, "Nobody in this city should wait", False),  # the quote goes on
+        (FAQ_SHE_SAID, "The new county budget pays", True),
+        (FAQ_SHE_SAID, "No, she said.", False),
+        (FAQ_AFTER_AN_OPEN_QUOTE, '"Phase two" of the riverfront park', True),
+    ],
+    ids=["quote-after-a-list", "faq-answer", "faq-she-said", "faq-after-an-open-quote"],
+)
+def test_a_speakers_lead_in_is_told_from_a_question_heading(
+    tmp_path: Path, text: str, sentence: str, shown: bool
+) -> None:
+    (tmp_path / "article.md").write_text(text, encoding="utf-8")
+    story = summarize_story(load_corpus(tmp_path).corpus, sentences=10)
+    assert any(s.text.startswith(sentence) for s in story.sentences) is shown
+
+
 def test_a_story_with_no_sentence_to_show_says_so() -> None:
     corpus = Corpus((Article("a", "Quiet day", (Passage("He said so."),)),))
     with pytest.raises(SummaryError, match="The coverage has no sentences to summarise"):

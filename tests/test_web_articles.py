@@ -744,14 +744,17 @@ def test_an_updated_file_keeps_the_permissions_an_editor_gave_it(tmp_path: Path)
 def test_a_saved_page_that_is_no_file_or_too_large_is_refused_at_once(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    os.mkfifo(tmp_path / "pipe.html")  # reading would wait for a writer, for ever
+    os.mkfifo(tmp_path / "pipe.html")  # a plain open would wait for a writer, for ever
     with (tmp_path / "huge.html").open("wb") as huge:
         huge.truncate(6 * 1024 * 1024)  # sparse: no disk, as /dev/zero takes none
     (tmp_path / "folder.html").mkdir()
-    code, out, err = run(capsys, "add", "--corpus", "news", "pipe.html", "huge.html", "folder.html")
+    code, out, err = run(
+        capsys, "add", "--corpus", "news", "pipe.html", "huge.html", "folder.html", "/dev/zero"
+    )
     assert (code, out) == (1, "")
     assert err.splitlines() == [
-        "refused pipe.html: is not a file",
+        "refused pipe.html: no article text could be found in the page",  # none written
         "refused huge.html: is more than the 5.0 MB limit",
         "refused folder.html: is not a file",
+        "refused /dev/zero: is not a file",
     ]

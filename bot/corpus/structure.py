@@ -389,14 +389,12 @@ def _continues_quote(before: Passage, text: str) -> bool:
 
 
 def speaks_through_lead_in(passages: Sequence[Passage], position: int) -> bool:
-    """Whether the passage at ``position`` carries the sentence before it to say who speaks
-    (its speaker is only "he" or "she", or it goes on with a quotation the passage before
-    left open), as the paragraphs were given their lead-ins; not one that carries the
-    question of its heading, and reads on its own."""
-    passage = passages[position]
-    return has_pronoun_speaker(passage.text) or (
-        position > 0 and _continues_quote(passages[position - 1], passage.text)
-    )
+    """Whether the passage at ``position`` carries a sentence of a passage before it, the
+    one that says who speaks (its own speaker is only "he" or "she", or it goes on with a
+    quotation left open, lists between them or not); not the question of its heading,
+    which no passage holds, and under which it reads on its own."""
+    lead_in = passages[position].lead_in
+    return lead_in is not None and any(lead_in in p.standalone for p in passages[:position])
 
 
 def _speaker_sentence(passage: Passage) -> str | None:
