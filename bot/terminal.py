@@ -14,7 +14,7 @@ import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TextIO
 
 from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
@@ -60,7 +60,7 @@ class _Output(Console):
 class _TrimmedLines(io.TextIOBase):
     """A text stream that writes each whole line to ``out`` without its trailing blanks."""
 
-    def __init__(self, out: io.TextIOBase) -> None:
+    def __init__(self, out: TextIO) -> None:
         self._out = out
         self._line = ""  # the part of a line written so far, until its line break
 
