@@ -140,7 +140,7 @@ def passage_sentences(article: Article, position: int) -> list[SummarySentence]:
     none; one that answers its question heading reads on its own ("Counties pay for a
     recount unless ...") and gives its sentences, as any other."""
     passage = article.passages[position]
-    if passage.lead_in and speaks_through_lead_in(article.passages, position):
+    if speaks_through_lead_in(article.passages, position):
         return []
     return [
         SummarySentence(text, article, position, index)

@@ -34,6 +34,9 @@ class VectorFileError(Exception):
     """A vector file that must be written (``strict``) and cannot be; the message says why."""
 
 
+_FLOAT16_BYTES = np.dtype(np.float16).itemsize
+
+
 class VectorFile:
     """Float16 matrices (one row a sentence) by key, in ``path``; every failure is a
     warning once and a miss, never an error for the question being answered. A
@@ -60,7 +63,7 @@ class VectorFile:
             for key, count, data in rows:
                 # A row damaged outside coverage-bot (text or NULL for the vectors, a size
                 # that does not fit) is a miss, embedded again and written over.
-                size = count * self._dimension * 2 if isinstance(count, int) else 0
+                size = count * self._dimension * _FLOAT16_BYTES if isinstance(count, int) else 0
                 if size > 0 and isinstance(data, bytes) and len(data) == size:
                     matrix = np.frombuffer(data, dtype=np.float16)
                     found[bytes(key)] = matrix.reshape(count, self._dimension)
